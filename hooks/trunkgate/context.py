@@ -1,0 +1,136 @@
+"""Where a gate runs: locally under pre-commit, or in GitHub Actions, and what event.
+
+Reads the environment only; the GitHub event payload is parsed the first time it is needed.
+"""
+
+from __future__ import annotations
+
+import os
+
+from trunkgate.report import UsageError
+
+
+class Context:
+    """The facts a gate needs about its surroundings, from the environment."""
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        self.env = dict(os.environ if environ is None else environ)
+        self._event: dict | None = None
+
+    # ------------------------------------------------------------------ GitHub Actions
+    @property
+    def ci(self) -> bool:
+        return self.env.get("GITHUB_ACTIONS") == "true"
+
+    @property
+    def event_name(self) -> str:
+        return self.env.get("GITHUB_EVENT_NAME", "")
+
+    @property
+    def event(self) -> dict:
+        """The event payload at GITHUB_EVENT_PATH ({} when there is none)."""
+        if self._event is None:
+            path = self.env.get("GITHUB_EVENT_PATH")
+            self._event = {}
+            if self.ci and path:
+                import json
+
+                try:
+                    with open(path, encoding="utf-8") as fh:
+                        data = json.load(fh)
+                except OSError as exc:
+                    raise UsageError(
+                        f"{path}: cannot read the event payload (GITHUB_EVENT_PATH): {exc.strerror}"
+                    ) from None
+                except ValueError as exc:
+                    raise UsageError(
+                        f"{path}: the event payload (GITHUB_EVENT_PATH) is not JSON: {exc}"
+                    ) from None
+                if not isinstance(data, dict):
+                    raise UsageError(f"{path}: the event payload is not a JSON object")
+                self._event = data
+        return self._event
+
+    @property
+    def pull_request(self) -> dict | None:
+        pr = self.event.get("pull_request") if self.ci else None
+        return pr if isinstance(pr, dict) else None
+
+    def _pr(self, *keys: str) -> object:
+        value: object = self.pull_request
+        for key in keys:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        return value
+
+    @property
+    def pr_head_ref(self) -> str | None:
+        ref = self._pr("head", "ref") or self.env.get("GITHUB_HEAD_REF")
+        return str(ref) if ref else None
+
+    @property
+    def pr_base_sha(self) -> str | None:
+        sha = self._pr("base", "sha")
+        return str(sha) if sha else None
+
+    @property
+    def pr_head_sha(self) -> str | None:
+        sha = self._pr("head", "sha")
+        return str(sha) if sha else None
+
+    @property
+    def pr_title(self) -> str | None:
+        title = self._pr("title")
+        return str(title) if isinstance(title, str) else None
+
+    @property
+    def pr_number(self) -> int | None:
+        number = self._pr("number")
+        return number if isinstance(number, int) else None
+
+    @property
+    def labels(self) -> list[str]:
+        labels = self._pr("labels")
+        if not isinstance(labels, list):
+            return []
+        return [str(lbl.get("name")) for lbl in labels if isinstance(lbl, dict) and lbl.get("name")]
+
+    @property
+    def push_range(self) -> tuple[str | None, str | None]:
+        """(before, after) of a push event."""
+        if not self.ci or self.event_name != "push":
+            return None, None
+        before, after = self.event.get("before"), self.event.get("after")
+        return (str(before) if before else None), (str(after) if after else None)
+
+    @property
+    def pushed_branch(self) -> str | None:
+        """The branch a push event updated (refs/heads/X), None for tags or other events."""
+        ref = self.env.get("GITHUB_REF", "")
+        if self.ci and self.event_name == "push" and ref.startswith("refs/heads/"):
+            return ref[len("refs/heads/") :]
+        return None
+
+    # ------------------------------------------------------------------ pre-commit
+    @property
+    def pre_push(self) -> bool:
+        """True in pre-commit's pre-push stage (it sets the refs being pushed)."""
+        return bool(self.env.get("PRE_COMMIT_TO_REF") or self.env.get("PRE_COMMIT_REMOTE_BRANCH"))
+
+    @property
+    def from_ref(self) -> str | None:
+        return self.env.get("PRE_COMMIT_FROM_REF") or self.env.get("PRE_COMMIT_SOURCE") or None
+
+    @property
+    def to_ref(self) -> str | None:
+        return self.env.get("PRE_COMMIT_TO_REF") or self.env.get("PRE_COMMIT_ORIGIN") or None
+
+    @property
+    def remote_branch(self) -> str | None:
+        """The ref being pushed to (refs/heads/main, refs/tags/v1.0.0), in pre-push."""
+        return self.env.get("PRE_COMMIT_REMOTE_BRANCH") or None
+
+    @property
+    def local_branch(self) -> str | None:
+        return self.env.get("PRE_COMMIT_LOCAL_BRANCH") or None

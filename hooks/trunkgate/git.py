@@ -1,0 +1,254 @@
+"""The one place that talks to git.
+
+Cheap questions (which branch is checked out?) are answered from the files under `.git`
+without starting a process; everything else runs the git command line. Where history is
+missing (a shallow clone) the functions say so with a `UsageError` instead of guessing.
+"""
+
+from __future__ import annotations
+
+import os
+
+from trunkgate.report import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+FIELD = "\x1f"
+SHALLOW_HINT = (
+    "the clone is shallow; fetch the history the gate needs "
+    "(git fetch --unshallow, or actions/checkout with fetch-depth: 0)"
+)
+
+
+def is_null(sha: str | None) -> bool:
+    """True for git's all-zero object name (a branch being created or deleted)."""
+    return bool(sha) and set(sha) == {"0"}  # type: ignore[arg-type]
+
+
+class Commit:
+    """A commit with its full message."""
+
+    __slots__ = ("author_time", "message", "parents", "sha")
+
+    def __init__(self, sha: str, parents: list[str], author_time: int, message: str) -> None:
+        self.sha = sha
+        self.parents = parents
+        self.author_time = author_time
+        self.message = message
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    def __repr__(self) -> str:
+        return f"Commit({self.sha[:10]} {self.subject!r})"
+
+
+def _spawn(args: Sequence[str], cwd: str | None):  # noqa: ANN202 - a CompletedProcess
+    import subprocess
+
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+        )
+    except FileNotFoundError:
+        raise UsageError("git is not installed or not on PATH") from None
+
+
+def run(*args: str, cwd: str | None = None, ok: Sequence[int] = (0,)) -> str:
+    """Run git; return stdout. Failures become one clear UsageError line."""
+    proc = _spawn(args, cwd)
+    if proc.returncode not in ok:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = err[-1] if err else f"exit status {proc.returncode}"
+        if "not a git repository" in detail:
+            raise UsageError(f"not a git repository: {os.path.abspath(cwd or os.curdir)}")
+        raise UsageError(f"git {' '.join(args)}: {detail}")
+    return proc.stdout.decode("utf-8", "surrogateescape")
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
+def git_dir(start: str | None = None) -> str | None:
+    """The repository's git directory for this worktree (None outside a repository)."""
+    env = os.environ.get("GIT_DIR")
+    if env and start is None:
+        return os.path.abspath(env)
+    here = os.path.abspath(start or os.curdir)
+    while True:
+        dot = os.path.join(here, ".git")
+        if os.path.isdir(dot):
+            return dot
+        if os.path.isfile(dot):  # a worktree or submodule: "gitdir: <path>"
+            text = _read(dot) or ""
+            if text.startswith("gitdir:"):
+                return os.path.normpath(os.path.join(here, text[len("gitdir:") :].strip()))
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def require_repo(start: str | None = None) -> str:
+    found = git_dir(start)
+    if found is None:
+        raise UsageError(f"not a git repository: {os.path.abspath(start or os.curdir)}")
+    return found
+
+
+class Head:
+    """What HEAD points at: a branch (maybe without commits yet), or a detached commit."""
+
+    __slots__ = ("branch", "rebasing")
+
+    def __init__(self, branch: str | None, rebasing: bool = False) -> None:
+        self.branch = branch  # None when detached
+        self.rebasing = rebasing
+
+    @property
+    def detached(self) -> bool:
+        return self.branch is None
+
+
+def head(start: str | None = None) -> Head:
+    """The checked-out branch, read from .git/HEAD; during a rebase, the branch being rebased."""
+    gdir = require_repo(start)
+    text = _read(os.path.join(gdir, "HEAD"))
+    if text is None or text == "ref: refs/heads/.invalid":  # reftable, or unreadable: ask git
+        out = run("symbolic-ref", "-q", "HEAD", cwd=start, ok=(0, 1)).strip()
+        text = f"ref: {out}" if out else ""
+    if text.startswith("ref: refs/heads/"):
+        return Head(text[len("ref: refs/heads/") :])
+    for state in ("rebase-merge", "rebase-apply"):
+        name = _read(os.path.join(gdir, state, "head-name"))
+        if name and name.startswith("refs/heads/"):
+            return Head(name[len("refs/heads/") :], rebasing=True)
+    return Head(None)
+
+
+def config_get(key: str, cwd: str | None = None) -> str | None:
+    out = run("config", "--get", key, cwd=cwd, ok=(0, 1))
+    return out.rstrip("\n") or None
+
+
+def is_shallow(cwd: str | None = None) -> bool:
+    return run("rev-parse", "--is-shallow-repository", cwd=cwd).strip() == "true"
+
+
+def shallow_boundary(cwd: str | None = None) -> set[str]:
+    """Commits whose parents a shallow clone does not have."""
+    path = run("rev-parse", "--git-path", "shallow", cwd=cwd).strip()
+    if cwd and not os.path.isabs(path):
+        path = os.path.join(cwd, path)
+    return set((_read(path) or "").split())
+
+
+def rev_parse(ref: str, cwd: str | None = None) -> str | None:
+    """The commit a ref names, or None when it does not exist here."""
+    out = run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=cwd, ok=(0, 1))
+    return out.strip() or None
+
+
+def require_commit(ref: str, what: str, cwd: str | None = None) -> str:
+    sha = rev_parse(ref, cwd)
+    if sha is None:
+        hint = f"; {SHALLOW_HINT}" if is_shallow(cwd) else ""
+        raise UsageError(f"{what} {ref!r} is not a commit in this repository{hint}")
+    return sha
+
+
+def has_commits(cwd: str | None = None) -> bool:
+    return rev_parse("HEAD", cwd) is not None
+
+
+def merge_base(a: str, b: str, cwd: str | None = None) -> str | None:
+    out = run("merge-base", a, b, cwd=cwd, ok=(0, 1))
+    return out.strip() or None
+
+
+def trunk_ref(trunk: str, cwd: str | None = None) -> str | None:
+    """The best ref for the trunk here: the remote's copy if there is one, else the local one."""
+    for ref in (f"refs/remotes/origin/{trunk}", f"refs/heads/{trunk}"):
+        if rev_parse(ref, cwd):
+            return ref
+    return None
+
+
+def commits(revisions: Sequence[str], cwd: str | None = None) -> list[Commit]:
+    """Commits selected by rev-list arguments (`A..B`, `B --not --remotes`), newest first.
+
+    Raises UsageError when the walk runs into the edge of a shallow clone: the list
+    would be cut short and a gate would judge only part of the change.
+    """
+    out = run("log", "-z", f"--format=%H{FIELD}%P{FIELD}%at{FIELD}%B", *revisions, "--", cwd=cwd)
+    found = []
+    for record in out.split("\0"):
+        if not record:
+            continue
+        sha, parents, when, message = record.split(FIELD, 3)
+        found.append(Commit(sha, parents.split(), int(when or 0), message))
+    if found:
+        boundary = shallow_boundary(cwd)
+        cut = [c.sha[:10] for c in found if c.sha in boundary]
+        if cut:
+            raise UsageError(
+                f"the range {' '.join(revisions)} reaches past the shallow clone's history "
+                f"(at {cut[0]}); {SHALLOW_HINT}"
+            )
+    return found
+
+
+def count(revisions: Sequence[str], cwd: str | None = None) -> int:
+    return int(run("rev-list", "--count", *revisions, cwd=cwd).strip() or 0)
+
+
+def changed_files(
+    base: str | None = None, head: str | None = None, *, staged: bool = False, cwd: str | None = None
+) -> list[str]:
+    """Paths changed (added, copied, modified, renamed) since `base`, or staged in the index."""
+    args = ["diff", "--name-only", "-z", "--no-renames", "--diff-filter=ACMR"]
+    if staged:
+        args.append("--cached")
+    elif base:
+        args.append(f"{base}...{head}" if head else base)
+    out = run(*args, cwd=cwd)
+    return [p for p in out.split("\0") if p]
+
+
+def diff(base: str, head: str | None = None, paths: Sequence[str] = (), cwd: str | None = None) -> str:
+    """A unified diff with no context, for reading the changed lines of each file."""
+    rng = f"{base}...{head}" if head else base
+    return run("diff", "--no-color", "--no-ext-diff", "-U0", "--no-renames", rng, "--", *paths, cwd=cwd)
+
+
+def show(ref: str, path: str, cwd: str | None = None) -> str | None:
+    """A file's text at a commit, or None when the file did not exist there."""
+    proc = _spawn(["show", f"{ref}:{path}"], cwd)
+    return proc.stdout.decode("utf-8", "surrogateescape") if proc.returncode == 0 else None
+
+
+def toplevel(cwd: str | None = None) -> str:
+    return run("rev-parse", "--show-toplevel", cwd=cwd).strip()
+
+
+def tags(pattern: str = "*", cwd: str | None = None) -> list[str]:
+    """Tags matching a pattern, newest (by version-aware sort) first."""
+    out = run("tag", "--list", pattern, "--sort=-v:refname", cwd=cwd)
+    return [t for t in out.splitlines() if t]
