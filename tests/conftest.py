@@ -45,14 +45,16 @@ LEAKY = (
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     for name in LEAKY:
         monkeypatch.delenv(name, raising=False)
     gitconfig = tmp_path_factory.getbasetemp() / "gitconfig"
     if not gitconfig.exists():
         gitconfig.write_text(
             "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n"
-            "[tag]\n\tgpgsign = false\n[protocol \"file\"]\n\tallow = always\n"
+            '[tag]\n\tgpgsign = false\n[protocol "file"]\n\tallow = always\n'
             "[safe]\n\tdirectory = *\n"
         )
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
@@ -81,7 +83,9 @@ class Repo:
         path.write_text(text, encoding="utf-8")
         return path
 
-    def commit(self, message: str, files: dict[str, str] | None = None, date: str | None = None) -> str:
+    def commit(
+        self, message: str, files: dict[str, str] | None = None, date: str | None = None
+    ) -> str:
         """Commit the given files (or an empty change) with a message; return the sha."""
         for name, text in (files or {}).items():
             self.write(name, text)
@@ -123,7 +127,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
 
 
 @pytest.fixture
-def github_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def github_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Set up a GitHub Actions environment; returns a function taking the event name and payload."""
     import json
 

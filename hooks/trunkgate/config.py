@@ -436,7 +436,7 @@ def _policy_args(table: str) -> list[Arg]:
     return args
 
 
-def _argparse(prog: str, description: str, example: str, args: Sequence[Arg]):  # noqa: ANN202
+def _argparse(prog: str, description: str, example: str, args: Sequence[Arg]):
     import argparse
 
     parser = argparse.ArgumentParser(

@@ -50,7 +50,7 @@ class Commit:
         return f"Commit({self.sha[:10]} {self.subject!r})"
 
 
-def _spawn(args: Sequence[str], cwd: str | None):  # noqa: ANN202 - a CompletedProcess
+def _spawn(args: Sequence[str], cwd: str | None):
     import subprocess
 
     try:
@@ -220,7 +220,11 @@ def count(revisions: Sequence[str], cwd: str | None = None) -> int:
 
 
 def changed_files(
-    base: str | None = None, head: str | None = None, *, staged: bool = False, cwd: str | None = None
+    base: str | None = None,
+    head: str | None = None,
+    *,
+    staged: bool = False,
+    cwd: str | None = None,
 ) -> list[str]:
     """Paths changed (added, copied, modified, renamed) since `base`, or staged in the index."""
     args = ["diff", "--name-only", "-z", "--no-renames", "--diff-filter=ACMR"]
@@ -232,10 +236,14 @@ def changed_files(
     return [p for p in out.split("\0") if p]
 
 
-def diff(base: str, head: str | None = None, paths: Sequence[str] = (), cwd: str | None = None) -> str:
+def diff(
+    base: str, head: str | None = None, paths: Sequence[str] = (), cwd: str | None = None
+) -> str:
     """A unified diff with no context, for reading the changed lines of each file."""
     rng = f"{base}...{head}" if head else base
-    return run("diff", "--no-color", "--no-ext-diff", "-U0", "--no-renames", rng, "--", *paths, cwd=cwd)
+    return run(
+        "diff", "--no-color", "--no-ext-diff", "-U0", "--no-renames", rng, "--", *paths, cwd=cwd
+    )
 
 
 def show(ref: str, path: str, cwd: str | None = None) -> str | None:

@@ -226,7 +226,10 @@ def _append(path: str, text: str) -> None:
 
 def github_outputs(result: GateResult, prefix: str = "") -> dict[str, str]:
     """The step outputs of one gate: passed, findings, and its figures."""
-    out = {f"{prefix}passed": str(result.passed).lower(), f"{prefix}findings": str(len(result.errors))}
+    out = {
+        f"{prefix}passed": str(result.passed).lower(),
+        f"{prefix}findings": str(len(result.errors)),
+    }
     for key, value in result.metrics.items():
         out[f"{prefix}{key}"] = str(value)
     return out
@@ -271,10 +274,10 @@ def emit(result: GateResult, fmt: str = "text", stream: object = None) -> int:
     return result.exit_code
 
 
-def entrypoint(prog: str):  # noqa: ANN201 - a decorator
+def entrypoint(prog: str):
     """Wrap a gate's `main` so that a UsageError becomes one stderr line and exit code 2."""
 
-    def wrap(func):  # noqa: ANN001, ANN202
+    def wrap(func):
         def main(argv: Sequence[str] | None = None) -> int:
             try:
                 code: int = func(argv)

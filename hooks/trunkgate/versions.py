@@ -1,0 +1,80 @@
+"""Version schemes: is a version valid in the policy's scheme, and how do two compare.
+
+Used by the branch gate (release/1.4.0), the changelog gate (## [1.4.0]) and releases.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUM = r"(?:0|[1-9]\d*)"
+_PRE_ID = r"(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
+SEMVER = re.compile(
+    rf"(?P<major>{_NUM})\.(?P<minor>{_NUM})\.(?P<patch>{_NUM})"
+    rf"(?:-(?P<pre>{_PRE_ID}(?:\.{_PRE_ID})*))?"
+    r"(?:\+(?P<build>[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
+)
+# Calendar versions: YYYY.MM, YYYY.MM.DD or YYYY.MM.MICRO, optionally with a further .N.
+CALVER = re.compile(r"(?P<year>[12]\d{3})\.(?P<month>0?[1-9]|1[0-2])(?:\.(?P<rest>\d+(?:\.\d+)?))?")
+# PEP 440 public versions in their normalised form.
+PEP440 = re.compile(
+    rf"(?:(?P<epoch>{_NUM})!)?(?P<release>{_NUM}(?:\.{_NUM})*)"
+    rf"(?:(?P<pre_l>a|b|rc)(?P<pre_n>{_NUM}))?"
+    rf"(?:\.post(?P<post>{_NUM}))?"
+    rf"(?:\.dev(?P<dev>{_NUM}))?"
+)
+PATTERNS = {"semver": SEMVER, "calver": CALVER, "pep440": PEP440}
+EXAMPLES = {"semver": "1.4.0", "calver": "2026.11.0", "pep440": "1.4.0rc1"}
+
+
+def is_valid(version: str, scheme: str = "semver") -> bool:
+    return PATTERNS[scheme].fullmatch(version) is not None
+
+
+def describe(scheme: str) -> str:
+    """How a valid version looks, for messages."""
+    shapes = {"semver": "X.Y.Z", "calver": "YYYY.MM[.DD|.N]", "pep440": "PEP 440, e.g. 1.4.0rc1"}
+    return f"a {scheme} version ({shapes[scheme]})"
+
+
+def _semver_key(m: re.Match[str]) -> tuple:
+    core = (int(m["major"]), int(m["minor"]), int(m["patch"]))
+    if m["pre"] is None:
+        return (core, 1, ())
+    ids = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in m["pre"].split("."))
+    return (core, 0, ids)
+
+
+def _pep440_key(m: re.Match[str]) -> tuple:
+    release = tuple(int(p) for p in m["release"].split("."))
+    while len(release) > 1 and release[-1] == 0:
+        release = release[:-1]
+    pre_rank = {"a": 0, "b": 1, "rc": 2}
+    if m["pre_l"]:
+        pre: tuple = (pre_rank[m["pre_l"]], int(m["pre_n"]))
+    elif m["post"] is None and m["dev"] is not None:
+        pre = (-1, 0)  # 1.0.dev1 sorts before 1.0a1
+    else:
+        pre = (3, 0)
+    post = int(m["post"]) if m["post"] is not None else -1
+    dev = int(m["dev"]) if m["dev"] is not None else float("inf")
+    return (int(m["epoch"] or 0), release, pre, post, dev)
+
+
+def sort_key(version: str, scheme: str = "semver") -> tuple:
+    """A key that orders valid versions of one scheme; raises ValueError for invalid ones."""
+    m = PATTERNS[scheme].fullmatch(version)
+    if m is None:
+        raise ValueError(f"{version!r} is not {describe(scheme)}")
+    if scheme == "semver":
+        return _semver_key(m)
+    if scheme == "pep440":
+        return _pep440_key(m)
+    return tuple(int(p) for p in version.split("."))
+
+
+def parse_semver(version: str) -> tuple[int, int, int, str | None]:
+    m = SEMVER.fullmatch(version)
+    if m is None:
+        raise ValueError(f"{version!r} is not {describe('semver')}")
+    return int(m["major"]), int(m["minor"]), int(m["patch"]), m["pre"]
