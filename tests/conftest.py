@@ -58,6 +58,8 @@ def _isolated_env(
             "[safe]\n\tdirectory = *\n"
         )
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("TRUNKGATE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.delenv("TRUNKGATE_NO_CACHE", raising=False)
     for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
 

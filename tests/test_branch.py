@@ -72,6 +72,8 @@ def test_custom_pattern_replaces_prefixes() -> None:
 def test_exempt_patterns() -> None:
     assert branch.check_name("wip-anything", policy(exempt=["wip-*"])) == []
     assert branch.check_name("wip-anything", policy(exempt=[]))[0].rule == "branch-name"
+    assert branch.check_name("wip-a", policy(exempt=["wip-?"])) == []
+    assert branch.check_name("wip-ab", policy(exempt=["wip-?"]))[0].rule == "branch-name"
 
 
 # --------------------------------------------------------------------------- locally

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.support.osv_server import OSVServer
 
 HERE = Path(__file__).resolve().parent

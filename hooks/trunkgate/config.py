@@ -14,7 +14,6 @@ understand, `--help` included, goes to argparse built from the same declarations
 from __future__ import annotations
 
 import os
-import re
 
 from trunkgate.report import FORMATS, UsageError
 
@@ -191,7 +190,9 @@ def _clean(spec: tuple, value: object, where: str) -> object:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise bad()
         return list(value)
-    elif kind == REGEX:
+    elif kind == REGEX and value:
+        import re
+
         try:
             re.compile(value)  # type: ignore[call-overload]
         except re.error as exc:
@@ -259,12 +260,7 @@ def _validate(raw: dict, source: str, prefix: str) -> dict[str, dict[str, object
     return out
 
 
-def _read_toml(path: str) -> dict:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the file ({exc.strerror})") from None
+def _parse_toml(path: str, data: bytes) -> dict:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -281,21 +277,85 @@ def _read_toml(path: str) -> dict:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
 
 
-def _table_of_pyproject(path: str) -> dict | None:
-    """The [tool.trunkgate] table of a pyproject.toml, or None when it has none."""
+# The parsed table of a policy file is cached, keyed by the file's path, size and times, so
+# that a hook on every commit does not pay for the TOML parser (it costs more than the gate).
+_CACHE_VERSION = 1
+
+
+def _cache_file(path: str) -> str | None:
+    if os.environ.get("TRUNKGATE_NO_CACHE"):
+        return None
+    base = os.environ.get("TRUNKGATE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "trunkgate"
+    )
+    import zlib
+
+    key = zlib.crc32(path.encode("utf-8", "surrogateescape"))
+    return os.path.join(base, f"policy-{key:08x}.marshal")
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _load_table(path: str, extract) -> dict | None:  # extract: (path, bytes) -> dict | None
+    """`extract(path, data)` of a policy file, through the cache when it is fresh."""
+    import marshal
+
+    path = os.path.abspath(path)
     try:
-        with open(path, "rb") as fh:
-            if b"trunkgate" not in fh.read():
-                return None  # no table: skip the TOML parser entirely
+        stamp = _stamp(os.stat(path))
     except OSError:
         return None
-    tool = _read_toml(path).get("tool")
+    cache = _cache_file(path)
+    if cache:
+        try:
+            # Our own cache of plain values (dicts, lists, strings, numbers) in the user's own
+            # cache folder; marshal executes nothing, and anything unexpected is ignored.
+            with open(cache, "rb") as fh:
+                version, cached_path, cached_stamp, table = marshal.load(fh)  # noqa: S302  # nosec B302
+            if (version, cached_path, cached_stamp) == (_CACHE_VERSION, path, stamp) and (
+                table is None or isinstance(table, dict)
+            ):
+                return table  # type: ignore[no-any-return]
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the file ({exc.strerror})") from None
+    table = extract(path, data)
+    if cache:
+        try:
+            blob = marshal.dumps((_CACHE_VERSION, path, stamp, table))
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            tmp = f"{cache}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as fh:
+                fh.write(blob)
+            os.replace(tmp, cache)
+        except (OSError, ValueError):
+            pass  # a table marshal cannot hold (TOML dates), or no writable cache: no cache
+    return table  # type: ignore[no-any-return]
+
+
+def _pyproject_table(path: str, data: bytes) -> dict | None:
+    if b"trunkgate" not in data:
+        return None  # no table: skip the TOML parser entirely
+    tool = _parse_toml(path, data).get("tool")
     table = tool.get("trunkgate") if isinstance(tool, dict) else None
-    if table is None:
-        return None
-    if not isinstance(table, dict):
+    if table is not None and not isinstance(table, dict):
         raise UsageError(f"{path}: [tool.trunkgate] must be a table, got {_show(table)}")
     return table
+
+
+def _table_of_pyproject(path: str) -> dict | None:
+    """The [tool.trunkgate] table of a pyproject.toml, or None when it has none."""
+    return _load_table(path, _pyproject_table)
+
+
+def _read_toml(path: str) -> dict:
+    return _load_table(path, _parse_toml) or {}
 
 
 def find_config(start: str | None = None) -> tuple[str | None, dict, str]:

@@ -9,8 +9,6 @@ straight onto the trunk fails unless the policy allows it.
 
 from __future__ import annotations
 
-import re
-
 from trunkgate import config, git, report
 from trunkgate.context import Context
 
@@ -20,21 +18,36 @@ ARGS = (
     config.Arg("--branch", "check this branch name instead of the current branch", metavar="NAME"),
 )
 RENAME_HINT = "rename it with: git branch -m {new}"
-_NAME_TAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_NOT_TAIL = re.compile(r"[^A-Za-z0-9._-]+")
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_TAIL_CHARS = _ALNUM | frozenset("._-")
 DAY = 86400
 
 
+def _good_tail(tail: str) -> bool:
+    """A short description: letters, digits, '.', '_', '-', starting with a letter or digit."""
+    return bool(tail) and tail[0] in _ALNUM and set(tail) <= _TAIL_CHARS
+
+
 def _slug(text: str) -> str:
-    return _NOT_TAIL.sub("-", text).strip("-._").lower() or "short-description"
+    slug = "".join(c if c in _TAIL_CHARS else " " for c in text)
+    return "-".join(slug.split()).strip("-._").lower() or "short-description"
 
 
 def _exempt(name: str, patterns: list[str]) -> bool:
-    if not patterns:
-        return False
-    from fnmatch import fnmatchcase
+    """Shell-style patterns; the common forms (exact, `prefix*`) need no regular expression."""
+    for pattern in patterns:
+        if not any(c in pattern for c in "*?["):
+            if name == pattern:
+                return True
+        elif pattern.endswith("*") and not any(c in pattern[:-1] for c in "*?["):
+            if name.startswith(pattern[:-1]):
+                return True
+        else:
+            from fnmatch import fnmatchcase
 
-    return any(fnmatchcase(name, p) for p in patterns)
+            if fnmatchcase(name, pattern):
+                return True
+    return False
 
 
 def check_name(name: str, policy: config.Policy) -> list[report.Finding]:
@@ -43,6 +56,8 @@ def check_name(name: str, policy: config.Policy) -> list[report.Finding]:
         return []
     prefixes: list[str] = policy.prefixes
     if policy.pattern:
+        import re
+
         if re.fullmatch(policy.pattern, name):
             return _check_version(name, policy)
         return [
@@ -64,7 +79,7 @@ def check_name(name: str, policy: config.Policy) -> list[report.Finding]:
             )
         ]
     tail = name[len(prefix) :]
-    if not _NAME_TAIL.fullmatch(tail):
+    if not _good_tail(tail):
         what = "nothing" if not tail else f'"{tail}"'
         return [
             report.Finding(
@@ -79,8 +94,6 @@ def check_name(name: str, policy: config.Policy) -> list[report.Finding]:
 
 def _check_version(name: str, policy: config.Policy) -> list[report.Finding]:
     """release/1.4.0, hotfix/v1.4.1: a version in a name must be valid in the scheme."""
-    from trunkgate import versions
-
     for prefix in policy.versioned_prefixes:
         if not name.startswith(prefix):
             continue
@@ -89,6 +102,8 @@ def _check_version(name: str, policy: config.Policy) -> list[report.Finding]:
             tail = tail[len(policy.tag_prefix) :]
         if not tail[:1].isdigit():
             return []  # release/next-big-thing carries no version
+        from trunkgate import versions
+
         if versions.is_valid(tail, policy.version_scheme):
             return []
         example = prefix + versions.EXAMPLES[policy.version_scheme]
