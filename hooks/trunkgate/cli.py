@@ -17,6 +17,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "commit-msg": ("commits", "main_msg", "one commit message file (Conventional Commits)"),
     "commits": ("commits", "main", "every commit of a range, a pull-request title"),
     "changelog": ("changelog", "main", "a Keep a Changelog file, and that a change updates it"),
+    "lint": ("lint", "main", "ruff check and ruff format --check"),
+    "security": ("security", "main", "bandit, with severity thresholds and a stable baseline"),
+    "audit": ("audit", "main", "pip-audit: known vulnerabilities in the dependencies"),
+    "coverage": ("coverage", "main", "total coverage and coverage of the changed lines"),
 }
 
 

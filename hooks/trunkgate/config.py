@@ -136,6 +136,30 @@ GATES: dict[str, dict[str, tuple]] = {
         ),
         "skip-label": (STR, "skip-changelog", "pull-request label that lets a change through"),
     },
+    # The tool gates: each owner extends its own table.
+    "lint": {
+        "format": (BOOL, True, "also check formatting with `ruff format --check`"),
+    },
+    "security": {
+        "severity": (
+            CHOICE,
+            "high",
+            "findings of this severity or above fail the gate",
+            ("low", "medium", "high"),
+        ),
+    },
+    "audit": {
+        "osv-url": (STR, "", "the OSV query endpoint (default: pip-audit's, api.osv.dev)"),
+    },
+    "coverage": {
+        "fail-under": (NUMBER, 90, "minimum total coverage, in percent"),
+        "diff-fail-under": (NUMBER, 90, "minimum coverage of the lines a change adds, in percent"),
+        "diff-min-lines": (
+            INT,
+            5,
+            "a change with fewer coverable lines is reported but not gated",
+        ),
+    },
 }
 
 # Subcommands that read another gate's table.

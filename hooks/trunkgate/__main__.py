@@ -1,0 +1,5 @@
+"""`python -m trunkgate <command>`."""
+
+from trunkgate.cli import main
+
+raise SystemExit(main())
