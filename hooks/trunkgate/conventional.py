@@ -1,0 +1,411 @@
+"""Conventional Commits 1.0.0: clean a commit message the way git does, then parse it.
+
+Pure functions, no I/O. The commit-msg hook, the commits gate, the changelog gate and the
+release tooling all read messages through `parse`, so they agree on what a message says.
+
+    type(scope)!: description        <- the header (line 1)
+                                     <- one blank line
+    body, free-form paragraphs
+                                     <- one blank line
+    Token: value                     <- footers: "Token: value" or "Token #value"
+    BREAKING CHANGE: what breaks
+
+Case: the spec (rule 15) makes every unit case-insensitive except the BREAKING CHANGE token,
+which must be upper case. So `Feat: x` is accepted as type "feat" (`Message.type` is always
+lower case; a warning suggests writing it in lower case), while `Breaking change: x` is a
+problem: release tooling would not see the breaking change.
+"""
+
+from __future__ import annotations
+
+import re
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+SPEC_URL = "https://www.conventionalcommits.org/en/v1.0.0/"
+HEADER_SHAPE = "<type>[(<scope>)][!]: <description>"
+# git's scissors line (`git commit -v`): it and everything after it are not the message.
+SCISSORS = "------------------------ >8 ------------------------"
+# What core.commentChar=auto picks from, in git's order (builtin/commit.c).
+AUTO_COMMENT_CHARS = "#;@!$%^&|:"
+BREAKING_TOKENS = ("BREAKING CHANGE", "BREAKING-CHANGE")
+_BLANK = " \t\r\v\f"  # the whitespace git's cleanup trims: ASCII only, unlike str.strip()
+
+# Kinds of message.
+CONVENTIONAL, MERGE, REVERT, FIXUP, INVALID, EMPTY = (
+    "conventional",
+    "merge",
+    "revert",
+    "fixup",
+    "invalid",
+    "empty",
+)
+ERROR, WARNING = "error", "warning"
+
+_TYPE = r"[^\W\d_][\w-]*"  # one word: a letter, then letters, digits, "_" or "-"
+_HEADER = re.compile(
+    rf"(?P<type>{_TYPE})(?:\((?P<scope>[^()\n]*)\))?(?P<bang>!)?:(?P<space>[ \t]*)(?P<desc>.*)",
+    re.DOTALL,
+)
+_TYPE_RE = re.compile(_TYPE)
+# A footer starts with "Token: " or "Token #"; only the token BREAKING CHANGE may hold a space.
+_FOOTER = re.compile(rf"(?P<token>BREAKING CHANGE(?=: )|{_TYPE})(?P<sep>: | (?=#))")
+_BREAKING_LIKE = re.compile(r"breaking[ _-]?changes?[ \t]*(?::|#)", re.IGNORECASE)
+_BREAKING_OK = re.compile(r"BREAKING[ -]CHANGE: [ \t]*\S")
+# git's own merge subjects, and the ones GitHub, GitLab and Azure DevOps write.
+_MERGE = re.compile(
+    r"Merge (?:branch(?:es)? |remote-tracking branch(?:es)? |tag |commit |pull request #\d+ "
+    r"|[0-9a-f]{7,64} into |['\"])|Merged PR \d+: "
+)
+_REVERT = re.compile(r'(?:Revert|Reapply) ".*"\Z', re.DOTALL)  # git revert's default subject
+_FIXUP = re.compile(r"(?:fixup|squash|amend)! ")  # git commit --fixup / --squash
+_PREFIX = re.compile(r"(?P<type>[^(!]*)(?P<rest>.*)", re.DOTALL)
+
+
+class Issue:
+    """One thing wrong with a message: which rule, how bad, where, what, and what was expected."""
+
+    __slots__ = ("expected", "line", "rule", "severity", "what")
+
+    def __init__(self, rule: str, line: int, what: str, expected: str, severity: str = ERROR):
+        self.rule = rule
+        self.line = line
+        self.what = what
+        self.expected = expected
+        self.severity = severity
+
+    def __repr__(self) -> str:
+        return f"Issue({self.rule}, line {self.line}: {self.what!r}, {self.severity})"
+
+
+class Message:
+    """A parsed commit message. Never built invalid: problems are listed, not raised."""
+
+    __slots__ = (
+        "bang",
+        "body",
+        "breaking",
+        "description",
+        "footers",
+        "header",
+        "issues",
+        "kind",
+        "raw",
+        "scope",
+        "type",
+    )
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw  # the cleaned text, "\n" line ends
+        self.header = ""  # line 1
+        self.type: str | None = None  # lower case
+        self.scope: str | None = None  # as written
+        self.bang = False
+        self.description: str | None = None  # stripped of surrounding whitespace
+        self.body = ""
+        self.footers: list[tuple[str, str]] = []  # (token, value), in order
+        self.kind = EMPTY
+        self.breaking = False
+        self.issues: list[Issue] = []  # problems (errors) and warnings, in line order
+
+    @property
+    def problems(self) -> list[tuple[int, str, str]]:
+        """Structural problems: (1-based line, what is wrong, what was expected)."""
+        return [(i.line, i.what, i.expected) for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[tuple[int, str, str]]:
+        """Allowed by the spec but probably a slip: (line, what, what was expected)."""
+        return [(i.line, i.what, i.expected) for i in self.issues if i.severity == WARNING]
+
+    @property
+    def valid(self) -> bool:
+        """A well-formed Conventional Commit (policy such as allowed types not considered)."""
+        return self.kind == CONVENTIONAL and not self.problems
+
+    def __repr__(self) -> str:
+        return f"Message({self.kind}, {self.header!r})"
+
+
+# --------------------------------------------------------------------------- cleaning
+
+
+def clean_lines(text: str, comment_char: str | None = "#") -> list[tuple[int, str]]:
+    """The lines git would commit, each with its 1-based line number in `text`.
+
+    Like git's default `--cleanup=strip` (and `scissors` for `git commit -v`): trailing
+    whitespace trimmed, lines starting with `comment_char` dropped, everything from the
+    scissors line on dropped, runs of blank lines collapsed into one, leading and trailing
+    blank lines dropped. `comment_char=None` keeps comment lines and ignores scissors.
+    """
+    if text.startswith("\ufeff"):  # a byte-order mark some editors write
+        text = text[1:]
+    cut = f"{comment_char} {SCISSORS}" if comment_char else None
+    out: list[tuple[int, str]] = []
+    blank_at = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip(_BLANK)
+        if comment_char:
+            if line == cut:
+                break
+            if line.startswith(comment_char):
+                continue
+        if not line:
+            if out and not blank_at:
+                blank_at = number
+            continue
+        if blank_at:
+            out.append((blank_at, ""))
+            blank_at = 0
+        out.append((number, line))
+    return out
+
+
+def clean(text: str, comment_char: str | None = "#") -> str:
+    """The message git would commit: comments, scissors and surplus blank lines removed."""
+    return "\n".join(line for _, line in clean_lines(text, comment_char))
+
+
+def auto_comment_char(text: str) -> str:
+    """The comment character git chose for `core.commentChar=auto`, read from the file.
+
+    git picks the first of `#;@!$%^&|:` that starts no line of the initial message, then
+    writes its comment template with it. The template always ends the file when git opens
+    an editor, so the character is the one that starts the scissors line or the last
+    non-blank line (as "<c>", "<c> ..." or "<c><tab>..."). Without a template (`-m`, `-F`)
+    nothing is a comment and "#" is as good as any.
+    """
+    lines = [line.rstrip(_BLANK) for line in text.split("\n")]
+    for line in lines:
+        if line[:1] in AUTO_COMMENT_CHARS and line[1:] == f" {SCISSORS}" and line:
+            return line[0]
+    for line in reversed(lines):
+        if line:
+            if line[0] in AUTO_COMMENT_CHARS and line[1:2] in ("", " ", "\t"):
+                return line[0]
+            break
+    return "#"
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _diagnose(header: str) -> tuple[str, str]:
+    """Why a header is not `type(scope)!: description`, and what was expected."""
+    expected = f'"{HEADER_SHAPE}", e.g. "feat(parser): add arrays"'
+    if not header:
+        return "line 1 is empty", f"the header on line 1, {expected}"
+    if header[:1].isspace():
+        return "the header starts with whitespace", f"the type first, {expected}"
+    colon = header.find(":")
+    if colon < 0:
+        return f'"{header}" has no "<type>: " prefix', expected
+    prefix = header[:colon]
+    if prefix != prefix.rstrip() and _HEADER.fullmatch(f"{prefix.rstrip()}: x"):
+        return f'a space before the colon in "{prefix}:"', expected
+    parts = _PREFIX.fullmatch(prefix)
+    word, rest = parts["type"], parts["rest"]  # type: ignore[index]
+    if not word.strip():
+        return f'"{header}" has no type before "{header[: colon + 1].strip()}"', expected
+    if word != word.rstrip() and _TYPE_RE.fullmatch(word.rstrip()):
+        after = rest[:1] or ":"
+        return f'a space between the type "{word.rstrip()}" and "{after}"', expected
+    if not _TYPE_RE.fullmatch(word):
+        return (
+            f'"{word}" is not a type: a type is one word (a letter, then letters, digits, "-")',
+            expected,
+        )
+    if rest.startswith("("):
+        if ")" not in rest:
+            return f'the scope "{rest}" has no closing ")"', expected
+        return f'"{word}{rest}" is not "<type>(<scope>)" or "<type>(<scope>)!"', expected
+    return f'"{word}{rest}" is not "<type>" or "<type>!"', expected  # e.g. "feat!!" or "feat)"
+
+
+def _parse_header(msg: Message) -> None:
+    header = msg.header
+    m = _HEADER.fullmatch(header)
+    if m is None:
+        if _FIXUP.match(header):
+            msg.kind = FIXUP
+        elif _MERGE.match(header):
+            msg.kind = MERGE
+        elif _REVERT.match(header):
+            msg.kind = REVERT
+        else:
+            msg.kind = INVALID
+            what, expected = _diagnose(header)
+            msg.issues.append(Issue("header-format", 1, what, expected))
+        return
+    msg.kind = CONVENTIONAL
+    written = m["type"]
+    msg.type = written.lower()
+    msg.scope = m["scope"]
+    msg.bang = m["bang"] is not None
+    space, desc = m["space"], m["desc"]
+    msg.description = desc.strip()
+    if written != msg.type:
+        msg.issues.append(
+            Issue(
+                "type-case",
+                1,
+                f'type "{written}" is not in lower case',
+                f'"{msg.type}" (types are case-insensitive, lower case by convention)',
+                WARNING,
+            )
+        )
+    if msg.scope is not None:
+        if not msg.scope.strip():
+            msg.issues.append(
+                Issue(
+                    "scope-format",
+                    1,
+                    "the scope is empty",
+                    'a scope such as "(parser)", or no parentheses at all',
+                )
+            )
+        elif msg.scope != msg.scope.strip():
+            msg.issues.append(
+                Issue(
+                    "scope-format",
+                    1,
+                    f'the scope "({msg.scope})" has whitespace inside the parentheses',
+                    f'"({msg.scope.strip()})"',
+                )
+            )
+    if not msg.description:
+        msg.issues.append(
+            Issue(
+                "description-empty",
+                1,
+                "the description after the colon is empty",
+                f'a short description after ": ", e.g. "{written}: add arrays"',
+            )
+        )
+        return
+    if not space:
+        msg.issues.append(
+            Issue(
+                "header-format",
+                1,
+                f'no space after the colon in "{header}"',
+                f'": " (a colon, then one space), e.g. "{header[: m.start("desc")]} {desc}"',
+            )
+        )
+    elif space != " " or desc[:1].isspace():
+        msg.issues.append(
+            Issue(
+                "description-whitespace",
+                1,
+                "the description starts with extra whitespace",
+                'exactly one space after ":"',
+                WARNING,
+            )
+        )
+    if msg.description.endswith(".") and not msg.description.endswith(".."):
+        msg.issues.append(
+            Issue(
+                "description-period",
+                1,
+                "the description ends with a period",
+                "no full stop at the end of the header",
+                WARNING,
+            )
+        )
+
+
+def _parse_rest(msg: Message, lines: Sequence[str]) -> None:
+    """Body and footers: the footers are the trailing paragraphs that start with a token."""
+    n = len(lines)
+    if n > 1 and lines[1].strip():
+        msg.issues.append(
+            Issue(
+                "body-blank-line",
+                2,
+                "line 2 is not blank",
+                "an empty line between the header and the body",
+            )
+        )
+    start = 1
+    while start < n and not lines[start].strip():
+        start += 1
+    end = n
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    footer_at = end
+    i = end - 1
+    while i >= start:  # walk paragraphs backwards while each starts with a footer token
+        if lines[i].strip() and (i == start or not lines[i - 1].strip()):
+            if not _FOOTER.match(lines[i]):
+                break
+            footer_at = i
+        i -= 1
+    body_end = footer_at
+    while body_end > start and not lines[body_end - 1].strip():
+        body_end -= 1
+    msg.body = "\n".join(lines[start:body_end])
+    footers: list[list[str]] = []
+    for line in lines[footer_at:end]:
+        m = _FOOTER.match(line)
+        if m:  # "Closes #12" keeps its "#": the value reads the same as in "Closes: #12"
+            footers.append([m["token"], line[m.end() :]])
+        else:  # a value goes on until the next token (spec rule 10)
+            footers[-1][1] += "\n" + line
+    msg.footers = [(token, value.strip()) for token, value in footers]
+    for index in range(start, end):
+        line = lines[index]
+        if not _BREAKING_LIKE.match(line):
+            continue
+        if not _BREAKING_OK.match(line):
+            msg.issues.append(
+                Issue(
+                    "breaking-change",
+                    index + 1,
+                    f'"{line.strip()[:60]}" is not a breaking-change footer',
+                    '"BREAKING CHANGE: <what breaks>" in upper case, with a colon and a space',
+                )
+            )
+        elif index < footer_at:
+            msg.issues.append(
+                Issue(
+                    "breaking-change",
+                    index + 1,
+                    "BREAKING CHANGE is in the body, where tools do not look for it",
+                    "the footers last, after a blank line, each starting with its token",
+                )
+            )
+
+
+def parse(text: str) -> Message:
+    """Parse a cleaned commit message (see `clean`). Never raises."""
+    raw = text.replace("\r\n", "\n").replace("\r", "\n")
+    msg = Message(raw)
+    if not raw.strip():
+        return msg
+    lines = raw.split("\n")
+    msg.header = lines[0]
+    _parse_header(msg)
+    _parse_rest(msg, lines)
+    if msg.kind in (MERGE, REVERT, FIXUP):  # git wrote the header; only its footers matter
+        msg.issues = []
+    msg.breaking = msg.bang or any(token in BREAKING_TOKENS for token, _ in msg.footers)
+    msg.issues.sort(key=lambda issue: issue.line)
+    return msg
+
+
+def footer(message: Message, token: str) -> str | None:
+    """The value of the first footer with this token, case-insensitive (None if absent).
+
+    "BREAKING CHANGE" and "BREAKING-CHANGE" find each other (spec rule 16).
+    """
+    wanted = token.casefold()
+    if wanted in ("breaking change", "breaking-change"):
+        names = {"breaking change", "breaking-change"}
+    else:
+        names = {wanted}
+    for name, value in message.footers:
+        if name.casefold() in names:
+            return value
+    return None
