@@ -1,0 +1,49 @@
+# The two set-up commands of the README: `make demo` and `make test`. Both create .venv on
+# first use; everything they need is pinned in requirements-dev.txt.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# Actions and workflows that zizmor and the schemas check.
+ACTION_FILES := $(wildcard actions/*/action.yml)
+WORKFLOW_FILES := $(wildcard .github/workflows/*.yml workflows/*.yml)
+
+.PHONY: demo test lint e2e bench clean
+
+$(VENV)/.ready: requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-build-isolation --editable .
+	touch $@
+
+demo: $(VENV)/.ready
+	$(PY) examples/demo.py
+
+lint: $(VENV)/.ready
+	$(BIN)/ruff check hooks tests bench examples
+	$(BIN)/ruff format --check hooks tests bench examples
+	$(BIN)/bandit --quiet -c pyproject.toml -r hooks
+ifneq ($(strip $(ACTION_FILES) $(WORKFLOW_FILES)),)
+	$(BIN)/zizmor --offline --min-severity low $(ACTION_FILES) $(WORKFLOW_FILES)
+endif
+ifneq ($(strip $(ACTION_FILES)),)
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions $(ACTION_FILES)
+endif
+ifneq ($(strip $(WORKFLOW_FILES)),)
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOW_FILES)
+endif
+
+# The whole suite, end-to-end parts included, on both cores, with the branch-coverage gate.
+test: lint
+	$(PY) -m pytest -n 2 --cov --cov-report=term-missing:skip-covered --cov-fail-under=90
+
+# Only the slow end-to-end parts (pre-commit, prek, the Actions runner).
+e2e: $(VENV)/.ready
+	$(PY) -m pytest -n 2 -m e2e
+
+bench: $(VENV)/.ready
+	bash bench/run.sh
+
+clean:
+	rm -rf $(VENV) demo .coverage .coverage.* coverage.xml
