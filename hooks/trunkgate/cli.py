@@ -11,16 +11,17 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-# command -> (module under trunkgate.gates, its entry point, one-line description)
+# command -> (module, its entry point, one-line description)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "branch": ("branch", "main", "branch naming, trunk protection, short-lived branches"),
-    "commit-msg": ("commits", "main_msg", "one commit message file (Conventional Commits)"),
-    "commits": ("commits", "main", "every commit of a range, a pull-request title"),
-    "changelog": ("changelog", "main", "a Keep a Changelog file, and that a change updates it"),
-    "lint": ("lint", "main", "ruff check and ruff format --check"),
-    "security": ("security", "main", "bandit, with severity thresholds and a stable baseline"),
-    "audit": ("audit", "main", "pip-audit: known vulnerabilities in the dependencies"),
-    "coverage": ("coverage", "main", "total coverage and coverage of the changed lines"),
+    "branch": ("gates.branch", "main", "branch naming, trunk protection, short-lived branches"),
+    "commit-msg": ("gates.commits", "main_msg", "one commit message file (Conventional Commits)"),
+    "commits": ("gates.commits", "main", "every commit of a range, a pull-request title"),
+    "changelog": ("gates.changelog", "main", "a Keep a Changelog file, and that it is updated"),
+    "lint": ("gates.lint", "main", "ruff check and ruff format --check"),
+    "security": ("gates.security", "main", "bandit, with severity thresholds and a baseline"),
+    "audit": ("gates.audit", "main", "pip-audit: known vulnerabilities in the dependencies"),
+    "coverage": ("gates.coverage", "main", "total coverage and coverage of the changed lines"),
+    "run": ("run", "main", "every enabled gate, independent ones concurrently, one report"),
 }
 
 
@@ -55,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = f' (did you mean "{close[0]}"?)' if close else ""
         return usage_error("trunkgate", f'unknown command "{command}"{hint}; see trunkgate --help')
     module_name, entry, _ = COMMANDS[command]
-    module = __import__(f"trunkgate.gates.{module_name}", fromlist=[entry])
+    module = __import__(f"trunkgate.{module_name}", fromlist=[entry])
     code: int = getattr(module, entry)(rest)
     return code
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from trunkgate.report import FORMATS, UsageError
+from trunkgate.report import FORMATS, RUN_FORMATS, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -135,6 +135,23 @@ GATES: dict[str, dict[str, tuple]] = {
             "commit types that need no changelog entry",
         ),
         "skip-label": (STR, "skip-changelog", "pull-request label that lets a change through"),
+    },
+    "run": {
+        "gates": (
+            LIST,
+            [
+                "branch",
+                "commits",
+                "changelog",
+                "changelog-updated",
+                "lint",
+                "security",
+                "audit",
+                "coverage",
+            ],
+            "the gates `trunkgate run` runs",
+        ),
+        "skip": (LIST, [], "gates `trunkgate run` leaves out"),
     },
     # The tool gates: each owner extends its own table.
     "lint": {
@@ -506,6 +523,7 @@ COMMON = (
     Arg("--config", "policy file to read (default: nearest pyproject.toml)", metavar="PATH"),
     Arg("--format", "output format", default="text", choices=FORMATS),
 )
+RUN_COMMON = (COMMON[0], Arg("--format", "output format", default="text", choices=RUN_FORMATS))
 
 
 def _policy_args(table: str) -> list[Arg]:
@@ -620,7 +638,7 @@ def parse_args(
 ) -> tuple[Options, Policy]:
     """Parse a gate's arguments and resolve its policy (flags win over the file)."""
     table = TABLE_OF.get(gate, gate)
-    every = [*args, *COMMON, *_policy_args(table)]
+    every = [*args, *(RUN_COMMON if gate == "run" else COMMON), *_policy_args(table)]
     argv = list(argv or ())
     values = _fast_parse(argv, every)
     if values is None:

@@ -23,6 +23,7 @@ NOTE = "note"
 SEVERITIES = (ERROR, WARNING, NOTE)
 
 FORMATS = ("text", "json", "github")
+RUN_FORMATS = (*FORMATS, "sarif")
 
 
 class UsageError(Exception):
@@ -81,7 +82,7 @@ class Finding:
 class GateResult:
     """What a gate concluded: its findings, notes for the reader, and figures for outputs."""
 
-    __slots__ = ("findings", "fix", "gate", "metrics", "notes", "seconds")
+    __slots__ = ("error", "findings", "fix", "gate", "metrics", "notes", "seconds")
 
     def __init__(
         self,
@@ -98,6 +99,13 @@ class GateResult:
         self.fix = fix
         self.metrics = dict(metrics or {})
         self.seconds: float | None = None
+        self.error: str | None = None  # set when the gate could not decide (exit code 2)
+
+    @classmethod
+    def failed_to_run(cls, gate: str, message: str) -> GateResult:
+        result = cls(gate)
+        result.error = message
+        return result
 
     @property
     def errors(self) -> list[Finding]:
@@ -105,10 +113,12 @@ class GateResult:
 
     @property
     def passed(self) -> bool:
-        return not self.errors
+        return self.error is None and not self.errors
 
     @property
     def exit_code(self) -> int:
+        if self.error is not None:
+            return USAGE
         return PASS if self.passed else FAIL
 
     def as_dict(self) -> dict[str, object]:
@@ -121,6 +131,8 @@ class GateResult:
             out["notes"] = self.notes
         if self.metrics:
             out["metrics"] = self.metrics
+        if self.error is not None:
+            out["error"] = self.error
         return out
 
 
@@ -139,6 +151,8 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 
 def verdict_line(result: GateResult, color: bool = False) -> str:
+    if result.error is not None:
+        return f"trunkgate {result.gate}: {_paint('error', '31;1', color)}: {result.error}"
     errors = len(result.errors)
     warnings = sum(1 for f in result.findings if f.severity == WARNING)
     counts = []
@@ -198,13 +212,27 @@ def annotation(finding: Finding, gate: str) -> str:
     return f"::{_LEVEL[finding.severity]} {','.join(props)}::{_escape_data(message)}"
 
 
+def error_annotation(title: str, message: str) -> str:
+    return f"::error title={_escape_property(title)}::{_escape_data(message)}"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _verdict_word(result: GateResult) -> str:
+    if result.error is not None:
+        return "error"
+    return "passed" if result.passed else "failed"
+
+
+_MARKS = {"passed": "✅ passed", "failed": "❌ failed", "error": "⚠️ error"}
+
+
 def render_markdown(result: GateResult) -> str:
-    mark = "✅ passed" if result.passed else "❌ failed"
-    lines = [f"### trunkgate {result.gate}: {mark}", ""]
+    lines = [f"### trunkgate {result.gate}: {_MARKS[_verdict_word(result)]}", ""]
+    if result.error is not None:
+        lines += [f"> {_cell(result.error)}", ""]
     if result.findings:
         lines += ["| severity | where | rule | message |", "| --- | --- | --- | --- |"]
         for f in result.findings:
@@ -274,6 +302,147 @@ def emit(result: GateResult, fmt: str = "text", stream: object = None) -> int:
     return result.exit_code
 
 
+# --------------------------------------------------------------------------- several gates
+
+
+def render_run_text(results: Sequence[GateResult], color: bool = False) -> str:
+    """A summary table (gate, verdict, findings, time), then each gate's findings."""
+    width = max([len("gate"), *(len(r.gate) for r in results)])
+    lines = [f"{'gate':<{width}}  verdict  findings    time"]
+    for r in results:
+        word = _verdict_word(r)
+        painted = _paint(f"{word:<7}", {"passed": "32", "failed": "31;1"}.get(word, "33"), color)
+        seconds = f"{r.seconds:6.2f}s" if r.seconds is not None else "      -"
+        lines.append(f"{r.gate:<{width}}  {painted}  {len(r.errors):>8}  {seconds}")
+    for r in results:
+        if r.findings or r.error:
+            lines.append("")
+            lines.append(f"== {r.gate}")
+            lines.extend(finding_line(f, r.gate) for f in r.findings)
+            if r.error:
+                lines.append(f"{r.gate}: error: {r.error}")
+    failed = [r.gate for r in results if not r.passed]
+    lines.append("")
+    if failed:
+        lines.append(f"trunkgate run: {_paint('failed', '31;1', color)} ({', '.join(failed)})")
+    else:
+        lines.append(f"trunkgate run: {_paint('passed', '32', color)}")
+    return "\n".join(lines)
+
+
+TOOLS = {
+    "lint": ("ruff", "https://docs.astral.sh/ruff/"),
+    "security": ("bandit", "https://bandit.readthedocs.io/"),
+    "audit": ("pip-audit", "https://github.com/pypa/pip-audit"),
+    "coverage": ("coverage", "https://coverage.readthedocs.io/"),
+}
+_SARIF_LEVEL = {ERROR: "error", WARNING: "warning", NOTE: "note"}
+
+
+def render_sarif(results: Sequence[GateResult]) -> dict[str, object]:
+    """SARIF 2.1.0 with one run per gate (and so per tool), as GitHub code scanning takes it."""
+    from trunkgate import __version__
+
+    runs = []
+    for r in results:
+        tool, uri = TOOLS.get(r.gate, ("trunkgate", "https://github.com/trunkgate/trunkgate"))
+        rule_ids = sorted({f.rule for f in r.findings})
+        sarif_results = []
+        for f in r.findings:
+            item: dict[str, object] = {
+                "ruleId": f.rule,
+                "ruleIndex": rule_ids.index(f.rule),
+                "level": _SARIF_LEVEL[f.severity],
+                "message": {"text": f.message if not f.hint else f"{f.message}\n\n{f.hint}"},
+            }
+            if f.file is not None:
+                physical: dict[str, object] = {"artifactLocation": {"uri": f.file}}
+                if f.line is not None and f.line > 0:
+                    physical["region"] = {"startLine": f.line}
+                item["locations"] = [{"physicalLocation": physical}]
+            sarif_results.append(item)
+        runs.append(
+            {
+                "tool": {
+                    "driver": {
+                        "name": f"trunkgate {r.gate}"
+                        + (f" ({tool})" if tool != "trunkgate" else ""),
+                        "version": __version__,
+                        "informationUri": uri,
+                        "rules": [{"id": rid, "name": rid} for rid in rule_ids],
+                    }
+                },
+                "automationDetails": {"id": f"trunkgate/{r.gate}/"},
+                "results": sarif_results,
+                "invocations": [
+                    {
+                        "executionSuccessful": r.error is None,
+                        **(
+                            {"toolExecutionNotifications": [{"message": {"text": r.error}}]}
+                            if r.error
+                            else {}
+                        ),
+                    }
+                ],
+            }
+        )
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": runs,
+    }
+
+
+def exit_code_of(results: Sequence[GateResult]) -> int:
+    """The worst of the gates' exit codes."""
+    return max((r.exit_code for r in results), default=PASS)
+
+
+def emit_run(
+    results: Sequence[GateResult], fmt: str = "text", sarif_path: str | None = None
+) -> int:
+    """Print several gates' results; optionally also write SARIF; return the worst exit code."""
+    out = sys.stdout
+    if sarif_path or fmt in ("json", "sarif"):
+        import json
+
+        if sarif_path:
+            _write_atomic(sarif_path, json.dumps(render_sarif(results), indent=2) + "\n")
+        if fmt == "sarif":
+            print(json.dumps(render_sarif(results), indent=2))
+        elif fmt == "json":
+            doc = {
+                "passed": all(r.passed for r in results),
+                "gates": [r.as_dict() for r in results],
+            }
+            print(json.dumps(doc, indent=2))
+    if fmt == "github":
+        for r in results:
+            for finding in r.findings:
+                print(annotation(finding, r.gate))
+            if r.error:
+                print(error_annotation(f"trunkgate {r.gate}", r.error))
+        print(render_run_text(results))
+        write_github_files(results)
+    elif fmt == "text":
+        print(render_run_text(results, _use_color(out)))
+    return exit_code_of(results)
+
+
+def _write_atomic(path: str, text: str) -> None:
+    """Write a whole file or nothing: a temporary file beside it, then a rename."""
+    folder = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise UsageError(f"{path}: cannot write the file ({exc.strerror})") from None
+
+
 def entrypoint(prog: str):
     """Wrap a gate's `main` so that a UsageError becomes one stderr line and exit code 2."""
 
@@ -296,5 +465,5 @@ def usage_error(prog: str, message: str) -> int:
     """One clear line on stderr; exit code 2."""
     print(f"{prog}: error: {message}", file=sys.stderr)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        print(f"::error title={_escape_property(prog)}::{_escape_data(message)}")
+        print(error_annotation(prog, message))
     return USAGE
