@@ -32,6 +32,9 @@ STR, INT, NUMBER, BOOL, LIST, REGEX, DATE, CHOICE = (
     "date",
     "choice",
 )
+# A list of tables, each with exactly the fields of spec[3] ({field: kind}), all required:
+# (TABLES, [], help, {"id": STR, "until": DATE}). On the command line: a TOML array of tables.
+TABLES = "tables"
 
 VERSION_SCHEMES = ("semver", "calver", "pep440")
 
@@ -155,7 +158,8 @@ GATES: dict[str, dict[str, tuple]] = {
     },
     # The tool gates: each owner extends its own table.
     "lint": {
-        "format": (BOOL, True, "also check formatting with `ruff format --check`"),
+        # Not "format": that would collide with the --format (output format) flag.
+        "check-format": (BOOL, True, "also check formatting with `ruff format --check`"),
     },
     "security": {
         "severity": (
@@ -164,9 +168,50 @@ GATES: dict[str, dict[str, tuple]] = {
             "findings of this severity or above fail the gate",
             ("low", "medium", "high"),
         ),
+        "warn-severity": (
+            CHOICE,
+            "medium",
+            "findings of this severity or above (below `severity`) are reported as warnings",
+            ("low", "medium", "high"),
+        ),
+        "confidence": (
+            CHOICE,
+            "low",
+            "findings of lower confidence than this are ignored",
+            ("low", "medium", "high"),
+        ),
+        "exclude": (
+            LIST,
+            [],
+            "paths not scanned (shell-style patterns matched against the whole path, or folders)",
+        ),
+        "baseline": (
+            STR,
+            ".trunkgate/bandit-baseline.json",
+            "accepted findings (write it with --update-baseline); only new findings count",
+        ),
     },
     "audit": {
         "osv-url": (STR, "", "the OSV query endpoint (default: pip-audit's, api.osv.dev)"),
+        "requirements": (
+            LIST,
+            [],
+            "requirements files to audit, relative to the project root (default: "
+            "requirements*.txt in the root, else pyproject's [project] dependencies, "
+            "else the installed environment)",
+        ),
+        "ignore": (
+            TABLES,
+            [],
+            "advisories accepted for now, each {id, reason, until}; id may be an alias "
+            "(a CVE id); an entry past its until date fails the gate",
+            {"id": STR, "reason": STR, "until": DATE},
+        ),
+        "cache-dir": (
+            STR,
+            "",
+            "pip-audit's HTTP cache folder (default: pip-audit/ in trunkgate's user cache folder)",
+        ),
     },
     "coverage": {
         "fail-under": (NUMBER, 90, "minimum total coverage, in percent"),
@@ -190,6 +235,7 @@ _KEY_WORDS = {
     LIST: "a list of strings",
     REGEX: "a regular expression",
     DATE: "a date YYYY-MM-DD",
+    TABLES: "a list of tables",
 }
 
 
@@ -250,7 +296,36 @@ def _clean(spec: tuple, value: object, where: str) -> object:
                 return datetime.date.fromisoformat(value)
             except ValueError:
                 raise bad() from None
+    elif kind == TABLES:
+        return _clean_tables(spec[3], value, where)
     return value
+
+
+def _clean_tables(fields: dict[str, str], value: object, where: str) -> list[dict[str, object]]:
+    """A list of tables with exactly these fields, each cleaned; errors name the entry index."""
+    wanted = ", ".join(fields)
+    if not isinstance(value, list):
+        raise UsageError(f"{where}: expected a list of tables with {wanted}, got {_show(value)}")
+    out = []
+    for index, entry in enumerate(value):
+        at = f"{where}[{index}]"
+        if not isinstance(entry, dict):
+            raise UsageError(f"{at}: expected a table with {wanted}, got {_show(entry)}")
+        for name in entry:
+            if name not in fields:
+                hint = _did_you_mean(name, list(fields))
+                raise UsageError(f"{at}: unknown field {_show(name)}{hint}; expected {wanted}")
+        missing = [name for name in fields if name not in entry]
+        if missing:
+            raise UsageError(f"{at}: missing field {_show(missing[0])}; expected {wanted}")
+        clean: dict[str, object] = {}
+        for name, kind in fields.items():
+            item = _clean((kind,), entry[name], f"{at} {name}")
+            if kind == STR and not str(item).strip():
+                raise UsageError(f"{at} {name}: expected a non-empty string, got {_show(item)}")
+            clean[name] = item
+        out.append(clean)
+    return out
 
 
 def _from_text(spec: tuple, text: str, where: str) -> object:
@@ -266,7 +341,22 @@ def _from_text(spec: tuple, text: str, where: str) -> object:
             value = text
     elif kind == LIST:
         value = [part.strip() for part in text.split(",") if part.strip()]
+    elif kind == TABLES:
+        value = _toml_tables(spec[3], text.strip(), where)
     return _clean(spec, value, where)
+
+
+def _toml_tables(fields: dict[str, str], text: str, where: str) -> object:
+    """A flag's text read as a TOML array of tables (`[{id = "X", ...}]`, or one table)."""
+    if text.startswith("{"):
+        text = f"[{text}]"
+    try:
+        return _parse_toml(where, f"value = {text}".encode())["value"]
+    except UsageError:
+        shape = ", ".join(f"{k} = {'YYYY-MM-DD' if v == DATE else '...'}" for k, v in fields.items())
+        raise UsageError(
+            f"{where}: expected a TOML array of tables like [{{{shape}}}], got {_show(text)}"
+        ) from None
 
 
 def keys_for(table: str) -> dict[str, tuple]:
@@ -335,6 +425,12 @@ def _cache_file(path: str) -> str | None:
     return os.path.join(base, f"policy-{key:08x}.marshal")
 
 
+def _display(path: str) -> str:
+    """A path as the user would name it: relative to the current folder when below it."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel
+
+
 def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
@@ -365,8 +461,8 @@ def _load_table(path: str, extract) -> dict | None:  # extract: (path, bytes) ->
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read the file ({exc.strerror})") from None
-    table = extract(path, data)
+        raise UsageError(f"{_display(path)}: cannot read the file ({exc.strerror})") from None
+    table = extract(_display(path), data)
     if cache:
         try:
             blob = marshal.dumps((_CACHE_VERSION, path, stamp, table))
