@@ -260,3 +260,81 @@ def tags(pattern: str = "*", cwd: str | None = None) -> list[str]:
     """Tags matching a pattern, newest (by version-aware sort) first."""
     out = run("tag", "--list", pattern, "--sort=-v:refname", cwd=cwd)
     return [t for t in out.splitlines() if t]
+
+
+# Plain patches with names we can parse, whatever the diff settings of the user say.
+_DIFF_OPTIONS = (
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-relative",
+    "--no-renames",
+    "-U0",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+)
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def _diff_path(text: str) -> str:
+    """A path from a `+++ b/<path>` line: git C-quotes odd names, and ends names that hold a
+    space with a tab."""
+    if text.endswith("\t"):  # a tab inside a name is always quoted as \t
+        text = text[:-1]
+    if not text.startswith('"'):
+        return text
+    raw = bytearray()
+    i, end = 1, len(text) - 1 if text.endswith('"') else len(text)
+    while i < end:
+        char = text[i]
+        if char == "\\" and i + 1 < end:
+            octal = text[i + 1 : i + 4]
+            if len(octal) == 3 and all(d in "01234567" for d in octal):
+                raw.append(int(octal, 8) & 0xFF)
+                i += 4
+                continue
+            nxt = text[i + 1]
+            raw.append(_ESCAPES.get(nxt, ord(nxt)))
+            i += 2
+            continue
+        raw += char.encode("utf-8", "surrogateescape")
+        i += 1
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def changed_lines(
+    base: str, head: str | None = None, paths: Sequence[str] = (), cwd: str | None = None
+) -> dict[str, set[int]]:
+    """The lines each file gained or changed since `base` (`base...head`, or the working tree
+    when `head` is None): {path relative to the top level: {line numbers in the new file}}.
+
+    Renames count as added files, deleted, binary and mode-only changes are left out, and a
+    file that only lost lines maps to an empty set.
+    """
+    rng = f"{base}...{head}" if head else base
+    out = run("-c", "core.quotePath=false", "diff", *_DIFF_OPTIONS, rng, "--", *paths, cwd=cwd)
+    found: dict[str, set[int]] = {}
+    current: set[int] | None = None
+    lines = out.split("\n")
+    i, count = 0, len(lines)
+    while i < count:
+        line = lines[i]
+        i += 1
+        if line.startswith("diff --git "):
+            current = None
+        elif line.startswith("+++ "):
+            name = line[4:]
+            current = None if name == "/dev/null" else found.setdefault(_diff_path(name)[2:], set())
+        elif line.startswith("@@ ") and current is not None:
+            # @@ -a[,b] +c[,d] @@: d lines (default 1) from c are new; then skip the b + d
+            # lines of the hunk itself, whatever they hold.
+            old, new = line.split(" ", 3)[1:3]
+            start, _, size = new[1:].partition(",")
+            added = int(size) if size else 1
+            current.update(range(int(start), int(start) + added))
+            skip = added + (int(old.partition(",")[2]) if "," in old else 1)
+            while skip and i < count:
+                if not lines[i].startswith("\\"):  # "\ No newline at end of file"
+                    skip -= 1
+                i += 1
+    return found
