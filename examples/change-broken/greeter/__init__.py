@@ -1,0 +1,23 @@
+"""Greetings for the people we meet."""
+
+import os
+import subprocess
+
+
+def greet(name: str) -> str:
+    """A friendly greeting."""
+    return f"Hello, {name}!"
+
+
+def shout(name: str) -> str:
+    """A greeting for noisy rooms."""
+    if not name:
+        return ""
+    if name.isupper():
+        return greet(name)
+    return greet(name).upper()
+
+
+def announce(name: str) -> None:
+    """Say it out loud."""
+    subprocess.run(f"echo {shout(name)}", shell=True, check=True)

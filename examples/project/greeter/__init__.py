@@ -1,0 +1,6 @@
+"""Greetings for the people we meet."""
+
+
+def greet(name: str) -> str:
+    """A friendly greeting."""
+    return f"Hello, {name}!"
