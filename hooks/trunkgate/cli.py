@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit": ("gates.audit", "main", "pip-audit: known vulnerabilities in the dependencies"),
     "coverage": ("gates.coverage", "main", "total coverage and coverage of the changed lines"),
     "run": ("run", "main", "every enabled gate, independent ones concurrently, one report"),
+    "init": ("init", "main", "set a repository up: hooks, CI workflows, the policy"),
 }
 
 

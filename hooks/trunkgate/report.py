@@ -407,7 +407,7 @@ def emit_run(
         import json
 
         if sarif_path:
-            _write_atomic(sarif_path, json.dumps(render_sarif(results), indent=2) + "\n")
+            write_atomic(sarif_path, json.dumps(render_sarif(results), indent=2) + "\n")
         if fmt == "sarif":
             print(json.dumps(render_sarif(results), indent=2))
         elif fmt == "json":
@@ -429,7 +429,7 @@ def emit_run(
     return exit_code_of(results)
 
 
-def _write_atomic(path: str, text: str) -> None:
+def write_atomic(path: str, text: str) -> None:
     """Write a whole file or nothing: a temporary file beside it, then a rename."""
     folder = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
