@@ -18,8 +18,6 @@ problem: release tooling would not see the breaking change.
 
 from __future__ import annotations
 
-import re
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -44,24 +42,123 @@ CONVENTIONAL, MERGE, REVERT, FIXUP, INVALID, EMPTY = (
 )
 ERROR, WARNING = "error", "warning"
 
-_TYPE = r"[^\W\d_][\w-]*"  # one word: a letter, then letters, digits, "_" or "-"
-_HEADER = re.compile(
-    rf"(?P<type>{_TYPE})(?:\((?P<scope>[^()\n]*)\))?(?P<bang>!)?:(?P<space>[ \t]*)(?P<desc>.*)",
-    re.DOTALL,
+_WORD_CHARS = frozenset("_-")
+_MERGE_PREFIXES = (
+    "Merge branch ",
+    "Merge branches ",
+    "Merge remote-tracking branch",
+    "Merge tag ",
+    "Merge commit ",
+    "Merge '",
+    'Merge "',
 )
-_TYPE_RE = re.compile(_TYPE)
-# A footer starts with "Token: " or "Token #"; only the token BREAKING CHANGE may hold a space.
-_FOOTER = re.compile(rf"(?P<token>BREAKING CHANGE(?=: )|{_TYPE})(?P<sep>: | (?=#))")
-_BREAKING_LIKE = re.compile(r"breaking[ _-]?changes?[ \t]*(?::|#)", re.IGNORECASE)
-_BREAKING_OK = re.compile(r"BREAKING[ -]CHANGE: [ \t]*\S")
-# git's own merge subjects, and the ones GitHub, GitLab and Azure DevOps write.
-_MERGE = re.compile(
-    r"Merge (?:branch(?:es)? |remote-tracking branch(?:es)? |tag |commit |pull request #\d+ "
-    r"|[0-9a-f]{7,64} into |['\"])|Merged PR \d+: "
-)
-_REVERT = re.compile(r'(?:Revert|Reapply) ".*"\Z', re.DOTALL)  # git revert's default subject
-_FIXUP = re.compile(r"(?:fixup|squash|amend)! ")  # git commit --fixup / --squash
-_PREFIX = re.compile(r"(?P<type>[^(!]*)(?P<rest>.*)", re.DOTALL)
+_HEX = frozenset("0123456789abcdef")
+FIXUP_PREFIXES = ("fixup! ", "squash! ", "amend! ")  # git commit --fixup / --squash
+
+# No regular expressions here: this module is on the commit-msg hook's path, and `re` costs
+# more to import than the whole parse.
+
+
+def _is_type(word: str) -> bool:
+    """One word: a letter, then letters, digits, "_" or "-" (a type, or a footer token)."""
+    return bool(word) and word[0].isalpha() and all(c.isalnum() or c in _WORD_CHARS for c in word)
+
+
+def _footer_start(line: str) -> tuple[str, int] | None:
+    """(token, where its value starts) when the line starts a footer: "Token: " or "Token #".
+
+    Only the token BREAKING CHANGE may hold a space. "Closes #12" keeps its "#" in the
+    value, so that it reads the same as "Closes: #12".
+    """
+    if line.startswith("BREAKING CHANGE: "):
+        return "BREAKING CHANGE", 17
+    i = 0
+    while i < len(line) and (line[i].isalnum() or line[i] in _WORD_CHARS):
+        i += 1
+    token = line[:i]
+    if not token or not token[0].isalpha():
+        return None
+    if line.startswith(": ", i):
+        return token, i + 2
+    if line.startswith(" #", i):
+        return token, i + 1
+    return None
+
+
+def _looks_breaking(line: str) -> bool:
+    """A line that means to be a BREAKING CHANGE footer ("Breaking changes: ...", ...)."""
+    low = line[:40].lower()
+    if not low.startswith("breaking"):
+        return False
+    rest = low[8:]
+    if rest[:1] in (" ", "_", "-"):
+        rest = rest[1:]
+    if not rest.startswith("change"):
+        return False
+    rest = rest[6:].removeprefix("s").lstrip(" \t")
+    return rest[:1] in (":", "#")
+
+
+def _is_breaking_footer(line: str) -> bool:
+    return line.startswith(("BREAKING CHANGE: ", "BREAKING-CHANGE: ")) and bool(line[17:].strip())
+
+
+def _special_kind(header: str) -> str | None:
+    """merge, revert or fixup for the subjects git (or a forge) writes, else None."""
+    if header.startswith(FIXUP_PREFIXES):
+        return FIXUP
+    if header.startswith(('Revert "', 'Reapply "')) and header.endswith('"') and len(header) > 9:
+        return REVERT
+    if header.startswith(_MERGE_PREFIXES):
+        return MERGE
+    for lead, tail in (("Merge pull request #", " "), ("Merged PR ", ": ")):
+        if header.startswith(lead):  # GitHub; Azure DevOps
+            number = header[len(lead) :].partition(tail)[0]
+            if number.isdigit() and tail in header[len(lead) :]:
+                return MERGE
+    if header.startswith("Merge "):  # actions/checkout's "Merge <sha> into <sha>"
+        sha, _, rest = header[6:].partition(" ")
+        if 7 <= len(sha) <= 64 and set(sha) <= _HEX and rest.startswith("into "):
+            return MERGE
+    return None
+
+
+class _Header:
+    """The parts of a `type(scope)!:` prefix, or None from `_split_header`."""
+
+    __slots__ = ("bang", "colon", "scope", "type")
+
+    def __init__(self, type_: str, scope: str | None, bang: bool, colon: int) -> None:
+        self.type = type_
+        self.scope = scope
+        self.bang = bang
+        self.colon = colon
+
+
+def _split_header(header: str) -> _Header | None:
+    """`type`, optional `(scope)` (no parentheses inside), optional `!`, then `:`."""
+    n = len(header)
+    i = 0
+    while i < n and header[i] not in "(!:":
+        i += 1
+    type_ = header[:i]
+    if not _is_type(type_):
+        return None
+    scope = None
+    if i < n and header[i] == "(":
+        close = header.find(")", i + 1)
+        if close < 0:
+            return None
+        scope = header[i + 1 : close]
+        if "(" in scope:
+            return None
+        i = close + 1
+    bang = i < n and header[i] == "!"
+    if bang:
+        i += 1
+    if i >= n or header[i] != ":":
+        return None
+    return _Header(type_, scope, bang, i)
 
 
 class Issue:
@@ -203,16 +300,16 @@ def _diagnose(header: str) -> tuple[str, str]:
     if colon < 0:
         return f'"{header}" has no "<type>: " prefix', expected
     prefix = header[:colon]
-    if prefix != prefix.rstrip() and _HEADER.fullmatch(f"{prefix.rstrip()}: x"):
+    if prefix != prefix.rstrip() and _split_header(prefix.rstrip() + ":"):
         return f'a space before the colon in "{prefix}:"', expected
-    parts = _PREFIX.fullmatch(prefix)
-    word, rest = parts["type"], parts["rest"]  # type: ignore[index]
+    cut = min((i for i in (prefix.find("("), prefix.find("!")) if i >= 0), default=len(prefix))
+    word, rest = prefix[:cut], prefix[cut:]
     if not word.strip():
         return f'"{header}" has no type before "{header[: colon + 1].strip()}"', expected
-    if word != word.rstrip() and _TYPE_RE.fullmatch(word.rstrip()):
+    if word != word.rstrip() and _is_type(word.rstrip()):
         after = rest[:1] or ":"
         return f'a space between the type "{word.rstrip()}" and "{after}"', expected
-    if not _TYPE_RE.fullmatch(word):
+    if not _is_type(word):
         return (
             f'"{word}" is not a type: a type is one word (a letter, then letters, digits, "-")',
             expected,
@@ -226,25 +323,24 @@ def _diagnose(header: str) -> tuple[str, str]:
 
 def _parse_header(msg: Message) -> None:
     header = msg.header
-    m = _HEADER.fullmatch(header)
-    if m is None:
-        if _FIXUP.match(header):
-            msg.kind = FIXUP
-        elif _MERGE.match(header):
-            msg.kind = MERGE
-        elif _REVERT.match(header):
-            msg.kind = REVERT
+    parts = _split_header(header)
+    if parts is None:
+        special = _special_kind(header)
+        if special:
+            msg.kind = special
         else:
             msg.kind = INVALID
             what, expected = _diagnose(header)
             msg.issues.append(Issue("header-format", 1, what, expected))
         return
     msg.kind = CONVENTIONAL
-    written = m["type"]
+    written = parts.type
     msg.type = written.lower()
-    msg.scope = m["scope"]
-    msg.bang = m["bang"] is not None
-    space, desc = m["space"], m["desc"]
+    msg.scope = parts.scope
+    msg.bang = parts.bang
+    after = header[parts.colon + 1 :]
+    desc = after.lstrip(" \t")
+    space = after[: len(after) - len(desc)]
     msg.description = desc.strip()
     if written != msg.type:
         msg.issues.append(
@@ -291,7 +387,7 @@ def _parse_header(msg: Message) -> None:
                 "header-format",
                 1,
                 f'no space after the colon in "{header}"',
-                f'": " (a colon, then one space), e.g. "{header[: m.start("desc")]} {desc}"',
+                f'": " (a colon, then one space), e.g. "{header[: parts.colon + 1]} {desc}"',
             )
         )
     elif space != " " or desc[:1].isspace():
@@ -338,7 +434,7 @@ def _parse_rest(msg: Message, lines: Sequence[str]) -> None:
     i = end - 1
     while i >= start:  # walk paragraphs backwards while each starts with a footer token
         if lines[i].strip() and (i == start or not lines[i - 1].strip()):
-            if not _FOOTER.match(lines[i]):
+            if not _footer_start(lines[i]):
                 break
             footer_at = i
         i -= 1
@@ -348,17 +444,17 @@ def _parse_rest(msg: Message, lines: Sequence[str]) -> None:
     msg.body = "\n".join(lines[start:body_end])
     footers: list[list[str]] = []
     for line in lines[footer_at:end]:
-        m = _FOOTER.match(line)
-        if m:  # "Closes #12" keeps its "#": the value reads the same as in "Closes: #12"
-            footers.append([m["token"], line[m.end() :]])
+        start_of = _footer_start(line)
+        if start_of:
+            footers.append([start_of[0], line[start_of[1] :]])
         else:  # a value goes on until the next token (spec rule 10)
             footers[-1][1] += "\n" + line
     msg.footers = [(token, value.strip()) for token, value in footers]
     for index in range(start, end):
         line = lines[index]
-        if not _BREAKING_LIKE.match(line):
+        if not _looks_breaking(line):
             continue
-        if not _BREAKING_OK.match(line):
+        if not _is_breaking_footer(line):
             msg.issues.append(
                 Issue(
                     "breaking-change",

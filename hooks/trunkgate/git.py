@@ -262,6 +262,59 @@ def tags(pattern: str = "*", cwd: str | None = None) -> list[str]:
     return [t for t in out.splitlines() if t]
 
 
+def _run_light(args: Sequence[str]) -> tuple[int, str] | None:
+    """Run git without importing subprocess: (exit status, stdout), or None off POSIX.
+
+    For the commit-msg hook, whose whole budget is a few milliseconds: importing subprocess
+    costs more than git itself. stderr is discarded; callers use `run` for error messages.
+    """
+    spawn = getattr(os, "posix_spawnp", None)
+    if spawn is None:  # pragma: no cover - Windows
+        return None
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    read_fd, write_fd = os.pipe()
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        try:
+            actions = [
+                (os.POSIX_SPAWN_DUP2, null, 0),
+                (os.POSIX_SPAWN_DUP2, write_fd, 1),
+                (os.POSIX_SPAWN_DUP2, null, 2),
+            ]
+            try:
+                pid = spawn("git", ["git", *args], env, file_actions=actions)
+            except OSError:
+                raise UsageError("git is not installed or not on PATH") from None
+        finally:
+            os.close(null)
+        os.close(write_fd)
+        write_fd = -1
+        chunks = []
+        while chunk := os.read(read_fd, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(read_fd)
+        if write_fd >= 0:
+            os.close(write_fd)
+    status = os.waitpid(pid, 0)[1]
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8", "surrogateescape")
+
+
+def comment_string(cwd: str | None = None) -> str | None:
+    """core.commentChar, or core.commentString (git 2.45+; the one set last wins); None if unset.
+
+    May be "auto": git then picks a character per message (see conventional.auto_comment_char).
+    """
+    args = ("config", "--get-regexp", r"^core\.comment(char|string)$")
+    light = _run_light(args) if cwd is None else None
+    # In another directory, or when git failed (a broken config file), `run` explains.
+    ok = light is not None and light[0] in (0, 1)
+    out = light[1] if ok else run(*args, cwd=cwd, ok=(0, 1))  # type: ignore[index]
+    values = [line.partition(" ")[2] for line in out.splitlines()]
+    return values[-1] if values and values[-1] else None
+
+
+
 # Plain patches with names we can parse, whatever the diff settings of the user say.
 _DIFF_OPTIONS = (
     "--no-color",
