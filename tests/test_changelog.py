@@ -125,6 +125,30 @@ def test_unreleased_rules() -> None:
     ]
 
 
+def test_title_after_the_first_section() -> None:
+    found = changelog.check_text("## [Unreleased]\n# Changelog\n", policy(), "C.md")
+    assert [(f.line, f.rule, f.message) for f in found if f.severity == E] == [
+        (
+            1,
+            "title",
+            "no title: start the file with an H1 heading such as `# Changelog`, before the "
+            "first version",
+        ),
+        (
+            2,
+            "stray-heading",
+            "an H1 heading below a version; the title comes before the first section",
+        ),
+    ]
+
+
+def test_only_skip_skips(project, capsys) -> None:
+    project.commit("fix: detail\n\nChangelog: no\n", {"src/app.py": "print(1)\n"})
+    assert run([], capsys)[0] == 1
+    project.commit("fix: detail\n\nchangelog: SKIP\n", {"src/app.py": "print(2)\n"})
+    assert run([], capsys)[0] == 0
+
+
 def test_empty_file_gives_findings_not_a_crash() -> None:
     assert lint("") == [(1, "title", E), (1, "unreleased", E)]
     assert lint("# Changelog\n") == [(1, "unreleased", E)]

@@ -58,7 +58,6 @@ FORMAT_FIX = (
     "`### Changed`, `### Deprecated`, `### Removed`, `### Fixed`, `### Security`; entries are "
     "`- ` list items; `[1.2.0]: <url>` link references at the end."
 )
-_SKIP_VALUES = ("skip", "skipped", "none", "no")
 
 
 # --------------------------------------------------------------------------- reading
@@ -181,11 +180,13 @@ _UNPLACED = {
 }
 
 
-def _unplaced(item: kac.Unplaced, file: str) -> report.Finding:
+def _unplaced(item: kac.Unplaced, file: str, titled: bool) -> report.Finding:
     if item.kind == kac.HEADING:
         level = len(item.text) - len(item.text.lstrip("#"))
-        if level == 1:
+        if level == 1 and titled:
             message = "a second H1 heading; the file has one title, before the first section"
+        elif level == 1:
+            message = "an H1 heading below a version; the title comes before the first section"
         else:
             message = (
                 f"a level-{level} heading has no place in a version; use `### Group` or an entry"
@@ -342,7 +343,8 @@ def check_changelog(doc: kac.Changelog, policy: config.Policy, file: str) -> lis
         out += _check_groups(section, allowed, allowed_set, file)
     out += _check_versions(releases, scheme, file)
     out += _check_dates(releases, file)
-    out += [_unplaced(item, file) for item in doc.unplaced]
+    titled = doc.title is not None
+    out += [_unplaced(item, file, titled) for item in doc.unplaced]
     out.sort(key=lambda f: f.line or 0)
     return out
 
@@ -519,7 +521,7 @@ def check_updated(
     parsed = [(commit, conventional.parse(commit.message)) for commit in commits]
     for commit, message in parsed:
         value = conventional.footer(message, "Changelog")
-        if value is not None and value.strip().lower() in _SKIP_VALUES:
+        if value is not None and value.strip().lower() == "skip":
             return [], [
                 f"changelog check skipped: commit {commit.sha[:10]} has the trailer "
                 f'"Changelog: {value.strip()}"'
