@@ -71,9 +71,7 @@ def tail(text: str, lines: int = TAIL_LINES) -> str:
 
 def failure(argv: Sequence[str], proc: subprocess.CompletedProcess[str], what: str) -> UsageError:
     """The UsageError for a tool that did not do its job: what went wrong, and its stderr tail."""
-    name = os.path.basename(argv[0])
-    if name.endswith(".exe"):
-        name = name[:-4]
+    name = os.path.basename(argv[0]).removesuffix(".exe")
     detail = tail(proc.stderr or "") or tail(proc.stdout or "") or "(no output)"
     return UsageError(f"{name} {what}:\n  {detail}")
 
