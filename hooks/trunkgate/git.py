@@ -314,6 +314,14 @@ def comment_string(cwd: str | None = None) -> str | None:
     return values[-1] if values and values[-1] else None
 
 
+def ls_files(patterns: Sequence[str] = (), cwd: str | None = None) -> list[str]:
+    """Files in the tree below `cwd`, relative to it: tracked ones, and untracked ones that are
+    not ignored (git's pathspecs: `*.py` matches in every folder)."""
+    out = run(
+        "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *patterns, cwd=cwd
+    )
+    return [p for p in dict.fromkeys(out.split("\0")) if p]
+
 
 # Plain patches with names we can parse, whatever the diff settings of the user say.
 _DIFF_OPTIONS = (

@@ -1,0 +1,507 @@
+"""Scan Python files with bandit; fail on findings at or above a severity, warn below it.
+
+Files: the ones given (pre-commit passes the staged ones); in CI, the ones changed since the
+pull request's base (or `--base REF`); `--all` scans the whole tree (git's tracked and
+not-ignored files), spread over one bandit process per core. The project's bandit settings
+apply: `[tool.bandit]` in its pyproject.toml and a `.bandit` file at its root. `# nosec`
+works as in bandit.
+
+Severity: findings at or above `severity` fail the gate; those at or above `warn-severity`
+are warnings; findings below `confidence` are ignored. The baseline (`baseline`, written by
+`--update-baseline`) holds the findings a team accepted when it adopted the gate; only new
+findings count. A finding's fingerprint is its test id, its path (relative to the project
+root) and the code it flags (whitespace-normalised, not its line number), so it survives
+lines moving; repeats are counted, so a third copy of a baselined pair is new.
+"""
+
+from __future__ import annotations
+
+import os
+
+from trunkgate import config, git, report, tools
+from trunkgate.context import Context
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+GATE = "security"
+EXAMPLE = (
+    "trunkgate security src/app.py\n  trunkgate security --base origin/main --severity medium\n"
+    "  trunkgate security --all --update-baseline"
+)
+ARGS = (
+    *tools.FILE_ARGS,
+    config.Arg(
+        "--update-baseline",
+        "accept the current findings: write them to the baseline file (default: whole tree)",
+        kind="flag",
+    ),
+)
+INSTALL = "pip install 'trunkgate[security]'"
+SUFFIXES = (".py", ".pyw")
+TREE_PATTERNS = ("*.py", "*.pyw")
+LEVELS = {"undefined": 0, "low": 1, "medium": 2, "high": 3}
+BASELINE_VERSION = 1
+BASELINE_ABOUT = (
+    "trunkgate security baseline: bandit findings accepted when the gate was adopted; only "
+    "new findings fail. Each entry is a test id, a path and a hash of the flagged code "
+    "(whitespace-normalised), with how many times it occurs. Regenerate with: "
+    "trunkgate security --update-baseline"
+)
+# Below this many files one bandit process is quicker than several (each pays ~0.3 s to start).
+PARALLEL_MIN = 24
+# Keep each bandit command line well under the smallest platform limit (Windows: 32767).
+MAX_ARGV_CHARS = 24000
+FIX = (
+    "Fix the code (each rule's page says how). A finding that is a reviewed false positive "
+    "can be marked on its line with `# nosec <rule>` and a comment that says why. When "
+    "adopting the gate on existing code, accept today's findings with "
+    "`trunkgate security --update-baseline` and commit the baseline file."
+)
+
+
+# --------------------------------------------------------------------------- issues
+
+
+def normalise_code(text: str) -> str:
+    """Code as a fingerprint sees it: every run of whitespace is one space."""
+    return " ".join(text.split())
+
+
+def code_hash(code: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(normalise_code(code).encode("utf-8")).hexdigest()[:16]
+
+
+class Issue:
+    """One bandit result, with its path relative to the project root and its fingerprint."""
+
+    __slots__ = (
+        "confidence",
+        "fingerprint",
+        "line",
+        "more_info",
+        "path",
+        "severity",
+        "test_id",
+        "test_name",
+        "text",
+    )
+
+    def __init__(
+        self,
+        test_id: str,
+        path: str,
+        line: int | None,
+        code: str,
+        *,
+        severity: str = "undefined",
+        confidence: str = "undefined",
+        text: str = "",
+        test_name: str = "",
+        more_info: str = "",
+    ) -> None:
+        self.test_id = test_id
+        self.path = path
+        self.line = line
+        self.severity = severity
+        self.confidence = confidence
+        self.text = text
+        self.test_name = test_name
+        self.more_info = more_info
+        self.fingerprint = (test_id, path, code_hash(code))
+
+    def __repr__(self) -> str:
+        return f"Issue({self.test_id} {self.path}:{self.line} {self.severity})"
+
+
+def _level(value: object) -> str:
+    text = str(value or "").lower()
+    return text if text in LEVELS else "undefined"
+
+
+def _source_lines(path: str, cache: dict[str, list[str]]) -> list[str]:
+    if path not in cache:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                cache[path] = fh.read().splitlines()
+        except OSError:
+            cache[path] = []
+    return cache[path]
+
+
+def _flagged_code(item: dict, lines: list[str]) -> str:
+    """The source lines a result flags (its line range), else bandit's own excerpt."""
+    numbers = item.get("line_range") or [item.get("line_number")]
+    picked = [lines[n - 1] for n in numbers if isinstance(n, int) and 0 < n <= len(lines)]
+    if picked:
+        return "\n".join(picked)
+    excerpt = str(item.get("code") or "")  # "12 code\n13 more": drop the line numbers
+    return "\n".join(line.partition(" ")[2] for line in excerpt.splitlines())
+
+
+def issues_from_bandit(data: object, root: str) -> tuple[list[Issue], list[tuple[str, str]], int]:
+    """(issues, files bandit could not scan as (path, reason), lines skipped by # nosec).
+
+    `data` is bandit's JSON report; paths in it are relative to `root` (or absolute).
+    """
+    if not isinstance(data, dict):
+        raise report.UsageError(f"bandit: expected a JSON report object, got {type(data).__name__}")
+    cache: dict[str, list[str]] = {}
+    issues = []
+    for item in data.get("results") or []:
+        if not isinstance(item, dict):
+            continue
+        path = tools.relative(str(item.get("filename") or ""), root)
+        lines = _source_lines(os.path.join(root, path), cache)
+        line = item.get("line_number")
+        issues.append(
+            Issue(
+                str(item.get("test_id") or "B000"),
+                path,
+                line if isinstance(line, int) else None,
+                _flagged_code(item, lines),
+                severity=_level(item.get("issue_severity")),
+                confidence=_level(item.get("issue_confidence")),
+                text=str(item.get("issue_text") or ""),
+                test_name=str(item.get("test_name") or ""),
+                more_info=str(item.get("more_info") or ""),
+            )
+        )
+    errors = [
+        (tools.relative(str(e.get("filename") or ""), root), str(e.get("reason") or "unknown"))
+        for e in data.get("errors") or []
+        if isinstance(e, dict)
+    ]
+    issues.sort(key=lambda i: (i.path, i.line or 0, i.test_id))
+    return issues, errors, _nosec(data)
+
+
+def _nosec(data: dict) -> int:
+    """Findings bandit skipped for a `# nosec` (bare, or naming the test)."""
+    totals = (data.get("metrics") or {}).get("_totals") or {}
+    if not isinstance(totals, dict):
+        return 0
+    counts = (totals.get("nosec"), totals.get("skipped_tests"))
+    return sum(n for n in counts if isinstance(n, int))
+
+
+# --------------------------------------------------------------------------- baseline
+
+
+def split_baseline(
+    issues: Iterable[Issue], baseline: dict[tuple[str, str, str], int], scanned: Iterable[str]
+) -> tuple[list[Issue], int, int]:
+    """(new issues, how many matched the baseline, baseline entries that no longer occur).
+
+    Each fingerprint absorbs as many issues as the baseline counts, in line order; the rest
+    are new. Stale entries are counted only for the scanned paths.
+    """
+    left = dict(baseline)
+    new = []
+    matched = 0
+    for issue in sorted(issues, key=lambda i: (i.path, i.line or 0, i.test_id)):
+        if left.get(issue.fingerprint, 0) > 0:
+            left[issue.fingerprint] -= 1
+            matched += 1
+        else:
+            new.append(issue)
+    paths = set(scanned)
+    stale = sum(n for (_, path, _), n in left.items() if path in paths)
+    return new, matched, stale
+
+
+def baseline_document(
+    issues: Iterable[Issue], keep: Iterable[dict[str, object]] = ()
+) -> dict[str, object]:
+    """The baseline file's content: `keep` (entries of unscanned files) plus the issues."""
+    entries: dict[tuple[str, str, str], dict[str, object]] = {}
+    for entry in keep:
+        key = (str(entry["test_id"]), str(entry["path"]), str(entry["fingerprint"]))
+        entries[key] = dict(entry)
+    for issue in issues:
+        test_id, path, digest = issue.fingerprint
+        entry = entries.setdefault(
+            issue.fingerprint,
+            {
+                "path": path,
+                "test_id": test_id,
+                "test_name": issue.test_name,
+                "severity": issue.severity,
+                "fingerprint": digest,
+                "count": 0,
+            },
+        )
+        entry["count"] = int(entry["count"]) + 1  # type: ignore[call-overload]
+    ordered = [entries[key] for key in sorted(entries, key=lambda k: (k[1], k[0], k[2]))]
+    return {"about": BASELINE_ABOUT, "version": BASELINE_VERSION, "findings": ordered}
+
+
+def _bad_baseline(shown: str, why: str) -> report.UsageError:
+    return report.UsageError(
+        f"{shown}: not a trunkgate security baseline ({why}); expected the JSON that "
+        "`trunkgate security --update-baseline` writes"
+    )
+
+
+def read_baseline(path: str, shown: str | None = None) -> list[dict[str, object]] | None:
+    """The entries of a baseline file, or None when there is no file."""
+    import json
+
+    shown = shown or path
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise report.UsageError(f"{shown}: cannot read the baseline ({exc.strerror})") from None
+    except ValueError as exc:
+        raise _bad_baseline(shown, f"invalid JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        raise _bad_baseline(shown, 'no "findings" list')
+    if data.get("version") != BASELINE_VERSION:
+        raise _bad_baseline(shown, f"version {data.get('version')!r}, expected {BASELINE_VERSION}")
+    entries = []
+    for index, entry in enumerate(data["findings"]):
+        ok = (
+            isinstance(entry, dict)
+            and all(isinstance(entry.get(k), str) for k in ("path", "test_id", "fingerprint"))
+            and isinstance(entry.get("count"), int)
+            and not isinstance(entry.get("count"), bool)
+            and entry["count"] > 0
+        )
+        if not ok:
+            raise _bad_baseline(
+                shown, f"findings[{index}] needs path, test_id, fingerprint and a count >= 1"
+            )
+        entries.append(entry)
+    return entries
+
+
+def baseline_counts(entries: Iterable[dict[str, object]]) -> dict[tuple[str, str, str], int]:
+    counts: dict[tuple[str, str, str], int] = {}
+    for entry in entries:
+        key = (str(entry["test_id"]), str(entry["path"]), str(entry["fingerprint"]))
+        counts[key] = counts.get(key, 0) + int(entry["count"])  # type: ignore[call-overload]
+    return counts
+
+
+def write_baseline(path: str, document: dict[str, object]) -> None:
+    """Write the baseline atomically (a temporary file in the same folder, then a rename)."""
+    import json
+    import tempfile
+
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".bandit-baseline.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+# --------------------------------------------------------------------------- verdict
+
+
+def is_excluded(path: str, patterns: Iterable[str]) -> bool:
+    """A path matched by a shell-style pattern (whole path), or inside a listed folder."""
+    from fnmatch import fnmatchcase
+
+    for pattern in patterns:
+        pattern = pattern.strip()
+        while pattern.startswith("./"):
+            pattern = pattern[2:]
+        pattern = pattern.rstrip("/")
+        if not pattern:
+            continue
+        if path == pattern or path.startswith(pattern + "/") or fnmatchcase(path, pattern):
+            return True
+    return False
+
+
+def classify(
+    issues: Iterable[Issue], severity: str, warn_severity: str, confidence: str
+) -> tuple[list[report.Finding], int]:
+    """Findings for the issues under the thresholds, and how many fell below them."""
+    fail, warn, sure = LEVELS[severity], LEVELS[warn_severity], LEVELS[confidence]
+    found = []
+    below = 0
+    for issue in issues:
+        level = LEVELS[issue.severity]
+        if LEVELS[issue.confidence] < sure or (level < fail and level < warn):
+            below += 1
+            continue
+        found.append(
+            report.Finding(
+                issue.test_id,
+                f"{issue.text} (severity {issue.severity}, confidence {issue.confidence})",
+                file=issue.path,
+                line=issue.line,
+                severity=report.ERROR if level >= fail else report.WARNING,
+                hint=f"{issue.test_id}: {issue.more_info}" if issue.more_info else None,
+            )
+        )
+    return found, below
+
+
+def error_findings(errors: Iterable[tuple[str, str]]) -> list[report.Finding]:
+    return [
+        report.Finding(
+            "scan-error",
+            f"bandit could not scan this file: {reason}",
+            file=path,
+            hint="a file bandit cannot parse cannot be checked: fix it, or exclude it with the "
+            "policy key exclude",
+        )
+        for path, reason in errors
+    ]
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+def chunks(
+    files: Sequence[str], count: int, sizes: dict[str, int] | None = None
+) -> list[list[str]]:
+    """Split files into at most `count` groups of similar total size (largest first, each into
+    the lightest group), each short enough for one command line; every group is non-empty."""
+    if not files:
+        return []
+    chars = sum(len(f) + 1 for f in files)
+    count = max(1, min(len(files), max(count, -(-chars // MAX_ARGV_CHARS))))
+    sizes = sizes or {}
+    order = sorted(files, key=lambda f: (-sizes.get(f, 0), f))
+    groups: list[list[str]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for name in order:
+        i = loads.index(min(loads))
+        groups[i].append(name)
+        loads[i] += sizes.get(name, 0) or 1
+    return [sorted(g) for g in groups if g]
+
+
+def _config_args(root: str) -> list[str]:
+    """The project's own bandit settings: [tool.bandit] in pyproject.toml, and .bandit."""
+    args = []
+    try:
+        with open(os.path.join(root, "pyproject.toml"), "rb") as fh:
+            if b"[tool.bandit" in fh.read():
+                args += ["-c", "pyproject.toml"]
+    except OSError:
+        pass
+    if os.path.isfile(os.path.join(root, ".bandit")):
+        args += ["--ini", ".bandit"]
+    return args
+
+
+def _sizes(files: Sequence[str], root: str) -> dict[str, int]:
+    sizes = {}
+    for name in files:
+        try:
+            sizes[name] = os.path.getsize(os.path.join(root, name))
+        except OSError:
+            sizes[name] = 0
+    return sizes
+
+
+def scan(bandit: str, files: Sequence[str], root: str) -> dict[str, object]:
+    """Bandit's JSON report on the files (relative to root), merged over parallel runs."""
+    cpus = os.cpu_count() or 1
+    count = cpus if len(files) >= PARALLEL_MIN else 1
+    groups = chunks(files, count, _sizes(files, root) if count > 1 else None)
+    base = [bandit, "-q", "-f", "json", *_config_args(root), "--"]
+    argvs = [[*base, *group] for group in groups]
+    procs = tools.run_all(argvs, cwd=root, ok=(0, 1))
+    merged: dict[str, list] = {"results": [], "errors": []}
+    nosec = 0
+    for argv, proc in zip(argvs, procs, strict=True):
+        data = tools.load_json(argv, proc)
+        if not isinstance(data, dict):
+            raise tools.failure(argv, proc, "gave a JSON report that is not an object")
+        merged["results"] += data.get("results") or []
+        merged["errors"] += data.get("errors") or []
+        nosec += _nosec(data)
+    return {**merged, "metrics": {"_totals": {"nosec": nosec}}}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
+    root = policy.root
+    update = bool(getattr(opts, "update_baseline", False))
+    if update and not getattr(opts, "files", None) and not getattr(opts, "base", None):
+        chosen = tools.Selection([], "scanned the whole tree", whole_tree=True)
+    else:
+        chosen = tools.select(policy, opts, ctx, suffixes=SUFFIXES, verb="scanned")
+    files = chosen.files
+    if chosen.whole_tree:
+        files = [f for f in git.ls_files(TREE_PATTERNS, cwd=root) if os.path.isfile(f"{root}/{f}")]
+        chosen.note += f": {_plural(len(files), 'Python file')}"
+    patterns: list[str] = policy.exclude
+    kept = [f for f in files if not is_excluded(f, patterns)]
+    notes = [chosen.note]
+    if len(kept) != len(files):
+        notes[0] += f" ({len(files) - len(kept)} excluded by the policy)"
+    baseline_path = policy.path(policy.baseline) if policy.baseline else None
+    shown = str(policy.baseline)
+    entries = read_baseline(baseline_path, shown) if baseline_path else None
+    if not kept and not update:
+        return report.GateResult(GATE, notes=notes)
+    issues: list[Issue] = []
+    errors: list[tuple[str, str]] = []
+    nosec = 0
+    if kept:
+        data = scan(tools.find("bandit", INSTALL), kept, root)
+        issues, errors, nosec = issues_from_bandit(data, root)
+    if update:
+        if baseline_path is None:
+            raise report.UsageError(
+                "--update-baseline: the policy key baseline is empty; name the file to write"
+            )
+        scanned = set(kept) if not chosen.whole_tree else None
+        keep = [e for e in entries or [] if scanned is not None and e["path"] not in scanned]
+        document = baseline_document(issues, keep)
+        write_baseline(baseline_path, document)
+        total = sum(int(e["count"]) for e in document["findings"])  # type: ignore[attr-defined]
+        notes.append(f"wrote {shown}: {_plural(total, 'accepted finding')}")
+        return report.GateResult(GATE, notes=notes, metrics={"baselined": total})
+    new, matched, stale = split_baseline(issues, baseline_counts(entries or []), kept)
+    findings, below = classify(new, policy.severity, policy.warn_severity, policy.confidence)
+    findings = error_findings(errors) + findings
+    findings.sort(key=lambda f: (f.file or "", f.line or 0, f.rule))
+    if matched:
+        notes.append(f"{_plural(matched, 'finding')} accepted by the baseline {shown}")
+    if stale:
+        entries_word = "entry no longer occurs" if stale == 1 else "entries no longer occur"
+        notes.append(f"{stale} baseline {entries_word}; shrink the baseline with --update-baseline")
+    if below:
+        notes.append(
+            f"{_plural(below, 'finding')} below the thresholds not shown (warn-severity "
+            f"{policy.warn_severity}, confidence {policy.confidence})"
+        )
+    if nosec:
+        notes.append(f"{_plural(nosec, 'finding')} skipped by # nosec")
+    reported = {(f.file, f.line, f.rule) for f in findings}
+    shown = [i.severity for i in new if (i.path, i.line, i.test_id) in reported]
+    metrics: dict[str, object] = {level: shown.count(level) for level in ("high", "medium", "low")}
+    metrics["baselined"] = matched
+    return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
+
+
+@report.entrypoint("trunkgate security")
+def main(argv: Sequence[str] | None = None) -> int:
+    opts, policy = config.parse_args(GATE, argv, ARGS, __doc__ or "", EXAMPLE)
+    return report.emit(gate(policy, opts, Context()), opts.format)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
