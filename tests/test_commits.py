@@ -193,11 +193,14 @@ def test_comment_char_auto(repo, capsys) -> None:
     assert main_msg(["MSG"]) == 0
 
 
-def test_a_message_without_comment_lines_needs_no_git(repo, capsys, monkeypatch) -> None:
+def test_git_is_asked_only_when_another_comment_char_is_possible(repo, capsys, monkeypatch) -> None:
     monkeypatch.setenv("PATH", "")
     (repo.path / "MSG").write_text("fix: x\n\nbody\n", encoding="utf-8")
     assert main_msg(["MSG"]) == 0
-    (repo.path / "MSG").write_text("fix: x\n# comment\n", encoding="utf-8")
+    # git's template written with "#", bullets: no other comment char is possible
+    (repo.path / "MSG").write_text("fix: x\n\n- one\n* two\n# comment\n", encoding="utf-8")
+    assert main_msg(["MSG"]) == 0
+    (repo.path / "MSG").write_text("fix: x\n; comment\n", encoding="utf-8")
     assert main_msg(["MSG"]) == 2
     assert "git is not installed" in out_err(capsys)[1]
 
@@ -701,6 +704,13 @@ def test_ci_push_event(repo, capsys, github_env):
     github_env("push", {"before": before, "after": after}, ref="refs/heads/main")
     assert main([]) == 1
     assert f"checked 1 commit in {before}..{after}" in out_err(capsys)[0]
+
+
+def test_ci_push_deleting_a_branch(repo, capsys, github_env):
+    before = repo.commit("chore: start")
+    github_env("push", {"before": before, "after": ZERO, "deleted": True}, ref="refs/heads/x")
+    assert main([]) == 0
+    assert "deletes a branch" in out_err(capsys)[0]
 
 
 def test_ci_push_of_a_new_branch(repo, capsys, github_env):

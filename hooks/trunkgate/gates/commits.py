@@ -40,9 +40,12 @@ MSG_ARGS = (
 
 ERROR, WARNING = report.ERROR, report.WARNING
 _SEVERITY = {conventional.ERROR: ERROR, conventional.WARNING: WARNING}
-# Only a line that starts with one of these can be a comment under any sensible
-# core.commentChar; a message without such a line (git commit -m) needs no git call at all.
-_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# When git opens an editor it writes its comment template with the configured comment char,
+# so a message in which no line starts with a char that could be another comment char was
+# written under "#" (or, from `git commit -m`, is not stripped of comments at all): no need
+# to spawn git. "#" itself, and "-", "*" and "+" of bullet lists, do not count; nobody makes
+# a bullet the comment char.
+_OTHER_COMMENT_CHARS = frozenset("!\"$%&'(),./:;<=>?@[\\]^_`{|}~")
 PLACEHOLDER = "describe the change"
 
 # The first word of a free-form subject, and the type it most likely means.
@@ -389,7 +392,7 @@ def check_encoding(
 
 
 def _comment_char(text: str) -> str:
-    if not any(line[:1] in _PUNCTUATION for line in text.split("\n")):
+    if not any(line[:1] in _OTHER_COMMENT_CHARS for line in text.split("\n")):
         return "#"
     value = git.comment_string()
     if value is None:
@@ -598,17 +601,18 @@ def _pre_push(run: _Run, ctx: Context, policy: config.Policy) -> None:
         run.notes.append("the push deletes a branch: no commits to check")
         return
     trunk: str = policy.trunk  # type: ignore[attr-defined]
-    exclude = [] if git.is_null(old) or not git.rev_parse(old) else [old]
-    # Commits already on a remote, or on the trunk, were checked when they got there; the
-    # trunk is kept only when the push goes to the trunk itself.
-    if not exclude:
-        exclude.append("--remotes")
+    git.require_commit(new, "the pushed commit (PRE_COMMIT_TO_REF)")
+    # A new branch, or a force push over a commit this clone never saw: the commits that are
+    # on no remote yet. Commits on the trunk were checked when they got there, so they are
+    # left out too, unless the push goes to the trunk itself.
+    known = not git.is_null(old) and git.rev_parse(old) is not None
+    exclude = [old] if known else ["--remotes"]
+    label = f"{_short(old)}..{_short(new)}" if known else f"{_short(new)} (on no remote)"
     trunk_ref = git.trunk_ref(trunk)
     if trunk_ref and ctx.remote_branch != f"refs/heads/{trunk}":
         exclude.append(trunk_ref)
-    git.require_commit(new, "the pushed commit (PRE_COMMIT_TO_REF)")
+        label += f", less those on {_short(trunk_ref)}"
     commits = git.commits([new, "--not", *exclude])
-    label = f"{_short(new)} --not {' '.join(_short(e) for e in exclude)} (the push)"
     if not commits:
         # A push that adds no commit (a new branch at an existing commit, a rewind) has
         # nothing new to check; failing it would block a legitimate push.
@@ -651,7 +655,9 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
         _pull_request(run, ctx, policy)
     elif ctx.ci and ctx.event_name == "push" and ctx.push_range[1]:
         before, after = ctx.push_range
-        if before and not git.is_null(before):
+        if git.is_null(after):
+            run.notes.append("the push deletes a branch: no commits to check")
+        elif before and not git.is_null(before):
             _range(run, f"{before}..{after}", policy, "the pushed range")
         else:
             _range(run, f"{_short(_trunk(policy))}..{after}", policy, "the pushed branch")
