@@ -5,8 +5,9 @@
 workspaces and action copies under `$HOME/.cache/act`), no cache server, no artifact server
 and no stdin, so independent runs can go in parallel (pytest-xdist) without sharing state.
 
-Nothing is fetched. `actions/checkout` and `actions/setup-python`, at every ref in
-`STUB_REFS`, are served from the stand-in actions in `stubs/`; any other remote action or
+Nothing is fetched. `actions/checkout`, `actions/setup-python` and `actions/cache` (its
+`restore` and `save` folders), at every ref in `STUB_REFS`, are served from the stand-in
+actions in `stubs/`; any other remote action or
 reusable workflow must be passed in `local_repositories`, otherwise act tries to clone it
 from github.com and the run fails.
 
@@ -35,13 +36,20 @@ STUBS = Path(__file__).resolve().parent / "stubs"
 # The full commit SHAs the project's workflows pin, each served by a stand-in action.
 CHECKOUT_SHA = "fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09"  # actions/checkout v5.1.0
 SETUP_PYTHON_SHA = "ece7cb06caefa5fff74198d8649806c4678c61a1"  # actions/setup-python v6.3.0
+CACHE_SHA = "55cc8345863c7cc4c66a329aec7e433d2d1c52a9"  # actions/cache v6.1.0
 CHECKOUT = f"actions/checkout@{CHECKOUT_SHA}"
 SETUP_PYTHON = f"actions/setup-python@{SETUP_PYTHON_SHA}"
+# actions/cache/restore and actions/cache/save are folders of the actions/cache repository:
+# act serves `actions/cache/restore@SHA` from the folder registered for `actions/cache@SHA`.
+CACHE = f"actions/cache@{CACHE_SHA}"
+CACHE_RESTORE = f"actions/cache/restore@{CACHE_SHA}"
+CACHE_SAVE = f"actions/cache/save@{CACHE_SHA}"
 
 # "owner/repo@ref" -> stand-in action folder. act needs the exact ref a workflow uses.
 STUB_REFS: dict[str, Path] = {
     CHECKOUT: STUBS / "checkout",
     SETUP_PYTHON: STUBS / "setup-python",
+    CACHE: STUBS / "cache",
 }
 
 # runs-on labels -> platform; a leading "-" selects act's host executor (no container).
