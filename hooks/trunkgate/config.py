@@ -222,6 +222,33 @@ GATES: dict[str, dict[str, tuple]] = {
             "a change with fewer coverable lines is reported but not gated",
         ),
     },
+    # `trunkgate release next|notes|cut` and the `version` gate.
+    "release": {
+        "zero-major-breaking": (
+            CHOICE,
+            "minor",
+            "what a breaking change bumps while the major version is 0",
+            ("minor", "major"),
+        ),
+        "initial-version": (STR, "0.1.0", "the first release's version, when no tag exists yet"),
+        "version-file": (
+            STR,
+            "pyproject.toml",
+            "the file holding the version: pyproject.toml ([project] version), a .py file "
+            '(__version__ = "X") or a text file holding only the version; empty: none',
+        ),
+        "reference-files": (
+            LIST,
+            [],
+            "files (shell-style patterns) whose <repository>/...@<tag> references to this "
+            "repository `release cut` rewrites to the new tag",
+        ),
+        "repository": (
+            STR,
+            "",
+            "this repository as owner/name (default: GITHUB_REPOSITORY, else the origin remote)",
+        ),
+    },
 }
 
 # Subcommands that read another gate's table.

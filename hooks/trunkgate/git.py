@@ -183,6 +183,34 @@ def merge_base(a: str, b: str, cwd: str | None = None) -> str | None:
     return out.strip() or None
 
 
+def tags_merged(ref: str = "HEAD", pattern: str = "*", cwd: str | None = None) -> list[str]:
+    """Tags matching a pattern that point into the history of `ref`, newest (version sort) first."""
+    out = run("tag", "--list", pattern, "--merged", ref, "--sort=-v:refname", cwd=cwd)
+    return [t for t in out.splitlines() if t]
+
+
+def tags_at(ref: str = "HEAD", cwd: str | None = None) -> list[str]:
+    """Tags (lightweight or annotated) that point at the commit `ref` names."""
+    out = run("tag", "--list", "--points-at", ref, cwd=cwd)
+    return [t for t in out.splitlines() if t]
+
+
+def dirty_files(cwd: str | None = None) -> list[str]:
+    """Tracked files with changes not committed, staged or not (untracked files do not count)."""
+    out = run("status", "--porcelain", "-z", "--untracked-files=no", cwd=cwd)
+    found: list[str] = []
+    records = out.split("\0")
+    i = 0
+    while i < len(records):
+        record = records[i]
+        if len(record) > 3:
+            found.append(record[3:])
+            if record[0] in "RC":  # a rename or copy: the source path follows
+                i += 1
+        i += 1
+    return found
+
+
 def trunk_ref(trunk: str, cwd: str | None = None) -> str | None:
     """The best ref for the trunk here: the remote's copy if there is one, else the local one."""
     for ref in (f"refs/remotes/origin/{trunk}", f"refs/heads/{trunk}"):
