@@ -405,6 +405,15 @@ def test_bad_range_is_a_usage_error(repo, capsys, rng: str, words: str) -> None:
     assert words in out_err(capsys)[1]
 
 
+def test_base_flag_means_base_to_head(repo, capsys) -> None:
+    base = repo.commit("chore: start")
+    repo.commit("fix: x")
+    repo.commit("nope")
+    assert main(["--base", base]) == 1
+    assert f"checked 2 commits in {base}..HEAD" in out_err(capsys)[0]
+    assert main(["--base", base, "--range", "HEAD~1..HEAD~1"]) == 2  # --range wins
+
+
 def test_open_ended_range_means_head(repo, capsys) -> None:
     repo.commit("chore: start")
     repo.commit("fix: x")

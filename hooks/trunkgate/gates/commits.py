@@ -21,6 +21,7 @@ GATE = "commits"
 EXAMPLE = "trunkgate commits --range origin/main..HEAD"
 ARGS = (
     config.Arg("--range", "check every commit in this range", metavar="A..B"),
+    config.Arg("--base", "check the commits since this commit (--range BASE..HEAD)", metavar="REF"),
     config.Arg("--pr-title", "check a pull-request title as a commit header", metavar="TEXT"),
 )
 
@@ -643,6 +644,9 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
     """Check the commits (and pull-request title) that the options or the context name."""
     run = _Run()
     rng: str | None = opts.range  # type: ignore[attr-defined]
+    base: str | None = opts.base  # type: ignore[attr-defined]
+    if rng is None and base:  # `trunkgate run --base REF` passes its base here too
+        rng = f"{base}..HEAD"
     title: str | None = opts.pr_title  # type: ignore[attr-defined]
     if rng is not None or title is not None:
         if rng is not None:
