@@ -380,7 +380,9 @@ def _toml_tables(fields: dict[str, str], text: str, where: str) -> object:
     try:
         return _parse_toml(where, f"value = {text}".encode())["value"]
     except UsageError:
-        shape = ", ".join(f"{k} = {'YYYY-MM-DD' if v == DATE else '...'}" for k, v in fields.items())
+        shape = ", ".join(
+            f"{k} = {'YYYY-MM-DD' if v == DATE else '...'}" for k, v in fields.items()
+        )
         raise UsageError(
             f"{where}: expected a TOML array of tables like [{{{shape}}}], got {_show(text)}"
         ) from None

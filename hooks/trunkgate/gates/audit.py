@@ -1,0 +1,702 @@
+"""Audit the dependencies for known vulnerabilities with pip-audit, against OSV.
+
+What is audited: the files of `--requirement` (or the policy key `requirements`); else every
+`requirements*.txt` in the project root; else the `[project] dependencies` of pyproject.toml;
+else the installed environment (the project's `.venv`, the active `VIRTUAL_ENV`, or
+pip-audit's own). Files named with `-r` inside a requirements file are audited too.
+
+When every requirement is pinned with `==`, pip-audit runs with `--no-deps --disable-pip`:
+no resolver and no package index, only the vulnerability service. Otherwise pip-audit
+resolves the requirements with pip, which needs the package index; a note says which ran.
+
+The vulnerability service is always OSV (`--osv-url`, the policy key `osv-url`, or
+PIP_AUDIT_OSV_URL; default https://api.osv.dev/v1/query). Advisories are accepted for a
+while with `ignore = [{id, reason, until}]` entries: matched by id or by any alias (a CVE
+id), listed with their reason in the report, and failing the gate once past their date.
+Given file names (pre-commit), or `--base REF`, the audit runs only when a dependency file
+is among them; `--all` always audits.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from trunkgate import config, report, tools
+from trunkgate.context import Context
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Iterable, Sequence
+
+GATE = "audit"
+EXAMPLE = (
+    "trunkgate audit --requirement requirements.txt\n"
+    "  trunkgate audit --osv-url http://osv.internal/v1/query --format json"
+)
+ARGS = (
+    config.Arg(
+        "files",
+        "files pre-commit passes: the audit runs only when a dependency file is among them",
+        kind="pos*",
+        metavar="FILE",
+    ),
+    config.Arg("--all", "audit even when no dependency file was given or changed", kind="flag"),
+    config.Arg(
+        "--base",
+        "audit only when a dependency file changed between the merge-base of REF and HEAD",
+        metavar="REF",
+    ),
+    config.Arg(
+        "--requirement",
+        "a requirements file to audit, relative to the current folder; repeatable, or a "
+        "comma-separated list (replaces the policy key requirements)",
+        metavar="PATH",
+    ),
+)
+INSTALL = "pip install 'trunkgate[audit]'"
+DEFAULT_OSV_URL = "https://api.osv.dev/v1/query"
+EXPIRED = "ignore-expired"
+FIX = (
+    "Upgrade each package to a fixed version (`pip-audit --fix` can edit requirements files). "
+    "When an advisory does not affect the project, accept it for a while, with the reason, "
+    "in [tool.trunkgate.audit]:\n"
+    '  ignore = [{id = "PYSEC-2023-74", reason = "why it does not apply", until = 2026-12-31}]\n'
+    "An expired entry fails the gate: review it, then move its date or remove it."
+)
+
+# requirements-file syntax (pip's): comments, option lines, options after a requirement.
+_COMMENT = re.compile(r"(?:^|\s+)#.*$")
+_OPTION_TAIL = re.compile(r"\s+(?=--?[A-Za-z])")
+_INCLUDE = re.compile(r"^(?:-r|--requirement)(?:\s*=\s*|\s+|(?=[^\s=-]))(?P<path>\S.*)$")
+_EDITABLE = re.compile(r"^(?:-e|--editable)\b")
+# A requirement given as a URL, an archive or a local path rather than a name: pip-audit
+# skips these when it does not resolve, and they never make a set of requirements unpinned.
+_URL_LIKE = re.compile(
+    r"^(?:[A-Za-z][\w+.-]*://|file:|\.{1,2}(?:/|\\|$)|/|~)|\.(?:whl|zip|tar\.gz|tgz|tar\.bz2)$"
+)
+# Exceptions in pip-audit's stderr that mean the vulnerability service could not answer.
+_SERVICE_ERROR = re.compile(
+    r"^(?P<module>requests\.exceptions|pip_audit\._service\.interface|urllib3\.exceptions)\."
+    r"(?P<name>\w+)(?::\s*(?P<detail>.*))?$"
+)
+_ERRNO = re.compile(r"\[Errno -?\d+\][^'\"()]*")
+_TIMED_OUT = "Could not connect to OSV's vulnerability feed"  # pip-audit's connect timeout
+
+
+# --------------------------------------------------------------------------- requirements
+
+
+class Requirement:
+    """A requirement the audit covers, where it is written, and its `==` version if pinned."""
+
+    __slots__ = ("file", "line", "name", "text", "version")
+
+    def __init__(self, name: str, version: str | None, text: str, file: str, line: int) -> None:
+        self.name = name  # canonical (PEP 503) name, as pip-audit reports it
+        self.version = version  # None when not pinned to one exact version
+        self.text = text
+        self.file = file
+        self.line = line
+
+    def __repr__(self) -> str:
+        return f"Requirement({self.file}:{self.line}: {self.text!r})"
+
+
+def _packaging():
+    try:
+        from packaging.requirements import InvalidRequirement
+        from packaging.requirements import Requirement as Parsed
+        from packaging.utils import canonicalize_name
+    except ImportError:  # pragma: no cover - packaging comes with pip-audit
+        raise report.UsageError(
+            f"the audit gate needs the packaging library next to trunkgate; install: {INSTALL}"
+        ) from None
+    return Parsed, InvalidRequirement, canonicalize_name
+
+
+def parse_requirement(text: str, file: str, line: int) -> Requirement | None:
+    """One requirement (PEP 508), or None when it does not apply or names no package version.
+
+    A URL, archive or path requirement is None (pip-audit cannot audit it unresolved); so is
+    one whose environment marker is false here. Text that is not a requirement is a
+    UsageError naming the file and line.
+    """
+    if _URL_LIKE.search(text):
+        return None
+    parsed_type, invalid, canonical = _packaging()
+    try:
+        req = parsed_type(text)
+    except invalid as exc:
+        why = str(exc).splitlines()[0] if str(exc) else "invalid"
+        raise report.UsageError(
+            f"{file}:{line}: cannot parse {text!r} as a requirement ({why}); "
+            "expected a name and version such as requests==2.31.0"
+        ) from None
+    if req.url or (req.marker is not None and not req.marker.evaluate()):
+        return None
+    specs = list(req.specifier)
+    version = None
+    if len(specs) == 1 and specs[0].operator == "==" and "*" not in specs[0].version:
+        version = specs[0].version
+    return Requirement(canonical(req.name), version, text, file, line)
+
+
+def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
+    """(first line number, line) with `\\` continuations joined and comments removed."""
+    start, parts = 0, []
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not parts:
+            start = number
+        if raw.endswith("\\"):
+            parts.append(raw[:-1])
+            continue
+        parts.append(raw)
+        joined = _COMMENT.sub("", " ".join(parts)).strip()
+        parts = []
+        if joined:
+            yield start, joined
+    if parts:
+        joined = _COMMENT.sub("", " ".join(parts)).strip()
+        if joined:
+            yield start, joined
+
+
+def parse_requirements(text: str, file: str) -> tuple[list[Requirement], list[str]]:
+    """The requirements of one requirements file, and the files it includes with `-r`.
+
+    Included paths are as written (relative to the including file's folder). Editable,
+    constraint and other option lines name no requirement to audit here.
+    """
+    found: list[Requirement] = []
+    includes: list[str] = []
+    for number, item, is_include in _entries(text):
+        if is_include:
+            includes.append(item)
+            continue
+        req = parse_requirement(item, file, number)
+        if req is not None:
+            found.append(req)
+    return found, includes
+
+
+def _entries(text: str) -> Iterable[tuple[int, str, bool]]:
+    """(line number, requirement or included path, is an include) of a requirements file."""
+    for number, line in _logical_lines(text):
+        include = _INCLUDE.match(line)
+        if include:
+            yield number, include.group("path").strip(), True
+        elif not line.startswith("-"):  # -e, -c, --index-url, ...: nothing to audit
+            yield number, _OPTION_TAIL.split(line, maxsplit=1)[0], False
+
+
+def _read(path: str, shown: str, what: str) -> str:
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise report.UsageError(f"{shown}: no such {what}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise report.UsageError(f"{shown}: cannot read the {what} ({why})") from None
+
+
+def read_requirements(
+    paths: Sequence[str], root: str, *, parse: bool = True
+) -> tuple[list[str], list[Requirement]]:
+    """Every file (the given ones, then their `-r` includes) and every requirement in them
+    (none when not `parse`: finding the files needs no requirement parser).
+
+    pip-audit does not follow `-r` lines when it does not resolve, so every file found here
+    is passed to it explicitly.
+    """
+    files: list[str] = []
+    reqs: list[Requirement] = []
+    queue = [(p, tools.relative(p, root), "requirements file") for p in map(os.path.abspath, paths)]
+    while queue:
+        path, shown, what = queue.pop(0)
+        if path in files:
+            continue
+        files.append(path)
+        text = _read(path, shown, what)
+        if parse:
+            found, includes = parse_requirements(text, shown)
+            reqs.extend(found)
+        else:
+            includes = [item for _, item, is_include in _entries(text) if is_include]
+        for include in includes:
+            target = os.path.normpath(os.path.join(os.path.dirname(path), include))
+            where = f"requirements file (included by {shown})"
+            queue.append((target, tools.relative(target, root), where))
+    return files, reqs
+
+
+def _line_of(text: str, needle: str, start: int = 0) -> int | None:
+    """The line number of a quoted string in a TOML text, searching from a line index."""
+    lines = text.splitlines()
+    for quote in ('"', "'"):
+        quoted = f"{quote}{needle}{quote}"
+        for index in range(start, len(lines)):
+            if quoted in lines[index]:
+                return index + 1
+    return None
+
+
+def project_dependencies(text: str, shown: str) -> list[Requirement] | None:
+    """The [project] dependencies of a pyproject.toml text; None when it declares none."""
+    data = config._parse_toml(shown, text.encode("utf-8"))
+    project = data.get("project")
+    if not isinstance(project, dict) or "dependencies" not in project:
+        return None
+    deps = project["dependencies"]
+    if not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
+        raise report.UsageError(
+            f"{shown}: [project] dependencies: expected a list of strings, got {deps!r}"
+        )
+    header = next((i for i, line in enumerate(text.splitlines()) if line.strip() == "[project]"), 0)
+    found = []
+    for dep in deps:
+        line = _line_of(text, dep, header) or 0
+        req = parse_requirement(dep.strip(), shown, line)
+        if req is not None:
+            found.append(req)
+    return found
+
+
+# --------------------------------------------------------------------------- what to audit
+
+
+class Source:
+    """What pip-audit audits: requirements files, pyproject dependencies, or an environment."""
+
+    __slots__ = ("files", "kind", "label", "requirements", "site")
+
+    def __init__(
+        self,
+        kind: str,
+        label: str,
+        *,
+        files: Sequence[str] = (),
+        requirements: Sequence[Requirement] = (),
+        site: Sequence[str] = (),
+    ) -> None:
+        self.kind = kind  # "requirements", "pyproject" or "environment"
+        self.label = label
+        self.files = list(files)  # absolute paths that define the dependencies
+        self.requirements = list(requirements)
+        self.site = list(site)  # site-packages folders (environment); [] for pip-audit's own
+
+    @property
+    def pinned(self) -> bool:
+        return all(r.version is not None for r in self.requirements)
+
+    def location(self, name: str) -> tuple[str | None, int | None]:
+        """The file and line where a package is required (the first place), if known."""
+        for req in self.requirements:
+            if req.name == name:
+                return req.file, req.line or None
+        return None, None
+
+
+def _site_packages(prefix: str) -> list[str]:
+    import glob
+
+    found = sorted(glob.glob(os.path.join(prefix, "lib", "python*", "site-packages")))
+    windows = os.path.join(prefix, "Lib", "site-packages")
+    if os.path.isdir(windows):
+        found.append(windows)
+    return found
+
+
+def _environment(root: str, ctx: Context) -> Source:
+    local = os.path.join(root, ".venv")
+    for prefix, what in ((local, "the project's .venv"), (ctx.env.get("VIRTUAL_ENV"), None)):
+        if prefix and os.path.isdir(prefix):
+            site = _site_packages(prefix)
+            if not site:
+                raise report.UsageError(f"{prefix}: no site-packages folder in this environment")
+            return Source("environment", what or f"the environment {prefix}", site=site)
+    return Source("environment", "pip-audit's own environment")
+
+
+def _split(values: Iterable[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _requirement_paths(policy: config.Policy, opts: config.Options) -> list[str]:
+    """--requirement (from the current folder), the policy's (from the project root), or
+    every requirements*.txt in the project root."""
+    import glob
+
+    given = _split([opts.requirement]) if getattr(opts, "requirement", None) else []
+    if given:
+        return [os.path.abspath(p) for p in given]
+    if policy.requirements:  # type: ignore[attr-defined]
+        return [policy.path(p) for p in policy.requirements]  # type: ignore[attr-defined]
+    found = sorted(glob.glob(os.path.join(glob.escape(policy.root), "requirements*.txt")))
+    return [p for p in found if os.path.isfile(p)]
+
+
+def dependency_files(policy: config.Policy, opts: config.Options) -> list[str]:
+    """The files that define what is audited: the requirements files and their includes,
+    else pyproject.toml if there is one. Cheap: no requirement is parsed."""
+    paths = _requirement_paths(policy, opts)
+    if paths:
+        return read_requirements(paths, policy.root, parse=False)[0]
+    pyproject = policy.path("pyproject.toml")
+    return [pyproject] if os.path.isfile(pyproject) else []
+
+
+def choose_source(policy: config.Policy, opts: config.Options, ctx: Context) -> Source:
+    """What to audit: --requirement, the policy's requirements, requirements*.txt in the
+    project root, pyproject's [project] dependencies, or the installed environment."""
+    root = policy.root
+    paths = _requirement_paths(policy, opts)
+    if paths:
+        files, reqs = read_requirements(paths, root)
+        label = ", ".join(tools.relative(f, root) for f in files)
+        return Source("requirements", label, files=files, requirements=reqs)
+    pyproject = os.path.join(root, "pyproject.toml")
+    if os.path.isfile(pyproject):
+        shown = tools.relative(pyproject, root)
+        deps = project_dependencies(_read(pyproject, shown, "file"), shown)
+        if deps is not None:
+            label = f"the [project] dependencies of {shown}"
+            return Source("pyproject", label, files=[pyproject], requirements=deps)
+    return _environment(root, ctx)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+def skip_reason(files: Sequence[str], policy: config.Policy, opts: config.Options) -> str | None:
+    """Why the audit need not run (given or changed files hold none of the dependency
+    `files`), or None when it must run: --all, or neither files nor --base given."""
+    if getattr(opts, "all", False):
+        return None
+    root = policy.root
+    ours = {tools.relative(f, root) for f in files}
+    given = getattr(opts, "files", None) or []
+    base = getattr(opts, "base", None)
+    if given:
+        cwd = os.getcwd()
+        names = [tools.relative(os.path.join(cwd, f), root) for f in given]
+        what = f"the {_plural(len(names), 'file')} given"
+    elif base:
+        from trunkgate import git
+
+        sha = git.require_commit(base, "--base", cwd=root)
+        top = git.toplevel(cwd=root)
+        changed = git.changed_files(sha, "HEAD", cwd=root)
+        names = [tools.relative(os.path.join(top, n), root) for n in changed]
+        what = f"the {_plural(len(names), 'file')} changed since {sha[:10]} ({base})"
+    else:
+        return None
+    if ours.intersection(names):
+        return None
+    listed = ", ".join(sorted(ours)) or "none, the installed environment is audited"
+    return (
+        f"nothing to audit: no dependency file among {what} "
+        f"(dependency files: {listed}; --all audits anyway)"
+    )
+
+
+# --------------------------------------------------------------------------- the verdict
+
+
+def _today() -> datetime.date:
+    import datetime
+
+    return datetime.date.today()
+
+
+def _aliases(vuln: dict) -> list[str]:
+    """Alias ids, CVE ids first, in a stable order (pip-audit's order is a set's)."""
+    raw = vuln.get("aliases")
+    names = sorted({str(a) for a in raw} if isinstance(raw, list) else set())
+    return [a for a in names if a.startswith("CVE-")] + [
+        a for a in names if not a.startswith("CVE-")
+    ]
+
+
+def advisory_text(name: str, version: str, vuln: dict) -> str:
+    """'requests 2.25.0: PYSEC-2023-74 (CVE-2023-32681), fixed in 2.31.0'."""
+    aliases = _aliases(vuln)
+    also = f" ({', '.join(aliases)})" if aliases else ""
+    fixed = [str(v) for v in vuln.get("fix_versions") or []]
+    fix = f"fixed in {', '.join(fixed)}" if fixed else "no fixed version yet"
+    return f"{name} {version}: {vuln.get('id')}{also}, {fix}"
+
+
+def _matching(ignores: Sequence[dict], ids: set[str]) -> dict | None:
+    return next((entry for entry in ignores if str(entry["id"]).upper() in ids), None)
+
+
+class Verdict:
+    """The findings and notes of an audit, and the counts for the step outputs."""
+
+    __slots__ = ("findings", "ignored", "notes", "used", "vulnerabilities")
+
+    def __init__(self) -> None:
+        self.findings: list[report.Finding] = []
+        self.notes: list[str] = []
+        self.used: list[dict] = []  # the ignore entries that matched an advisory
+        self.vulnerabilities = 0
+        self.ignored = 0
+
+
+def check_report(
+    dependencies: object,
+    ignores: Sequence[dict],
+    today: datetime.date,
+    source: Source,
+) -> Verdict:
+    """Findings from pip-audit's JSON `dependencies`, with the policy's ignore entries applied.
+
+    An entry matches an advisory by its id or any alias, case-insensitively, while `today`
+    is on or before its `until` date; an expired entry ignores nothing.
+    """
+    if not isinstance(dependencies, list):
+        raise report.UsageError(
+            f"pip-audit: expected a JSON list of dependencies, got {dependencies!r}"
+        )
+    verdict = Verdict()
+    active = [entry for entry in ignores if entry["until"] >= today]
+    for dep in dependencies:
+        if not isinstance(dep, dict):
+            continue
+        name = str(dep.get("name"))
+        if "skip_reason" in dep:
+            verdict.notes.append(f"not audited: {name} ({dep['skip_reason']})")
+            continue
+        version = str(dep.get("version"))
+        for vuln in dep.get("vulns") or []:
+            if not isinstance(vuln, dict):
+                continue
+            text = advisory_text(name, version, vuln)
+            ids = {str(vuln.get("id")).upper(), *(a.upper() for a in _aliases(vuln))}
+            entry = _matching(active, ids)
+            if entry is not None:
+                verdict.ignored += 1
+                verdict.used.append(entry)
+                verdict.notes.append(f"ignored {text} (until {entry['until']}): {entry['reason']}")
+                continue
+            verdict.vulnerabilities += 1
+            file, line = source.location(name)
+            verdict.findings.append(report.Finding(str(vuln.get("id")), text, file=file, line=line))
+    return verdict
+
+
+def check_ignores(
+    ignores: Sequence[dict],
+    today: datetime.date,
+    policy_file: str | None = None,
+    policy_text: str = "",
+) -> list[report.Finding]:
+    """An `ignore-expired` finding for every entry whose `until` date has passed."""
+    found = []
+    for entry in ignores:
+        if entry["until"] >= today:
+            continue
+        line = _line_of(policy_text, str(entry["id"])) if policy_text else None
+        found.append(
+            report.Finding(
+                EXPIRED,
+                f"the ignore entry for {entry['id']} expired on {entry['until']} "
+                f"(reason given: {entry['reason']}); fix the vulnerability, or review the "
+                "reason and set a new until date",
+                file=policy_file,
+                line=line,
+            )
+        )
+    return found
+
+
+def service_problem(stderr: str) -> str | None:
+    """Why the vulnerability service did not answer, from pip-audit's stderr; None if it did."""
+    if _TIMED_OUT in stderr:
+        return "the connection timed out"
+    # A traceback chains its causes; the last requests exception with a message says most.
+    picked: tuple[int, str, str] | None = None
+    for raw in stderr.splitlines():
+        match = _SERVICE_ERROR.match(raw.strip())
+        if match:
+            detail = match.group("detail") or ""
+            rank = 2 * (match.group("module") == "requests.exceptions") + bool(detail)
+            if picked is None or rank >= picked[0]:
+                picked = (rank, match.group("name"), detail)
+    if picked is None:
+        return None
+    _, name, detail = picked
+    if name == "HTTPError":
+        return detail.split(" for url:", 1)[0]
+    errno = _ERRNO.search(detail)
+    reason = errno.group(0).strip() if errno else (detail[:200] or name)
+    if name == "ProxyError" or "Unable to connect to proxy" in detail:
+        return f"cannot connect to the proxy ({reason})"
+    if name == "JSONDecodeError":
+        return f"the answer was not JSON ({reason})"
+    return reason
+
+
+# --------------------------------------------------------------------------- running
+
+
+def osv_url(policy: config.Policy, opts: config.Options, ctx: Context) -> str:
+    """The OSV endpoint: --osv-url, then PIP_AUDIT_OSV_URL, then the policy file, then OSV's."""
+    overrides = getattr(opts, "overrides", None) or {}
+    return str(
+        overrides.get("osv-url")
+        or ctx.env.get("PIP_AUDIT_OSV_URL")
+        or policy.osv_url  # type: ignore[attr-defined]
+        or DEFAULT_OSV_URL
+    )
+
+
+def cache_dir(policy: config.Policy, ctx: Context) -> str:
+    configured = str(policy.get("cache-dir") or "")
+    if configured:
+        return policy.path(os.path.expanduser(configured))
+    base = ctx.env.get("TRUNKGATE_CACHE_DIR") or os.path.join(
+        ctx.env.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "trunkgate"
+    )
+    return os.path.join(base, "pip-audit")
+
+
+def _mode_note(source: Source) -> str:
+    if source.kind == "environment":
+        return f"audited {source.label}"
+    count = _plural(len(source.requirements), "requirement")
+    if source.pinned:
+        return (
+            f"audited {count} from {source.label}, all pinned with ==: pip-audit ran with "
+            "--no-deps --disable-pip (no resolver, no package index)"
+        )
+    loose = next(r for r in source.requirements if r.version is None)
+    return (
+        f"audited {count} from {source.label} and their dependencies: {loose.text!r} "
+        f"({loose.file}:{loose.line}) is not pinned with ==, so pip-audit resolved them with "
+        "pip (this needs the package index)"
+    )
+
+
+def _run_pip_audit(
+    source: Source, url: str, cache: str, root: str, workdir: str
+) -> tuple[list[str], object]:
+    """Run pip-audit into a JSON file; return its argv and the file's `dependencies`."""
+    import json
+
+    exe = tools.find("pip-audit", INSTALL)
+    out = os.path.join(workdir, "pip-audit.json")
+    argv = [exe, "--format", "json", "--output", out, "--progress-spinner", "off"]
+    argv += ["--desc", "off", "--aliases", "on", "--vulnerability-service", "osv"]
+    argv += ["--osv-url", url, "--cache-dir", cache]
+    if source.kind == "pyproject":
+        temp = os.path.join(workdir, "requirements.txt")
+        with open(temp, "w", encoding="utf-8") as fh:
+            fh.write("".join(f"{r.text}\n" for r in source.requirements))
+        files = [temp]
+    else:
+        files = source.files
+    for path in files:
+        argv += ["--requirement", path]
+    if files and source.pinned:
+        argv += ["--no-deps", "--disable-pip"]
+    for folder in source.site:
+        argv += ["--path", folder]
+    # Exit status 1 is both "found vulnerabilities" and "crashed": the JSON file decides.
+    proc = tools.run(argv, cwd=root, ok=(0, 1))
+    try:
+        with open(out, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        problem = service_problem(proc.stderr or "")
+        if problem:
+            raise report.UsageError(
+                f"could not query the vulnerability service at {url}: {problem}; check the "
+                "network and proxy settings, or point --osv-url (PIP_AUDIT_OSV_URL) at a "
+                "reachable OSV mirror"
+            ) from None
+        what = "crashed and wrote no report"
+        if files and not source.pinned:
+            what += " (resolving unpinned requirements needs pip and the package index)"
+        raise tools.failure(argv, proc, f"{what} (exit status {proc.returncode})")
+    return argv, data.get("dependencies")
+
+
+def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
+    import tempfile
+
+    root = policy.root
+    ignores: list[dict] = policy.ignore  # type: ignore[attr-defined]
+    today = _today()
+    policy_file = tools.relative(policy.source, root) if policy.source else None
+    policy_text = ""
+    if policy.source and any(entry["until"] < today for entry in ignores):
+        policy_text = _read(policy.source, policy_file or policy.source, "policy file")
+    expired = check_ignores(ignores, today, policy_file, policy_text)
+    metrics: dict[str, object] = {"vulnerabilities": 0, "ignored": 0}
+
+    skipped = skip_reason(dependency_files(policy, opts), policy, opts)
+    if skipped:
+        return report.GateResult(GATE, expired, notes=[skipped], fix=FIX, metrics=metrics)
+    source = choose_source(policy, opts, ctx)
+    if source.kind != "environment" and not source.requirements:
+        note = f"nothing to audit: no requirement to audit in {source.label}"
+        return report.GateResult(GATE, expired, notes=[note], fix=FIX, metrics=metrics)
+
+    url = osv_url(policy, opts, ctx)
+    with tempfile.TemporaryDirectory(prefix="trunkgate-audit-") as workdir:
+        _, dependencies = _run_pip_audit(source, url, cache_dir(policy, ctx), root, workdir)
+    verdict = check_report(dependencies, ignores, today, source)
+    notes = [_mode_note(source), f"vulnerability service: OSV at {url}", *verdict.notes]
+    for entry in ignores:
+        if entry["until"] >= today and not any(entry is used for used in verdict.used):
+            notes.append(
+                f"the ignore entry for {entry['id']} (until {entry['until']}) matched nothing "
+                "in this audit; remove it when it is no longer needed"
+            )
+    metrics = {"vulnerabilities": verdict.vulnerabilities, "ignored": verdict.ignored}
+    return report.GateResult(
+        GATE, [*verdict.findings, *expired], notes=notes, fix=FIX, metrics=metrics
+    )
+
+
+def _merge_requirement_flags(argv: Sequence[str]) -> list[str]:
+    """Every `--requirement X` (repeatable) folded into one comma-separated flag."""
+    out: list[str] = []
+    paths: list[str] = []
+    items = list(argv)
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if item == "--":
+            out.extend(items[i:])
+            break
+        if item == "--requirement" and i + 1 < len(items):
+            paths.append(items[i + 1])
+            i += 2
+            continue
+        if item.startswith("--requirement="):
+            paths.append(item[len("--requirement=") :])
+        else:
+            out.append(item)
+        i += 1
+    if paths:
+        out[:0] = ["--requirement", ",".join(paths)]
+    return out
+
+
+@report.entrypoint("trunkgate audit")
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _merge_requirement_flags(argv or ())
+    opts, policy = config.parse_args(GATE, args, ARGS, __doc__ or "", EXAMPLE)
+    return report.emit(gate(policy, opts, Context()), opts.format)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
