@@ -741,6 +741,15 @@ def test_named_changelog_in_a_subfolder(project, capsys) -> None:
     assert "compared docs/CHANGES.md there with the working tree" in out
 
 
+def test_changelog_named_through_a_symlink(project, tmp_path, capsys) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(project.path)
+    project.commit("feat: greet", {"src/app.py": "print('hi')\n"})
+    code, out, _ = run([str(link / "CHANGELOG.md")], capsys)
+    assert code == 1  # the base's changelog was found: nothing counts as gained
+    assert "missing-entry" in out
+
+
 def test_pre_push_uses_the_pushed_refs(project, monkeypatch, capsys) -> None:
     base = project.head()
     project.commit("feat: greet", {"src/app.py": "print('hi')\n"})

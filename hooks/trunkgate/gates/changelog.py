@@ -628,7 +628,7 @@ def _updated(policy: config.Policy, opts: config.Options, ctx: Context) -> repor
         hint = f"; {git.SHALLOW_HINT}" if git.is_shallow() else ""
         raise report.UsageError(f"the base {ref!r} and {head} share no history{hint}")
     top = git.toplevel()
-    rel = os.path.relpath(os.path.abspath(path), top).replace(os.sep, "/")
+    rel = os.path.relpath(os.path.realpath(path), os.path.realpath(top)).replace(os.sep, "/")
     commits = [
         Commit(c.sha, c.message, c.is_merge) for c in git.commits([f"{merge_base}..{head_sha}"])
     ]
@@ -663,6 +663,10 @@ def _updated(policy: config.Policy, opts: config.Options, ctx: Context) -> repor
 
 
 def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
+    """Lint the changelog(s), or with `opts.check_updated`, check that the change updates it.
+
+    `opts` needs `paths` (list), `check_updated` (bool) and `base` (str or None).
+    """
     if opts.check_updated:
         return _updated(policy, opts, ctx)
     if opts.base:
