@@ -256,6 +256,20 @@ def test_breaking_change_hidden_in_the_body_is_a_problem() -> None:
 def test_prose_about_breaking_things_is_not_a_footer() -> None:
     msg = cc.parse("feat: x\n\nBreaking the parser into modules made this easy.")
     assert msg.issues == []
+    msg = cc.parse("feat: x\n\nBreaking changes: none\nBreaking change: N/A")
+    assert msg.issues == []
+    assert not msg.breaking
+
+
+def test_a_breaking_change_footer_that_says_none_is_still_breaking() -> None:
+    msg = cc.parse("feat: x\n\nBREAKING CHANGE: none")
+    assert msg.breaking
+    assert msg.valid
+    assert rules(msg) == ["breaking-change"]
+    assert msg.warnings[0][:2] == (
+        3,
+        '"BREAKING CHANGE: none" marks the commit as breaking all the same',
+    )
 
 
 @pytest.mark.parametrize(

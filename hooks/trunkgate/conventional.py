@@ -99,6 +99,9 @@ def _looks_breaking(line: str) -> bool:
     return rest[:1] in (":", "#")
 
 
+_NOTHING = frozenset(("none", "n/a", "na", "no", "nothing", "-"))  # "Breaking changes: none"
+
+
 def _is_breaking_footer(line: str) -> bool:
     return line.startswith(("BREAKING CHANGE: ", "BREAKING-CHANGE: ")) and bool(line[17:].strip())
 
@@ -454,7 +457,11 @@ def _parse_rest(msg: Message, lines: Sequence[str]) -> None:
         line = lines[index]
         if not _looks_breaking(line):
             continue
+        value = line.split(":", 1)[-1].split("#", 1)[-1].strip().rstrip(".").lower()
+        says_none = value in _NOTHING
         if not _is_breaking_footer(line):
+            if says_none:  # "Breaking changes: none", as pull-request templates write it
+                continue
             msg.issues.append(
                 Issue(
                     "breaking-change",
@@ -470,6 +477,16 @@ def _parse_rest(msg: Message, lines: Sequence[str]) -> None:
                     index + 1,
                     "BREAKING CHANGE is in the body, where tools do not look for it",
                     "the footers last, after a blank line, each starting with its token",
+                )
+            )
+        elif says_none:
+            msg.issues.append(
+                Issue(
+                    "breaking-change",
+                    index + 1,
+                    f'"{line.strip()[:60]}" marks the commit as breaking all the same',
+                    "no BREAKING CHANGE footer when nothing breaks",
+                    WARNING,
                 )
             )
 
