@@ -199,6 +199,16 @@ def test_fix_on_clean_files_changes_nothing(repo, capsys):
     assert (repo.path / "good.py").read_text() == UNUSED_CLEAN
 
 
+def test_fix_without_the_format_check_leaves_the_layout_alone(repo, capsys):
+    repo.write("bad.py", UNUSED + UGLY)
+    code, data = as_json(capsys, "bad.py", "--fix", "--no-check-format")
+    assert code == 0
+    assert (
+        repo.path / "bad.py"
+    ).read_text() == "\n\n" + UNUSED_CLEAN + UGLY  # only the import went
+    assert not any("reformatted" in n for n in data["notes"])
+
+
 def test_fix_is_refused_in_ci(repo, capsys, github_env):
     github_env("push", {"before": "0" * 40, "after": "1" * 40})
     repo.write("bad.py", UNUSED)

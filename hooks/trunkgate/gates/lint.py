@@ -99,20 +99,47 @@ def _sort_key(f: report.Finding) -> tuple:
     return (f.file or "", f.line or 0, f.rule)
 
 
-def _check(ruff: str, targets: Sequence[str], root: str, fix: bool) -> list[report.Finding]:
+def _check_argv(ruff: str, targets: Sequence[str], fix: bool) -> list[str]:
     argv = [ruff, "check", "--output-format", "json", "--force-exclude"]
-    argv += ["--fix"] if fix else ["--no-fix"]
-    argv += ["--", *targets]
-    proc = tools.run(argv, cwd=root, ok=(0, 1))
+    return [*argv, "--fix" if fix else "--no-fix", "--", *targets]
+
+
+def _format_argv(ruff: str, targets: Sequence[str]) -> list[str]:
+    return [ruff, "format", "--check", "--output-format", "json", "--force-exclude", "--", *targets]
+
+
+def _read_check(
+    argv: list[str], proc: subprocess.CompletedProcess[str], root: str
+) -> list[report.Finding]:
+    if proc.returncode not in (0, 1):
+        raise tools.failure(argv, proc, f"failed (exit status {proc.returncode})")
     return findings_from_ruff(_diagnostics(argv, proc), root)
 
 
-def _format_check(ruff: str, targets: Sequence[str], root: str) -> list[report.Finding]:
-    argv = [ruff, "format", "--check", "--output-format", "json", "--force-exclude", "--"]
-    argv += targets
+def _read_format(
+    argv: list[str], proc: subprocess.CompletedProcess[str], root: str
+) -> list[report.Finding]:
     # Exit status 2 with a JSON report: files ruff could not parse (ruff check reports them).
-    proc = tools.run(argv, cwd=root, ok=(0, 1, 2))
     return findings_from_ruff(_diagnostics(argv, proc), root, formatting=True)
+
+
+def _fix(
+    ruff: str, targets: Sequence[str], root: str, check_format: bool, notes: list[str]
+) -> list[report.Finding]:
+    """ruff check --fix, then ruff format on the files that need it; what is left to fix."""
+    argv = _check_argv(ruff, targets, fix=True)
+    findings = _read_check(argv, tools.run(argv, cwd=root, ok=(0, 1, 2)), root)
+    if check_format:
+        argv = _format_argv(ruff, targets)
+        unformatted = _read_format(argv, tools.run(argv, cwd=root, ok=(0, 1, 2)), root)
+        files = sorted({f.file for f in unformatted if f.file})
+        if files:
+            tools.run([ruff, "format", "--force-exclude", "--", *files], cwd=root)
+            notes.append(f"reformatted {len(files)} file{'s' * (len(files) != 1)} with ruff format")
+            argv = _check_argv(ruff, targets, fix=False)  # the lines have moved
+            findings = _read_check(argv, tools.run(argv, cwd=root, ok=(0, 1, 2)), root)
+    notes.append("applied ruff check --fix; review the changes before committing")
+    return findings
 
 
 def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
@@ -126,19 +153,18 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
     ruff = tools.find("ruff", INSTALL)
     root = policy.root
     targets = ["."] if chosen.whole_tree else chosen.files
-    findings = _check(ruff, targets, root, fix)
     unformatted: list[report.Finding] = []
-    if policy.check_format:
-        unformatted = _format_check(ruff, targets, root)
-        if fix and unformatted:
-            files = sorted({f.file for f in unformatted if f.file})
-            tools.run([ruff, "format", "--force-exclude", "--", *files], cwd=root)
-            count = len(files)
-            notes.append(f"reformatted {count} file{'s' * (count != 1)} with ruff format")
-            unformatted = []
-            findings = _check(ruff, targets, root, fix=False)  # the lines have moved
     if fix:
-        notes.append("applied ruff check --fix; review the changes before committing")
+        findings = _fix(ruff, targets, root, bool(policy.check_format), notes)
+    else:
+        # Both at once: for a few files each is mostly ruff starting up.
+        argvs = [_check_argv(ruff, targets, fix=False)]
+        if policy.check_format:
+            argvs.append(_format_argv(ruff, targets))
+        procs = tools.run_all(argvs, cwd=root, ok=(0, 1, 2))
+        findings = _read_check(argvs[0], procs[0], root)
+        if policy.check_format:
+            unformatted = _read_format(argvs[1], procs[1], root)
     findings = sorted(findings + unformatted, key=_sort_key)
     metrics = {"violations": len(findings) - len(unformatted), "unformatted": len(unformatted)}
     return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
