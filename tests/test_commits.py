@@ -9,6 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trunkgate import config, conventional, git
 from trunkgate.context import Context
@@ -313,6 +315,8 @@ def test_suggest_respects_the_policy(repo) -> None:
     assert commits.suggest(msg, policy(types=[])) == "feat: added parser"
     assert commits.suggest(conventional.parse("stuff : x"), policy(types=[])) == "stuff: x"
     assert commits.suggest(msg, policy(**{"require-scope": True})) == "feat(<scope>): added parser"
+    scoped = conventional.parse("Feature(" + "s" * 30 + "): x")
+    assert commits.suggest(scoped, policy(**{"max-subject-length": 30})) == "feat: x"
     revert = conventional.parse('Revert "feat: x"')
     assert commits.suggest(revert, policy(types=["fix"])) == "fix: feat: x"
     long = conventional.parse("feat: " + "x" * 90)
@@ -747,3 +751,27 @@ def test_git_comment_string_outside_the_working_directory(repo, tmp_path, monkey
     monkeypatch.chdir(other)
     assert git.comment_string(cwd=str(repo.path)) == ";"
     assert git.comment_string() is None
+
+
+_POLICIES = [
+    {},
+    {"types": ["fix", "docs"], "max-subject-length": 30},
+    {"require-scope": True, "scopes": ["parser", "cli"], "max-subject-length": 24},
+    {"types": [], "scopes": ["api"], "max-subject-length": 0},  # any type: any length
+    {"max-subject-length": 20},
+]
+
+
+@given(
+    st.text(st.characters(blacklist_characters="\r\n"), max_size=120),
+    st.sampled_from(_POLICIES),
+)
+@settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_every_example_passes_the_policy(repo, header: str, overrides: dict) -> None:
+    pol = policy(**overrides)
+    example = commits.suggest(conventional.parse(header), pol)
+    if example is None:
+        return
+    assert "\n" not in example
+    found = commits.check_message(conventional.parse(example), pol)
+    assert [f for f in found if f.severity == "error"] == [], (header, example)

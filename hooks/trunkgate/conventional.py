@@ -59,7 +59,7 @@ FIXUP_PREFIXES = ("fixup! ", "squash! ", "amend! ")  # git commit --fixup / --sq
 # more to import than the whole parse.
 
 
-def _is_type(word: str) -> bool:
+def is_type(word: str) -> bool:
     """One word: a letter, then letters, digits, "_" or "-" (a type, or a footer token)."""
     return bool(word) and word[0].isalpha() and all(c.isalnum() or c in _WORD_CHARS for c in word)
 
@@ -145,7 +145,7 @@ def _split_header(header: str) -> _Header | None:
     while i < n and header[i] not in "(!:":
         i += 1
     type_ = header[:i]
-    if not _is_type(type_):
+    if not is_type(type_):
         return None
     scope = None
     if i < n and header[i] == "(":
@@ -309,10 +309,10 @@ def _diagnose(header: str) -> tuple[str, str]:
     word, rest = prefix[:cut], prefix[cut:]
     if not word.strip():
         return f'"{header}" has no type before "{header[: colon + 1].strip()}"', expected
-    if word != word.rstrip() and _is_type(word.rstrip()):
+    if word != word.rstrip() and is_type(word.rstrip()):
         after = rest[:1] or ":"
         return f'a space between the type "{word.rstrip()}" and "{after}"', expected
-    if not _is_type(word):
+    if not is_type(word):
         return (
             f'"{word}" is not a type: a type is one word (a letter, then letters, digits, "-")',
             expected,

@@ -142,7 +142,7 @@ def _pick_type(word: str, types: Sequence[str]) -> str | None:
     if mapped and (not types or mapped in types):
         return mapped
     if not types:
-        return word or None
+        return word if conventional.is_type(word) else None
     if len(word) >= 3:
         for name in types:
             if word.startswith(name) or name.startswith(word):
@@ -212,8 +212,10 @@ def suggest(message: conventional.Message, policy: config.Policy) -> str | None:
         scope = next((s for s in scopes if s.lower().startswith(low[:3])), scopes[0])
     if scope is None and policy.require_scope:  # type: ignore[attr-defined]
         scope = scopes[0] if scopes else "<scope>"
-    head = f"{chosen}{f'({scope})' if scope else ''}{'!' if bang else ''}: "
     limit: int = policy.max_subject_length  # type: ignore[attr-defined]
+    if limit and scope and len(chosen) + len(scope) + 6 > limit:
+        scope = scopes[0] if policy.require_scope and scopes else None  # type: ignore[attr-defined]
+    head = f"{chosen}{f'({scope})' if scope else ''}{'!' if bang else ''}: "
     if limit and len(head) + len(description) > limit and limit > len(head):
         room = limit - len(head)
         cut = description[:room]
