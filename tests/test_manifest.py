@@ -1,0 +1,58 @@
+"""The manifest, the command line, the extras and the README agree with each other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import tomllib
+import yaml
+
+from trunkgate import cli, config, init
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_every_hook_is_documented_and_prefixed() -> None:
+    for hook in MANIFEST:
+        assert hook["id"].startswith("trunkgate-")
+        assert f"`{hook['id']}`" in README
+        assert hook["minimum_pre_commit_version"] == "3.2.0"
+        assert hook["language"] == "python"
+        assert hook["description"].strip()
+
+
+def test_every_entry_is_a_trunkgate_command() -> None:
+    for hook in MANIFEST:
+        program, command, *_ = hook["entry"].split()
+        assert program == "trunkgate"
+        assert command in cli.COMMANDS
+
+
+def test_hooks_that_are_not_about_files_always_run() -> None:
+    for hook in MANIFEST:
+        if hook.get("pass_filenames") is False and "files" not in hook:
+            assert hook["always_run"] is True, hook["id"]
+
+
+def test_tool_pins_match_the_extras() -> None:
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    pinned = {pin for name, pins in extras.items() if name != "all" for pin in pins}
+    for hook in MANIFEST:
+        for dep in hook.get("additional_dependencies", []):
+            assert dep in pinned, (hook["id"], dep)
+
+
+def test_readme_shows_what_init_writes() -> None:
+    assert init.pre_commit_config() in README
+    assert set(init.HOOK_IDS) == {hook["id"] for hook in MANIFEST}
+
+
+def test_every_policy_key_is_documented() -> None:
+    for key in config.SHARED:
+        assert f"`{key}`" in README, key
+    for table, keys in config.GATES.items():
+        for key in keys:
+            assert f"`{key}`" in README, f"[tool.trunkgate.{table}] {key}"
