@@ -221,6 +221,14 @@ GATES: dict[str, dict[str, tuple]] = {
             5,
             "a change with fewer coverable lines is reported but not gated",
         ),
+        "file-fail-under": (NUMBER, 0, "minimum coverage of each measured file, percent (0: off)"),
+        "data": (
+            STR,
+            "",
+            "coverage data (.coverage) or report (coverage.xml, coverage.json) to read; "
+            "default: the newest of the three in the project root",
+        ),
+        "test-command": (STR, "pytest --cov", "the command --run-tests runs to measure afresh"),
     },
     # `trunkgate release next|notes|cut` and the `version` gate.
     "release": {
