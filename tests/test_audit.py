@@ -90,6 +90,10 @@ def test_parse_requirements_reads_pins_lines_and_includes():
         "-r more.txt\n"
         "--requirement=other.txt\n"
         "-rthird.txt\n"
+        "--requirement   fourth.txt  # spaced\n"
+        "--requirements nope.txt\n"
+        "-r\n"
+        "six==1.16.0; platform_machine != 'x#y'  # only '#' after a space starts a comment\n"
         "-c constraints.txt\n"
         "-e ./local\n"
         "--index-url https://example.invalid/simple\n"
@@ -105,13 +109,14 @@ def test_parse_requirements_reads_pins_lines_and_includes():
     assert [(r.name, r.version, r.line) for r in reqs] == [
         ("requests", "2.25.0", 2),
         ("urllib3", None, 4),
-        ("jinja2", "2.11.2", 12),
-        ("flask", None, 13),
-        ("pyyaml", None, 18),
+        ("six", "1.16.0", 12),
+        ("jinja2", "2.11.2", 16),
+        ("flask", None, 17),
+        ("pyyaml", None, 22),
     ]
     assert reqs[0].text == "requests==2.25.0"
     assert repr(reqs[0]) == "Requirement(requirements.txt:2: 'requests==2.25.0')"
-    assert includes == ["more.txt", "other.txt", "third.txt"]
+    assert includes == ["more.txt", "other.txt", "third.txt", "fourth.txt"]
 
 
 def test_parse_requirements_ends_on_a_continuation():
@@ -346,7 +351,7 @@ def test_cache_dir(repo, tmp_path):
 
 
 def test_vulnerable_pins_fail_with_file_and_line(repo, osv, capsys):
-    repo.write("requirements.txt", "# runtime\n" + VULNERABLE)
+    repo.write("requirements.txt", "\ufeff# runtime\n" + VULNERABLE)
     code, out, err = run(capsys, "--osv-url", osv.url)
     assert code == 1, err
     assert f"requirements.txt:2: PYSEC-2023-74: {REQUESTS_74}" in out

@@ -20,7 +20,6 @@ is among them; `--all` always audits.
 from __future__ import annotations
 
 import os
-import re
 
 from trunkgate import config, report, tools
 from trunkgate.context import Context
@@ -66,23 +65,31 @@ FIX = (
     "An expired entry fails the gate: review it, then move its date or remove it."
 )
 
-# requirements-file syntax (pip's): comments, option lines, options after a requirement.
-_COMMENT = re.compile(r"(?:^|\s+)#.*$")
-_OPTION_TAIL = re.compile(r"\s+(?=--?[A-Za-z])")
-_INCLUDE = re.compile(r"^(?:-r|--requirement)(?:\s*=\s*|\s+|(?=[^\s=-]))(?P<path>\S.*)$")
-_EDITABLE = re.compile(r"^(?:-e|--editable)\b")
-# A requirement given as a URL, an archive or a local path rather than a name: pip-audit
-# skips these when it does not resolve, and they never make a set of requirements unpinned.
-_URL_LIKE = re.compile(
-    r"^(?:[A-Za-z][\w+.-]*://|file:|\.{1,2}(?:/|\\|$)|/|~)|\.(?:whl|zip|tar\.gz|tgz|tar\.bz2)$"
-)
-# Exceptions in pip-audit's stderr that mean the vulnerability service could not answer.
-_SERVICE_ERROR = re.compile(
-    r"^(?P<module>requests\.exceptions|pip_audit\._service\.interface|urllib3\.exceptions)\."
-    r"(?P<name>\w+)(?::\s*(?P<detail>.*))?$"
-)
-_ERRNO = re.compile(r"\[Errno -?\d+\][^'\"()]*")
+# Regular expressions, compiled on first use by `_rx`: a commit that touches no dependency
+# file is answered without loading `re` at all.
+_PATTERNS = {
+    # options after a requirement on its line (--hash=...)
+    "option-tail": r"\s+(?=--?[A-Za-z])",
+    # a requirement given as a URL, an archive or a local path rather than a name: pip-audit
+    # skips these when it does not resolve, and they never make the requirements unpinned
+    "url-like": r"^(?:[A-Za-z][\w+.-]*://|file:|\.{1,2}(?:/|\\|$)|/|~)"
+    r"|\.(?:whl|zip|tar\.gz|tgz|tar\.bz2)$",
+    # exceptions in pip-audit's stderr that mean the vulnerability service did not answer
+    "service-error": r"^(?P<module>requests\.exceptions|pip_audit\._service\.interface"
+    r"|urllib3\.exceptions)\.(?P<name>\w+)(?::\s*(?P<detail>.*))?$",
+    "errno": r"\[Errno -?\d+\][^'\"()]*",
+}
+_COMPILED: dict = {}
 _TIMED_OUT = "Could not connect to OSV's vulnerability feed"  # pip-audit's connect timeout
+
+
+def _rx(name: str):
+    compiled = _COMPILED.get(name)
+    if compiled is None:
+        import re
+
+        compiled = _COMPILED[name] = re.compile(_PATTERNS[name])
+    return compiled
 
 
 # --------------------------------------------------------------------------- requirements
@@ -123,7 +130,7 @@ def parse_requirement(text: str, file: str, line: int) -> Requirement | None:
     one whose environment marker is false here. Text that is not a requirement is a
     UsageError naming the file and line.
     """
-    if _URL_LIKE.search(text):
+    if _rx("url-like").search(text):
         return None
     parsed_type, invalid, canonical = _packaging()
     try:
@@ -143,6 +150,30 @@ def parse_requirement(text: str, file: str, line: int) -> Requirement | None:
     return Requirement(canonical(req.name), version, text, file, line)
 
 
+def _strip_comment(line: str) -> str:
+    """A line without its comment: from a `#` at the start or after whitespace (pip's rule)."""
+    at = line.find("#")
+    while at != -1:
+        if at == 0 or line[at - 1].isspace():
+            return line[:at]
+        at = line.find("#", at + 1)
+    return line
+
+
+def _include(line: str) -> str | None:
+    """The path of a `-r FILE` / `-rFILE` / `--requirement[=| ]FILE` line, else None."""
+    if line.startswith("--requirement"):
+        rest = line[len("--requirement") :]
+        if not rest[:1] or not (rest[0] == "=" or rest[0].isspace()):
+            return None
+    elif line.startswith("-r"):
+        rest = line[2:]
+    else:
+        return None
+    path = rest.strip().lstrip("=").strip()
+    return path or None
+
+
 def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
     """(first line number, line) with `\\` continuations joined and comments removed."""
     start, parts = 0, []
@@ -153,12 +184,12 @@ def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
             parts.append(raw[:-1])
             continue
         parts.append(raw)
-        joined = _COMMENT.sub("", " ".join(parts)).strip()
+        joined = _strip_comment(" ".join(parts)).strip()
         parts = []
         if joined:
             yield start, joined
     if parts:
-        joined = _COMMENT.sub("", " ".join(parts)).strip()
+        joined = _strip_comment(" ".join(parts)).strip()
         if joined:
             yield start, joined
 
@@ -175,26 +206,28 @@ def parse_requirements(text: str, file: str) -> tuple[list[Requirement], list[st
         if is_include:
             includes.append(item)
             continue
-        req = parse_requirement(item, file, number)
+        spec = _rx("option-tail").split(item, maxsplit=1)[0]
+        req = parse_requirement(spec, file, number)
         if req is not None:
             found.append(req)
     return found, includes
 
 
 def _entries(text: str) -> Iterable[tuple[int, str, bool]]:
-    """(line number, requirement or included path, is an include) of a requirements file."""
+    """(line number, requirement line or included path, is an include) of a requirements
+    file."""
     for number, line in _logical_lines(text):
-        include = _INCLUDE.match(line)
+        include = _include(line)
         if include:
-            yield number, include.group("path").strip(), True
+            yield number, include, True
         elif not line.startswith("-"):  # -e, -c, --index-url, ...: nothing to audit
-            yield number, _OPTION_TAIL.split(line, maxsplit=1)[0], False
+            yield number, line, False
 
 
 def _read(path: str, shown: str, what: str) -> str:
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            return fh.read()
+        with open(path, encoding="utf-8") as fh:
+            return fh.read().removeprefix("\ufeff")  # a byte order mark from Windows editors
     except FileNotFoundError:
         raise report.UsageError(f"{shown}: no such {what}") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -327,14 +360,13 @@ def _split(values: Iterable[str]) -> list[str]:
 def _requirement_paths(policy: config.Policy, opts: config.Options) -> list[str]:
     """--requirement (from the current folder), the policy's (from the project root), or
     every requirements*.txt in the project root."""
-    import glob
-
     given = _split([opts.requirement]) if getattr(opts, "requirement", None) else []
     if given:
         return [os.path.abspath(p) for p in given]
     if policy.requirements:  # type: ignore[attr-defined]
         return [policy.path(p) for p in policy.requirements]  # type: ignore[attr-defined]
-    found = sorted(glob.glob(os.path.join(glob.escape(policy.root), "requirements*.txt")))
+    names = sorted(os.listdir(policy.root))
+    found = [policy.path(n) for n in names if n.startswith("requirements") and n.endswith(".txt")]
     return [p for p in found if os.path.isfile(p)]
 
 
@@ -450,20 +482,21 @@ class Verdict:
 def check_report(
     dependencies: object,
     ignores: Sequence[dict],
-    today: datetime.date,
+    today: datetime.date | None,
     source: Source,
 ) -> Verdict:
     """Findings from pip-audit's JSON `dependencies`, with the policy's ignore entries applied.
 
     An entry matches an advisory by its id or any alias, case-insensitively, while `today`
-    is on or before its `until` date; an expired entry ignores nothing.
+    is on or before its `until` date; an expired entry ignores nothing. (`today` may be None
+    only when there are no entries.)
     """
     if not isinstance(dependencies, list):
         raise report.UsageError(
             f"pip-audit: expected a JSON list of dependencies, got {dependencies!r}"
         )
     verdict = Verdict()
-    active = [entry for entry in ignores if entry["until"] >= today]
+    active = [entry for entry in ignores if today is not None and entry["until"] >= today]
     for dep in dependencies:
         if not isinstance(dep, dict):
             continue
@@ -521,7 +554,7 @@ def service_problem(stderr: str) -> str | None:
     # A traceback chains its causes; the last requests exception with a message says most.
     picked: tuple[int, str, str] | None = None
     for raw in stderr.splitlines():
-        match = _SERVICE_ERROR.match(raw.strip())
+        match = _rx("service-error").match(raw.strip())
         if match:
             detail = match.group("detail") or ""
             rank = 2 * (match.group("module") == "requests.exceptions") + bool(detail)
@@ -532,7 +565,7 @@ def service_problem(stderr: str) -> str | None:
     _, name, detail = picked
     if name == "HTTPError":
         return detail.split(" for url:", 1)[0]
-    errno = _ERRNO.search(detail)
+    errno = _rx("errno").search(detail)
     reason = errno.group(0).strip() if errno else (detail[:200] or name)
     if name == "ProxyError" or "Unable to connect to proxy" in detail:
         return f"cannot connect to the proxy ({reason})"
@@ -629,16 +662,16 @@ def _run_pip_audit(
 
 
 def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
-    import tempfile
-
     root = policy.root
     ignores: list[dict] = policy.ignore  # type: ignore[attr-defined]
-    today = _today()
-    policy_file = tools.relative(policy.source, root) if policy.source else None
-    policy_text = ""
-    if policy.source and any(entry["until"] < today for entry in ignores):
-        policy_text = _read(policy.source, policy_file or policy.source, "policy file")
-    expired = check_ignores(ignores, today, policy_file, policy_text)
+    today = _today() if ignores else None  # datetime loads only for ignore entries
+    expired: list[report.Finding] = []
+    if today is not None:
+        policy_file = tools.relative(policy.source, root) if policy.source else None
+        policy_text = ""
+        if policy.source and any(entry["until"] < today for entry in ignores):
+            policy_text = _read(policy.source, policy_file or policy.source, "policy file")
+        expired = check_ignores(ignores, today, policy_file, policy_text)
     metrics: dict[str, object] = {"vulnerabilities": 0, "ignored": 0}
 
     skipped = skip_reason(dependency_files(policy, opts), policy, opts)
@@ -649,13 +682,15 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
         note = f"nothing to audit: no requirement to audit in {source.label}"
         return report.GateResult(GATE, expired, notes=[note], fix=FIX, metrics=metrics)
 
+    import tempfile
+
     url = osv_url(policy, opts, ctx)
     with tempfile.TemporaryDirectory(prefix="trunkgate-audit-") as workdir:
         _, dependencies = _run_pip_audit(source, url, cache_dir(policy, ctx), root, workdir)
     verdict = check_report(dependencies, ignores, today, source)
     notes = [_mode_note(source), f"vulnerability service: OSV at {url}", *verdict.notes]
     for entry in ignores:
-        if entry["until"] >= today and not any(entry is used for used in verdict.used):
+        if not any(entry is used for used in verdict.used) and entry["until"] >= today:
             notes.append(
                 f"the ignore entry for {entry['id']} (until {entry['until']}) matched nothing "
                 "in this audit; remove it when it is no longer needed"
