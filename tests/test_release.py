@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -477,3 +478,833 @@ def test_tags_at_and_merged(repo: Repo) -> None:
     assert git.tags_at("HEAD") == []
     assert git.tags_at("HEAD~1") == ["v1.0.0", "v1.0.1"]
     assert git.tags_merged("HEAD", "v*") == ["v1.0.1", "v1.0.0"]
+
+
+# --------------------------------------------------------------------------- a project
+
+CHANGELOG = """\
+# Changelog
+
+All notable changes to this project are documented here.
+
+## [Unreleased]
+
+### Added
+
+- The `--json` flag.
+
+### Fixed
+
+- A crash on empty input.
+
+## [1.2.0] - 2026-03-01
+
+### Added
+
+- Batch mode.
+
+[unreleased]: https://github.com/acme/widget/compare/v1.2.0...HEAD
+[1.2.0]: https://github.com/acme/widget/compare/v1.1.0...v1.2.0
+"""
+PYPROJECT = '[project]\nname = "widget"\nversion = "1.2.0"\n\n[tool.other]\nversion = "9.9.9"\n'
+
+
+def project(repo: Repo, changelog: str = CHANGELOG, **files: str) -> None:
+    """A project released as v1.2.0, with the changelog (and files) committed after it."""
+    repo.commit("chore: start", {"pyproject.toml": PYPROJECT})
+    repo.tag("v1.2.0")
+    repo.commit("docs: the changelog", {"CHANGELOG.md": changelog, **files})
+
+
+def changelog_findings(text: str) -> list[str]:
+    """What the changelog gate says about a file: a cut must leave it clean."""
+    from trunkgate import config
+    from trunkgate.gates import changelog
+
+    policy = config.resolve("changelog", start="/")
+    return [repr(f) for f in changelog.check_text(text, policy, "CHANGELOG.md")]
+
+
+# --------------------------------------------------------------------------- notes
+
+
+def test_notes_from_the_commits(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    history(repo, ["v1.2.0"], [])
+    a = repo.commit("feat(cli): add --json (#12)")
+    b = repo.commit("fix: crash on empty input")
+    c = repo.commit("perf(parser): parse once")
+    d = repo.commit(
+        "refactor!: rename the table\n\nBREAKING CHANGE: [tool.gate] is now\n[tool.widget]."
+    )
+    repo.commit("docs: readme")
+    e = repo.commit("feat!: drop Python 3.9")
+    f = revert_of(repo, repo.git("rev-list", "--max-parents=0", "HEAD").strip())
+    code, out, err = run(capsys, "notes")
+    assert code == 0
+    assert out == (
+        "### Breaking changes\n\n"
+        f"- rename the table ({d[:7]})\n"
+        "  [tool.gate] is now\n"
+        "  [tool.widget].\n"
+        f"- drop Python 3.9 ({e[:7]})\n\n"
+        "### Features\n\n"
+        f"- **cli:** add --json (#12, {a[:7]})\n\n"
+        "### Fixes\n\n"
+        f"- crash on empty input ({b[:7]})\n\n"
+        "### Performance\n\n"
+        f"- **parser:** parse once ({c[:7]})\n\n"
+        "### Reverts\n\n"
+        f'- Revert "chore: start" ({f[:7]})\n'
+    )
+    assert "notes: from the commits since v1.2.0 to HEAD (7 commits)" in err
+
+
+def test_notes_from_the_changelog_section(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    project(repo)
+    repo.commit("feat: not in the notes")
+    code, out, err = run(capsys, "notes")
+    assert code == 0
+    assert out == "### Added\n\n- The `--json` flag.\n\n### Fixed\n\n- A crash on empty input.\n"
+    assert err.endswith("notes: from CHANGELOG.md, section [Unreleased]\n")
+    code, out, err = run(capsys, "notes", "v1.2.0")
+    assert (code, out) == (0, "### Added\n\n- Batch mode.\n")
+    assert "section [1.2.0]" in err
+
+
+def test_notes_of_a_tagged_version_span_from_its_predecessor(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history(repo, ["v1.0.0"], ["fix: one"])
+    repo.tag("v1.0.1")
+    two = repo.commit("feat: two")
+    repo.tag("v1.1.0-rc.1")
+    three = repo.commit("fix: three")
+    repo.tag("v1.1.0")
+    repo.commit("feat: four")
+    code, out, err = run(capsys, "notes", "1.1.0")
+    assert code == 0
+    assert out == f"### Features\n\n- two ({two[:7]})\n\n### Fixes\n\n- three ({three[:7]})\n"
+    assert "since v1.0.1 to v1.1.0 (2 commits)" in err
+    code, out, err = run(capsys, "notes", "1.1.0-rc.1")
+    assert out == f"### Features\n\n- two ({two[:7]})\n"
+    code, out, err = run(capsys, "notes", "1.0.0")
+    assert "from the first commit to v1.0.0 (1 commit)" in err
+
+
+def test_notes_of_an_untagged_version_come_from_the_last_release(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history(repo, ["v1.0.0"], [])
+    fix = repo.commit("fix: one")
+    code, out, _ = run(capsys, "notes", "1.0.1")
+    assert (code, out) == (0, f"### Fixes\n\n- one ({fix[:7]})\n")
+
+
+def test_notes_with_nothing_notable(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    history(repo, ["v1.0.0"], ["docs: one"])
+    code, out, err = run(capsys, "notes")
+    assert (code, out) == (0, "")
+    assert err.endswith("notes: no notable changes to list\n")
+
+
+def test_notes_as_json(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    history(repo, ["v1.0.0"], [])
+    fix = repo.commit("fix: one")
+    code, out, _ = run(capsys, "notes", "--format", "json")
+    assert code == 0
+    assert json.loads(out) == {
+        "version": "1.0.1",
+        "tag": "v1.0.1",
+        "notes": f"### Fixes\n\n- one ({fix[:7]})\n",
+    }
+
+
+def test_notes_set_multiline_outputs_and_the_summary(
+    repo: Repo, capsys: pytest.CaptureFixture[str], github_env
+) -> None:
+    history(repo, ["v1.0.0"], [])
+    fix = repo.commit("fix: one")
+    summary, output = github_env("workflow_dispatch", {})
+    code, out, _ = run(capsys, "notes", "--format", "github")
+    assert code == 0
+    notes = f"### Fixes\n\n- one ({fix[:7]})\n"
+    assert out == notes
+    text = output.read_text()
+    lines = text.split("\n")
+    assert lines[:2] == ["version=1.0.1", "tag=v1.0.1"]
+    assert lines[2].startswith("notes<<ghadelimiter_")
+    delimiter = lines[2][len("notes<<") :]
+    assert len(delimiter) == len("ghadelimiter_") + 32
+    assert text.endswith(f"notes<<{delimiter}\n{notes}\n{delimiter}\n")
+    assert summary.read_text() == f"## v1.0.1\n\n{notes}\n"
+    # Two runs, two different delimiters: nobody can guess one to end the value early.
+    run(capsys, "notes", "--format", "github")
+    assert output.read_text().count(delimiter) == 2
+
+
+def test_notes_summary_without_notes(
+    repo: Repo, capsys: pytest.CaptureFixture[str], github_env
+) -> None:
+    history(repo, ["v1.0.0"], ["docs: a"])
+    summary, output = github_env("workflow_dispatch", {})
+    assert run(capsys, "notes", "--format", "github")[:2] == (0, "")
+    assert summary.read_text() == "_No notable changes._\n"
+    assert output.read_text() == "version=\ntag=\nnotes=\n"
+
+
+# --------------------------------------------------------------------------- cut
+
+CUT_130 = """\
+# Changelog
+
+All notable changes to this project are documented here.
+
+## [Unreleased]
+
+## [1.3.0] - 2026-04-01
+
+### Added
+
+- The `--json` flag.
+
+### Fixed
+
+- A crash on empty input.
+
+## [1.2.0] - 2026-03-01
+
+### Added
+
+- Batch mode.
+
+[unreleased]: https://github.com/acme/widget/compare/v1.3.0...HEAD
+[1.3.0]: https://github.com/acme/widget/compare/v1.2.0...v1.3.0
+[1.2.0]: https://github.com/acme/widget/compare/v1.1.0...v1.2.0
+"""
+
+
+def test_cut_moves_unreleased_and_bumps(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    project(repo)
+    code, out, err = run(capsys, "cut", "1.3.0", "--date", "2026-04-01", "--bump")
+    assert (code, out) == (0, ""), err
+    assert (repo.path / "CHANGELOG.md").read_text() == CUT_130
+    assert changelog_findings(CUT_130) == []
+    assert (repo.path / "pyproject.toml").read_text() == PYPROJECT.replace(
+        'version = "1.2.0"', 'version = "1.3.0"'
+    )
+    assert err.splitlines() == [
+        "trunkgate release cut: done:",
+        "  CHANGELOG.md: [Unreleased] -> [1.3.0] - 2026-04-01 (2 entries); "
+        "compare links: [unreleased], [1.3.0]",
+        "  pyproject.toml: version 1.2.0 -> 1.3.0",
+    ]
+
+
+def test_cut_accepts_the_tag_form_and_defaults_to_today(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime
+
+    project(repo)
+    assert run(capsys, "cut", "v1.3.0")[0] == 0
+    today = datetime.date.today().isoformat()
+    assert f"## [1.3.0] - {today}\n" in (repo.path / "CHANGELOG.md").read_text()
+    assert 'version = "1.2.0"' in (repo.path / "pyproject.toml").read_text()  # no --bump
+
+
+def test_cut_from_commits(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    project(repo)
+    repo.commit("feat(cli): add --yaml (#12)")
+    repo.commit("fix: crash on empty input")
+    repo.commit("perf: parse once")
+    repo.commit("refactor!: rename the table\n\nBREAKING CHANGE: [tool.gate] is now [tool.widget].")
+    repo.commit("build!: drop the sdist")
+    repo.commit("docs: readme")
+    code, _, err = run(capsys, "cut", "2.0.0", "--date", "2026-04-01", "--from-commits")
+    assert code == 0, err
+    text = (repo.path / "CHANGELOG.md").read_text()
+    assert text.split("## [1.2.0]")[0] == (
+        "# Changelog\n\n"
+        "All notable changes to this project are documented here.\n\n"
+        "## [Unreleased]\n\n"
+        "## [2.0.0] - 2026-04-01\n\n"
+        "### Added\n\n"
+        "- The `--json` flag.\n"
+        "- **cli:** add --yaml (#12)\n\n"
+        "### Changed\n\n"
+        "- parse once\n"
+        "- **Breaking:** rename the table\n"
+        "  [tool.gate] is now [tool.widget].\n"
+        "- **Breaking:** drop the sdist\n\n"
+        "### Fixed\n\n"
+        "- A crash on empty input.\n"
+        "- crash on empty input\n\n"
+    )
+    assert changelog_findings(text) == []
+    assert "cut: 5 entries from the 7 commits since v1.2.0" in err
+    assert "(7 entries, 5 from the commits)" in err
+    # Once more on the same commits adds nothing twice.
+    from trunkgate import keepachangelog as kac
+
+    doc = kac.parse(text)
+    assert len(doc.section("2.0.0").entries) == 7
+
+
+def test_cut_from_commits_fills_an_empty_unreleased(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = CHANGELOG.split("### Added")[0] + CHANGELOG[CHANGELOG.index("## [1.2.0]") :]
+    project(repo, empty)
+    repo.commit("fix: one")
+    code, _, err = run(capsys, "cut", "1.2.1", "--date", "2026-04-01", "--from-commits")
+    assert code == 0, err
+    text = (repo.path / "CHANGELOG.md").read_text()
+    assert "## [Unreleased]\n\n## [1.2.1] - 2026-04-01\n\n### Fixed\n\n- one\n\n## [1.2.0]" in text
+    assert changelog_findings(text) == []
+
+
+def test_cut_writes_missing_links_from_the_repository(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bare = CHANGELOG[: CHANGELOG.index("[unreleased]:")].rstrip("\n") + "\n"
+    project(repo, bare)
+    code, _, err = run(
+        capsys, "cut", "1.3.0", "--date", "2026-04-01", "--repository", "acme/widget"
+    )
+    assert code == 0, err
+    assert (
+        (repo.path / "CHANGELOG.md")
+        .read_text()
+        .endswith(
+            "- Batch mode.\n\n"
+            "[unreleased]: https://github.com/acme/widget/compare/v1.3.0...HEAD\n"
+            "[1.3.0]: https://github.com/acme/widget/compare/v1.2.0...v1.3.0\n"
+        )
+    )
+
+
+def test_cut_without_links_or_repository_says_so(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bare = CHANGELOG[: CHANGELOG.index("[unreleased]:")]
+    project(repo, bare)
+    code, _, err = run(capsys, "cut", "1.3.0", "--date", "2026-04-01")
+    assert code == 0, err
+    assert "no compare links (none to follow; set the policy key repository)" in err
+    assert not (repo.path / "CHANGELOG.md").read_text().rstrip().endswith("HEAD")
+
+
+def test_cut_follows_gitlab_links_and_the_unreleased_label(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gitlab = CHANGELOG.replace(
+        "https://github.com/acme/widget/compare/",
+        "https://gitlab.example.com/acme/widget/-/compare/",
+    ).replace("[unreleased]:", "[Unreleased]:")
+    project(repo, gitlab)
+    assert run(capsys, "cut", "1.3.0", "--date", "2026-04-01")[0] == 0
+    text = (repo.path / "CHANGELOG.md").read_text()
+    assert text.endswith(
+        "[Unreleased]: https://gitlab.example.com/acme/widget/-/compare/v1.3.0...HEAD\n"
+        "[1.3.0]: https://gitlab.example.com/acme/widget/-/compare/v1.2.0...v1.3.0\n"
+        "[1.2.0]: https://gitlab.example.com/acme/widget/-/compare/v1.1.0...v1.2.0\n"
+    )
+
+
+def test_cut_follows_links_in_headings(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    inline = (
+        CHANGELOG[: CHANGELOG.index("[unreleased]:")]
+        .replace(
+            "## [1.2.0] - 2026-03-01",
+            "## [1.2.0](https://github.com/acme/widget/compare/v1.1.0...v1.2.0) - 2026-03-01",
+        )
+        .rstrip("\n")
+        + "\n"
+    )
+    project(repo, inline)
+    assert run(capsys, "cut", "1.3.0", "--date", "2026-04-01")[0] == 0
+    text = (repo.path / "CHANGELOG.md").read_text()
+    assert (
+        "## [1.3.0](https://github.com/acme/widget/compare/v1.2.0...v1.3.0) - 2026-04-01\n" in text
+    )
+    assert text.endswith(
+        "- Batch mode.\n\n[unreleased]: https://github.com/acme/widget/compare/v1.3.0...HEAD\n"
+    )
+    assert changelog_findings(text) == []
+
+
+def test_cut_a_first_release(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    first = (
+        "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- Everything.\n\n"
+        "[unreleased]: https://github.com/acme/widget/compare/abc1234...HEAD\n"
+    )
+    repo.commit("feat: start", {"CHANGELOG.md": first})
+    assert run(capsys, "cut", "0.1.0", "--date", "2026-04-01")[0] == 0
+    assert (
+        (repo.path / "CHANGELOG.md")
+        .read_text()
+        .endswith(
+            "[unreleased]: https://github.com/acme/widget/compare/v0.1.0...HEAD\n"
+            "[0.1.0]: https://github.com/acme/widget/compare/abc1234...v0.1.0\n"
+        )
+    )
+
+
+def test_cut_keeps_crlf_line_ends(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    project(repo)
+    (repo.path / "CHANGELOG.md").write_bytes(CHANGELOG.replace("\n", "\r\n").encode())
+    repo.commit("docs: crlf")
+    assert run(capsys, "cut", "1.3.0", "--date", "2026-04-01")[0] == 0
+    assert (repo.path / "CHANGELOG.md").read_bytes() == CUT_130.replace("\n", "\r\n").encode()
+
+
+def test_cut_dry_run_shows_a_diff_and_writes_nothing(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project(repo)
+    repo.write("pyproject.toml", PYPROJECT + "# local edit\n")  # dry runs work on dirty trees
+    code, out, err = run(capsys, "cut", "1.3.0", "--date", "2026-04-01", "--bump", "--dry-run")
+    assert code == 0, err
+    assert out.startswith("--- a/CHANGELOG.md\n+++ b/CHANGELOG.md\n@@ ")
+    assert "+## [1.3.0] - 2026-04-01\n" in out
+    assert "+[1.3.0]: https://github.com/acme/widget/compare/v1.2.0...v1.3.0\n" in out
+    assert "--- a/pyproject.toml\n+++ b/pyproject.toml\n@@ -1,6 +1,6 @@\n" in out
+    assert '-version = "1.2.0"\n+version = "1.3.0"\n' in out
+    assert "dry run, nothing written" in err
+    assert (repo.path / "CHANGELOG.md").read_text() == CHANGELOG
+    assert (repo.path / "pyproject.toml").read_text() == PYPROJECT + "# local edit\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "src/widget/__init__.py",
+            '"""Widget."""\n\n__version__ = "1.2.0"\n',
+            '__version__ = "1.3.0"',
+        ),
+        (
+            "src/widget/_version.py",
+            "__version__: str = '1.2.0'  # set by release\n",
+            "__version__: str = '1.3.0'  # set by release",
+        ),
+        ("VERSION", "1.2.0\n", "1.3.0\n"),
+        ("poetry.toml", '[tool.poetry]\nname = "w"\nversion = "1.2.0"\n', 'version = "1.3.0"'),
+    ],
+)
+def test_cut_bumps_other_version_files(
+    repo: Repo, capsys: pytest.CaptureFixture[str], name: str, text: str, expected: str
+) -> None:
+    project(repo, **{name: text})
+    code, _, err = run(
+        capsys, "cut", "1.3.0", "--date", "2026-04-01", "--bump", "--version-file", name
+    )
+    assert code == 0, err
+    assert expected in (repo.path / name).read_text()
+    assert f"{name}: version 1.2.0 -> 1.3.0" in err
+
+
+def test_cut_with_an_empty_version_file_key(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    project(repo)
+    code, _, err = run(
+        capsys, "cut", "1.3.0", "--date", "2026-04-01", "--bump", "--version-file", ""
+    )
+    assert code == 0, err
+    assert "--bump: no version file to bump (the policy key version-file is empty)" in err
+
+
+def test_cut_rewrites_references(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    workflow = (
+        "jobs:\n  a:\n    uses: acme/widget/.github/workflows/gates.yml@v1.2.0\n"
+        "    steps:\n      - uses: acme/widget/actions/setup@v1.2.0\n"
+        "      - uses: Acme/Widget@v1.1.0\n"
+        "      - uses: acme/widget/actions/lint@v1\n"  # a moving major tag: left alone
+        "      - uses: acme/widgetry/actions/x@v1.2.0\n"  # another repository
+        "      - uses: other/acme/widget@v1.2.0\n"
+    )
+    readme = "Pin it: `acme/widget/actions/setup@v1.2.0`.\n"
+    project(repo, **{".github/workflows/gates.yml": workflow, "README.md": readme})
+    (repo.path / "pyproject.toml").write_text(
+        PYPROJECT
+        + '\n[tool.trunkgate.release]\nrepository = "acme/widget"\n'
+        + 'reference-files = [".github/workflows/*.yml", "README.md", "docs/*.md"]\n'
+    )
+    repo.commit("chore: policy")
+    code, _, err = run(capsys, "cut", "1.3.0", "--date", "2026-04-01")
+    assert code == 0, err
+    assert (repo.path / ".github/workflows/gates.yml").read_text() == (
+        "jobs:\n  a:\n    uses: acme/widget/.github/workflows/gates.yml@v1.3.0\n"
+        "    steps:\n      - uses: acme/widget/actions/setup@v1.3.0\n"
+        "      - uses: Acme/Widget@v1.3.0\n"
+        "      - uses: acme/widget/actions/lint@v1\n"
+        "      - uses: acme/widgetry/actions/x@v1.2.0\n"
+        "      - uses: other/acme/widget@v1.2.0\n"
+    )
+    assert (repo.path / "README.md").read_text() == "Pin it: `acme/widget/actions/setup@v1.3.0`.\n"
+    assert ".github/workflows/gates.yml: 3 references -> @v1.3.0" in err
+    assert "README.md: 1 reference -> @v1.3.0" in err
+    assert "warning: reference-files pattern 'docs/*.md' matches no file" in err
+
+
+def test_cut_rewrites_references_in_the_changelog_once(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mention = CHANGELOG.replace(
+        "- Batch mode.", "- Batch mode (`acme/widget/actions/batch@v1.2.0`)."
+    )
+    project(repo, mention)
+    code, _, err = run(
+        capsys,
+        "cut",
+        "1.3.0",
+        "--date",
+        "2026-04-01",
+        "--repository",
+        "acme/widget",
+        "--reference-files",
+        "CHANGELOG.md",
+    )
+    assert code == 0, err
+    text = (repo.path / "CHANGELOG.md").read_text()
+    assert "## [1.3.0] - 2026-04-01" in text
+    assert "acme/widget/actions/batch@v1.3.0" in text
+
+
+# --------------------------------------------------------------------------- cut: bad input
+
+
+def _untouched(repo: Repo) -> None:
+    assert (repo.path / "CHANGELOG.md").read_text() == CHANGELOG
+    assert (repo.path / "pyproject.toml").read_text() == PYPROJECT
+    assert not list(repo.path.glob(".*.trunkgate-tmp"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["cut", "1.1.0"], "1.1.0 is not above v1.2.0, already released in the history of HEAD"),
+        (["cut", "1.2.0"], "tag v1.2.0 already exists; expected a version not yet released"),
+        (["cut", "one"], "VERSION: expected a semver version (X.Y.Z), got 'one'"),
+        (
+            ["cut", "1.3.0", "--date", "2026-02-30"],
+            "--date: expected a date YYYY-MM-DD, got '2026-02-30'",
+        ),
+    ],
+)
+def test_cut_refuses_bad_arguments(
+    repo: Repo, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    project(repo)
+    code, out, err = run(capsys, *argv)
+    assert (code, out) == (2, "")
+    assert message in err
+    _untouched(repo)
+
+
+def test_cut_without_a_version_is_a_usage_error(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project(repo)
+    with pytest.raises(SystemExit) as exc:
+        release.main(["cut"])
+    assert exc.value.code == 2
+    assert "the following arguments are required: VERSION" in capsys.readouterr().err
+    _untouched(repo)
+
+
+def test_cut_refuses_a_dirty_worktree(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    project(repo)
+    repo.write("pyproject.toml", PYPROJECT + "# edit\n")
+    code, out, err = run(capsys, "cut", "1.3.0", "--bump")
+    assert (code, out) == (2, "")
+    assert err == (
+        "trunkgate release: error: the worktree has uncommitted changes (pyproject.toml); "
+        "expected a clean worktree to cut a release from (commit or stash them; "
+        "--dry-run works anyway)\n"
+    )
+    assert (repo.path / "CHANGELOG.md").read_text() == CHANGELOG
+
+
+@pytest.mark.parametrize(
+    ("changelog", "message"),
+    [
+        (CHANGELOG.replace("## [Unreleased]\n", ""), "CHANGELOG.md: no ## [Unreleased] section"),
+        (
+            CHANGELOG.replace(
+                "### Added\n\n- The `--json` flag.\n\n### Fixed\n\n- A crash on empty input.\n\n",
+                "",
+            ),
+            "CHANGELOG.md:5: ## [Unreleased] has no entries, nothing to release",
+        ),
+        (
+            CHANGELOG.replace("## [1.2.0] - 2026-03-01", "## [1.4.0] - 2026-03-01"),
+            "CHANGELOG.md: 1.3.0 is not above the newest release in the changelog, 1.4.0",
+        ),
+        (
+            CHANGELOG.replace("## [1.2.0] - 2026-03-01", "## [1.3.0] - 2026-03-01"),
+            "CHANGELOG.md:15: already has a section for 1.3.0",
+        ),
+    ],
+)
+def test_cut_refuses_a_changelog_it_cannot_cut(
+    repo: Repo, capsys: pytest.CaptureFixture[str], changelog: str, message: str
+) -> None:
+    project(repo, changelog)
+    code, out, err = run(capsys, "cut", "1.3.0", "--bump")
+    assert (code, out) == (2, "")
+    assert message in err
+    assert (repo.path / "CHANGELOG.md").read_text() == changelog
+    assert (repo.path / "pyproject.toml").read_text() == PYPROJECT
+
+
+def test_cut_refuses_a_version_file_it_cannot_bump(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dynamic = '[project]\nname = "widget"\ndynamic = ["version"]\n'
+    project(repo)
+    repo.commit("build: dynamic version", {"pyproject.toml": dynamic})
+    code, _, err = run(capsys, "cut", "1.3.0", "--bump")
+    assert code == 2
+    assert (
+        "pyproject.toml: [project] version is dynamic; expected the policy key version-file" in err
+    )
+    assert (repo.path / "CHANGELOG.md").read_text() == CHANGELOG
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "pyproject.toml",
+            '[project]\nname = "w"\n',
+            'pyproject.toml: no version = "X" in [project]',
+        ),
+        ("v.py", "VERSION = '1'\n", 'v.py: no __version__ = "X" line'),
+        ("VERSION", "1.2.0\nmore\n", "VERSION: expected a file holding only the version"),
+        ("VERSION", "\n", "VERSION: expected a file holding only the version"),
+        (
+            "pyproject.toml",
+            '[project]\nversion = "1.4.0"\n',
+            "pyproject.toml: holds version 1.4.0, above 1.3.0",
+        ),
+        ("latin1.py", None, "latin1.py: not UTF-8 text (byte 0xe9 at offset 1)"),
+        ("missing.py", "", "missing.py: no such file"),
+    ],
+)
+def test_cut_refuses_version_files(
+    repo: Repo, capsys: pytest.CaptureFixture[str], name: str, text: str | None, message: str
+) -> None:
+    project(repo)
+    if text is None:
+        (repo.path / name).write_bytes(b"#\xe9\n")
+    elif text:
+        (repo.path / name).write_text(text)
+    repo.commit("chore: version file")
+    code, _, err = run(capsys, "cut", "1.3.0", "--bump", "--version-file", name)
+    assert code == 2
+    assert message in err
+    assert (repo.path / "CHANGELOG.md").read_text() == CHANGELOG
+
+
+def test_cut_needs_the_repository_for_reference_files(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project(repo, **{"README.md": "x\n"})
+    code, _, err = run(capsys, "cut", "1.3.0", "--reference-files", "README.md")
+    assert code == 2
+    assert "reference-files: cannot tell this repository's owner/name" in err
+
+
+def test_cut_writes_all_files_or_none(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    project(repo)
+    # The version file's temporary file cannot be made: the changelog must stay as it was.
+    (repo.path / f".pyproject.toml.{os.getpid()}.trunkgate-tmp").mkdir()
+    code, _, err = run(capsys, "cut", "1.3.0", "--bump")
+    assert code == 2
+    assert "pyproject.toml: cannot write the file" in err
+    assert "nothing was changed" in err
+    assert (repo.path / "CHANGELOG.md").read_text() == CHANGELOG
+    assert (repo.path / "pyproject.toml").read_text() == PYPROJECT
+    assert not (repo.path / f".CHANGELOG.md.{os.getpid()}.trunkgate-tmp").exists()
+
+
+def test_cut_needs_a_changelog_and_commits(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "cut", "1.0.0")
+    assert code == 2
+    assert "the repository has no commits yet" in err
+    repo.commit("chore: start")
+    code, _, err = run(capsys, "cut", "1.0.0")
+    assert code == 2
+    assert "CHANGELOG.md: no such file" in err
+
+
+# --------------------------------------------------------------------------- the hotfix path
+
+HOTFIX_BASE = """\
+# Changelog
+
+## [Unreleased]
+
+## [1.0.0] - 2026-01-15
+
+### Added
+
+- The first release.
+
+[unreleased]: https://github.com/acme/widget/compare/v1.0.0...HEAD
+[1.0.0]: https://github.com/acme/widget/releases/tag/v1.0.0
+"""
+
+
+def test_the_hotfix_path(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/releasing.md, "Hotfix": branch from the tag, fix, cut, tag, merge back."""
+    from trunkgate.gates import version as version_gate
+
+    pyproject = '[project]\nname = "widget"\nversion = "1.0.0"\n'
+    repo.commit(
+        "feat: the first release", {"CHANGELOG.md": HOTFIX_BASE, "pyproject.toml": pyproject}
+    )
+    repo.tag("v1.0.0")
+    # Trunk moves on: a feature, with its changelog entry.
+    with_feature = HOTFIX_BASE.replace(
+        "## [Unreleased]\n", "## [Unreleased]\n\n### Added\n\n- Batch mode.\n"
+    )
+    repo.commit("feat: batch mode", {"CHANGELOG.md": with_feature})
+    # 1. Branch from the release tag.
+    repo.branch("hotfix/1.0.1", "v1.0.0")
+    with_fix = HOTFIX_BASE.replace(
+        "## [Unreleased]\n", "## [Unreleased]\n\n### Fixed\n\n- A crash on empty input.\n"
+    )
+    repo.commit("fix: crash on empty input", {"CHANGELOG.md": with_fix})
+    # 2. The next version, from that tag.
+    code, out, err = run(capsys, "next")
+    assert (code, out) == (0, "1.0.1\n"), err
+    assert "last release v1.0.0; 1 commit since" in err
+    # 3. Cut, commit, check, tag.
+    code, _, err = run(capsys, "cut", "1.0.1", "--bump", "--date", "2026-02-01")
+    assert code == 0, err
+    repo.commit("chore(release): 1.0.1")
+    assert version_gate.main([]) == 0  # on hotfix/1.0.1
+    repo.tag("v1.0.1")
+    assert version_gate.main([]) == 0  # on the tag
+    capsys.readouterr()
+    # 4. Merge back into trunk; the changelog conflicts where both added under Unreleased.
+    repo.checkout("main")
+    merge = repo.git(
+        "merge", "--no-ff", "-q", "-m", "Merge branch 'hotfix/1.0.1'", "hotfix/1.0.1", check=False
+    )
+    assert "CONFLICT" in merge or repo.git("diff", "--name-only", "--diff-filter=U").strip()
+    resolved = (
+        "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- Batch mode.\n\n"
+        "## [1.0.1] - 2026-02-01\n\n### Fixed\n\n- A crash on empty input.\n\n"
+        "## [1.0.0] - 2026-01-15\n\n### Added\n\n- The first release.\n\n"
+        "[unreleased]: https://github.com/acme/widget/compare/v1.0.1...HEAD\n"
+        "[1.0.1]: https://github.com/acme/widget/compare/v1.0.0...v1.0.1\n"
+        "[1.0.0]: https://github.com/acme/widget/releases/tag/v1.0.0\n"
+    )
+    repo.write("CHANGELOG.md", resolved)
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-edit", "--no-verify")
+    assert 'version = "1.0.1"' in (repo.path / "pyproject.toml").read_text()
+    assert changelog_findings(resolved) == []
+    # 5. On trunk the next release counts from the hotfix: the feature makes it 1.1.0.
+    code, out, err = run(capsys, "next")
+    assert (code, out) == (0, "1.1.0\n"), err
+    assert "last release v1.0.1; 1 commit since" in err
+    assert "1 merge commit skipped" in err
+    code, _, err = run(capsys, "cut", "1.1.0", "--bump", "--date", "2026-03-01")
+    assert code == 0, err
+    text = (repo.path / "CHANGELOG.md").read_text()
+    assert "## [Unreleased]\n\n## [1.1.0] - 2026-03-01\n\n### Added\n\n- Batch mode.\n" in text
+    assert text.endswith(
+        "[unreleased]: https://github.com/acme/widget/compare/v1.1.0...HEAD\n"
+        "[1.1.0]: https://github.com/acme/widget/compare/v1.0.1...v1.1.0\n"
+        "[1.0.1]: https://github.com/acme/widget/compare/v1.0.0...v1.0.1\n"
+        "[1.0.0]: https://github.com/acme/widget/releases/tag/v1.0.0\n"
+    )
+    repo.commit("chore(release): 1.1.0")
+    assert version_gate.main(["--ref", "v1.1.0"]) == 0
+
+
+# --------------------------------------------------------------------------- cut: link shapes
+
+
+def test_cut_a_first_release_links_from_the_repository(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.commit(
+        "feat: start", {"CHANGELOG.md": "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- All."}
+    )
+    code, _, err = run(capsys, "cut", "0.1.0", "--date", "2026-04-01", "--repository", "acme/w")
+    assert code == 0, err
+    assert (repo.path / "CHANGELOG.md").read_text() == (
+        "# Changelog\n\n## [Unreleased]\n\n## [0.1.0] - 2026-04-01\n\n### Added\n\n- All.\n\n"
+        "[unreleased]: https://github.com/acme/w/compare/v0.1.0...HEAD\n"
+        "[0.1.0]: https://github.com/acme/w/releases/tag/v0.1.0"
+    )
+
+
+def test_cut_derives_links_from_version_links(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    no_unreleased_link = CHANGELOG.replace(
+        "[unreleased]: https://github.com/acme/widget/compare/v1.2.0...HEAD\n", ""
+    )
+    project(repo, no_unreleased_link)
+    assert run(capsys, "cut", "1.3.0", "--date", "2026-04-01")[0] == 0
+    assert (
+        (repo.path / "CHANGELOG.md")
+        .read_text()
+        .endswith(
+            "- Batch mode.\n\n"
+            "[unreleased]: https://github.com/acme/widget/compare/v1.3.0...HEAD\n"
+            "[1.3.0]: https://github.com/acme/widget/compare/v1.2.0...v1.3.0\n"
+            "[1.2.0]: https://github.com/acme/widget/compare/v1.1.0...v1.2.0\n"
+        )
+    )
+
+
+def test_cut_replaces_a_link_written_ahead(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    ahead = CHANGELOG + "[1.3.0]: https://example.com/placeholder\n"
+    project(repo, ahead)
+    assert run(capsys, "cut", "1.3.0", "--date", "2026-04-01")[0] == 0
+    text = (repo.path / "CHANGELOG.md").read_text()
+    assert text.endswith(
+        "[unreleased]: https://github.com/acme/widget/compare/v1.3.0...HEAD\n"
+        "[1.2.0]: https://github.com/acme/widget/compare/v1.1.0...v1.2.0\n"
+        "[1.3.0]: https://github.com/acme/widget/compare/v1.2.0...v1.3.0\n"
+    )
+    assert "placeholder" not in text
+
+
+def test_cut_fills_an_empty_group_from_commits(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty_group = CHANGELOG.replace("- A crash on empty input.\n", "")
+    project(repo, empty_group)
+    repo.commit("fix: one")
+    assert run(capsys, "cut", "1.3.0", "--date", "2026-04-01", "--from-commits")[0] == 0
+    text = (repo.path / "CHANGELOG.md").read_text()
+    assert "### Fixed\n\n- one\n" in text
+    assert changelog_findings(text) == []
+
+
+def test_notes_skip_an_empty_unreleased_section(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.commit("chore: start", {"CHANGELOG.md": "# Changelog\n\n## [Unreleased]\n"})
+    repo.tag("v1.0.0")
+    fix = repo.commit("fix: one")
+    code, out, err = run(capsys, "notes")
+    assert (code, out) == (0, f"### Fixes\n\n- one ({fix[:7]})\n")
+    assert "from the commits since v1.0.0" in err
+
+
+def test_section_text_trims_blank_lines() -> None:
+    from trunkgate import keepachangelog as kac
+
+    text = "# C\n\n## [1.0.0] - 2026-01-01\n\n\n### Added\n\n- A.\n\n\n\n## [0.9.0] - 2025-01-01\n"
+    section = kac.parse(text).section("1.0.0")
+    assert release.section_text(text, section) == "### Added\n\n- A.\n"
+    empty = kac.parse("## [1.0.0]\n\n").section("1.0.0")
+    assert release.section_text("## [1.0.0]\n\n", empty) == ""

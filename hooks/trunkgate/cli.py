@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "security": ("gates.security", "main", "bandit, with severity thresholds and a baseline"),
     "audit": ("gates.audit", "main", "pip-audit: known vulnerabilities in the dependencies"),
     "coverage": ("gates.coverage", "main", "total coverage and coverage of the changed lines"),
+    "version": ("gates.version", "main", "a release's version file, changelog and tag agree"),
+    "release": ("release", "main", "next version, release notes, changelog cut (next|notes|cut)"),
     "run": ("run", "main", "every enabled gate, independent ones concurrently, one report"),
     "init": ("init", "main", "set a repository up: hooks, CI workflows, the policy"),
 }

@@ -260,7 +260,7 @@ GATES: dict[str, dict[str, tuple]] = {
 }
 
 # Subcommands that read another gate's table.
-TABLE_OF = {"commit-msg": "commits", "commits": "commits"}
+TABLE_OF = {"commit-msg": "commits", "commits": "commits", "version": "release"}
 
 _KEY_WORDS = {
     STR: "a string",

@@ -675,8 +675,17 @@ def cut_changelog(
             insert(group.end, block)
         else:
             fresh.setdefault(group_name, []).append(f"- {entry}")
-    for group_name in sorted(fresh, key=KAC_ORDER.index):
-        insert(unreleased.end, ["", f"### {group_name}", "", *fresh[group_name]])
+
+    def rank(name: str) -> int:
+        return KAC_ORDER.index(name) if name in KAC_ORDER else len(KAC_ORDER)
+
+    for group_name in sorted(fresh, key=rank):
+        block = [f"### {group_name}", "", *fresh[group_name]]
+        later = next((g for g in unreleased.groups if rank(g.name) > rank(group_name)), None)
+        if later is not None:  # before the first group that comes after it
+            insert(later.line - 1, [*block, ""])
+        else:
+            insert(unreleased.end, ["", *block])
     # The new heading right below Unreleased: what was Unreleased's is now the version's.
     newest = doc.releases[0] if doc.releases else None
     tag = f"{tag_prefix}{version}"
@@ -842,7 +851,7 @@ def rewrite_references(text: str, repository: str, prefix: str, tag: str) -> tup
     import re
 
     pattern = re.compile(
-        rf"(?<![\w.-])({re.escape(repository)}(?:/[\w./-]*)?)@{re.escape(prefix)}"
+        rf"(?<![\w./-])({re.escape(repository)}(?:/[\w./-]*)?)@{re.escape(prefix)}"
         r"(\d+\.\d+\.\d+(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)(?![\w+-])(?!\.\w)",
         re.IGNORECASE,
     )
@@ -854,7 +863,8 @@ def rewrite_references(text: str, repository: str, prefix: str, tag: str) -> tup
         count += new != m[0]
         return new
 
-    return count, pattern.sub(swap, text)
+    text = pattern.sub(swap, text)
+    return count, text
 
 
 def reference_paths(policy: config.Policy) -> list[str]:
@@ -899,9 +909,9 @@ def write_all(files: Sequence[tuple[str, str, str]]) -> None:
         for path, shown, text in files:
             folder, name = os.path.split(os.path.abspath(path))
             tmp = os.path.join(folder, f".{name}.{os.getpid()}.trunkgate-tmp")
-            staged.append((tmp, path))
             try:
-                with open(tmp, "wb") as fh:
+                with open(tmp, "xb") as fh:
+                    staged.append((tmp, path))
                     fh.write(text.encode("utf-8"))
                 os.chmod(tmp, os.stat(path).st_mode & 0o7777)
             except OSError as exc:
@@ -910,8 +920,7 @@ def write_all(files: Sequence[tuple[str, str, str]]) -> None:
                 ) from None
     except report.UsageError:
         for tmp, _ in staged:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            os.unlink(tmp)
         raise
     for tmp, path in staged:
         os.replace(tmp, path)

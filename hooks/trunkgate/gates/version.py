@@ -1,0 +1,266 @@
+"""Check a release: the version file, the changelog and the tag or branch agree, and the bump fits.
+
+A release is a tag `vX.Y.Z` (the policy's tag-prefix) or a branch `release/X.Y.Z` or
+`hotfix/X.Y.Z`: `--ref NAME` if given; in GitHub Actions the pushed tag or branch
+(GITHUB_REF) or the pull request's head branch; otherwise a release tag at HEAD, else the
+checked-out branch. On a release, the version in the policy's version-file and the newest
+section of the changelog must be that version, it must be above the last release in the
+history, and the bump from that release must be as large as the changes ask: a breaking
+commit in the range or a `**Breaking:**` entry in the version's section needs a major bump
+(a minor one while the major version is 0, per zero-major-breaking), a `feat` a minor one.
+Anywhere else the gate passes with a note.
+"""
+
+from __future__ import annotations
+
+import os
+
+from trunkgate import config, git, release, report, versions
+from trunkgate.context import Context
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from trunkgate import keepachangelog as kac
+
+GATE = "version"
+EXAMPLE = "trunkgate version --ref v1.3.0"
+ARGS = (
+    config.Arg(
+        "--ref",
+        "check as if on this tag or branch (v1.3.0, release/1.3.0, refs/tags/v1.3.0)",
+        metavar="NAME",
+    ),
+)
+BRANCH_PREFIXES = ("release/", "hotfix/")
+FIX = (
+    "Cut the release on its branch: `trunkgate release cut X.Y.Z --bump` moves the Unreleased "
+    "entries under ## [X.Y.Z] and sets the version file; commit, then tag that commit. "
+    "`trunkgate release next` prints the version the commits ask for."
+)
+
+
+class Release:
+    """The release a tag or branch names: its version and how to call it in messages."""
+
+    __slots__ = ("kind", "name", "version")
+
+    def __init__(self, kind: str, name: str, version: str) -> None:
+        self.kind = kind  # "tag" or "branch"
+        self.name = name
+        self.version = version
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"
+
+
+def release_of(ref: str, prefix: str, scheme: str = "semver") -> Release | None:
+    """The release a ref names (a tag `<prefix>X.Y.Z`, a branch release/X.Y.Z or
+    hotfix/X.Y.Z, each optionally as refs/tags/... or refs/heads/...), else None."""
+    kinds: Sequence[str] = ("tag", "branch")
+    if ref.startswith("refs/tags/"):
+        ref, kinds = ref[len("refs/tags/") :], ("tag",)
+    elif ref.startswith("refs/heads/"):
+        ref, kinds = ref[len("refs/heads/") :], ("branch",)
+    if "tag" in kinds and ref.startswith(prefix):
+        version = ref[len(prefix) :]
+        if versions.is_valid(version, scheme):
+            return Release("tag", ref, version)
+    if "branch" in kinds:
+        for head in BRANCH_PREFIXES:
+            if ref.startswith(head):
+                version = ref[len(head) :]
+                if prefix and version.startswith(prefix):
+                    version = version[len(prefix) :]
+                if versions.is_valid(version, scheme):
+                    return Release("branch", ref, version)
+    return None
+
+
+def where_we_are(
+    opts: config.Options, ctx: Context, prefix: str, scheme: str
+) -> tuple[str, Release | None]:
+    """(what was looked at, the release it names or None)."""
+    if opts.ref:
+        return opts.ref, release_of(opts.ref, prefix, scheme)
+    if ctx.ci:
+        head = ctx.pr_head_ref
+        if ctx.pull_request is not None and head:
+            return f"branch {head}", release_of(f"refs/heads/{head}", prefix, scheme)
+        ref = ctx.env.get("GITHUB_REF", "")
+        if ref.startswith(("refs/tags/", "refs/heads/")):
+            return ref, release_of(ref, prefix, scheme)
+    for tag in git.tags_at("HEAD"):
+        found = release_of(f"refs/tags/{tag}", prefix, scheme)
+        if found is not None:
+            return f"tag {tag}", found
+    branch = git.head().branch
+    if branch is None:
+        return "a detached HEAD", None
+    return f"branch {branch}", release_of(f"refs/heads/{branch}", prefix, scheme)
+
+
+def required_level(
+    changes: Sequence[release.Change], section: kac.Section | None
+) -> tuple[str | None, str]:
+    """The bump the changes ask for (before the zero-major rule), and why, for messages."""
+    breaking = [c for c in changes if c.level == release.MAJOR]
+    if breaking:
+        return release.MAJOR, f'the breaking commit {breaking[0].short} "{breaking[0].msg.header}"'
+    entry = next((e for _, e in section.entries if e.breaking), None) if section else None
+    if entry is not None:
+        return release.MAJOR, f"the **Breaking:** entry at line {entry.line} of the changelog"
+    features = [c for c in changes if c.level == release.MINOR]
+    if features:
+        return release.MINOR, f'the feature {features[0].short} "{features[0].msg.header}"'
+    if any(c.level == release.PATCH for c in changes):
+        return release.PATCH, "the fixes"
+    return None, "no change"
+
+
+def check_agreement(
+    rel: Release,
+    *,
+    version_file: tuple[str, str] | None,
+    changelog_file: str,
+    doc: kac.Changelog,
+) -> list[report.Finding]:
+    """The version file and the changelog's newest section say the release's version."""
+    found = []
+    if version_file is not None and version_file[1] != rel.version:
+        path, held = version_file
+        found.append(
+            report.Finding(
+                "version-file",
+                f"{path} holds version {held}, but the {rel} releases {rel.version}",
+                file=path,
+            )
+        )
+    newest = doc.releases[0] if doc.releases else None
+    if newest is None or newest.label != rel.version:
+        said = f"its newest section is [{newest.label}]" if newest else "it has no release section"
+        found.append(
+            report.Finding(
+                "version-changelog",
+                f"the {rel} releases {rel.version}, but {said}; expected ## [{rel.version}]",
+                file=changelog_file,
+                line=newest.line if newest else None,
+            )
+        )
+    unreleased = doc.unreleased
+    if unreleased is not None and unreleased.entries:
+        found.append(
+            report.Finding(
+                "version-changelog",
+                f"## [Unreleased] still holds "
+                f"{release.plural(len(unreleased.entries), 'entry', 'entries')}; "
+                f"a release moves them under ## [{rel.version}]",
+                file=changelog_file,
+                line=unreleased.line,
+                severity=report.WARNING,
+            )
+        )
+    return found
+
+
+def check_bump(
+    rel: Release,
+    previous: str,
+    level: str | None,
+    why: str,
+    zero_major: str = "minor",
+) -> list[report.Finding]:
+    """The release is above the previous one, by at least the bump the changes ask for."""
+    if release.semver_key(rel.version) <= release.semver_key(previous):
+        return [
+            report.Finding(
+                "version-order",
+                f"{rel.version} is not above the last release {previous}; "
+                "expected a higher version",
+            )
+        ]
+    if level is None:
+        return []
+    needed = release.effective_level(previous, level, zero_major)
+    actual = release.bump_between(previous, rel.version)
+    if release.RANK[actual] >= release.RANK[needed]:
+        return []
+    expected = release.bump(previous, level, zero_major)
+    return [
+        report.Finding(
+            "version-bump",
+            f"{rel.version} is a {actual} bump from {previous}, but {why} needs a {needed} bump; "
+            f"expected {expected}",
+        )
+    ]
+
+
+def _previous(rel: Release, tags: release.Tags) -> tuple[str, str] | None:
+    """The last release before this one in the history of HEAD (pre-releases skipped unless
+    this is one)."""
+    for version, tag in tags.merged("HEAD"):
+        if version == rel.version or (release.is_pre(version) and not release.is_pre(rel.version)):
+            continue
+        return version, tag
+    return None
+
+
+def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
+    from trunkgate import keepachangelog as kac
+
+    prefix = str(policy.tag_prefix)
+    scheme = str(policy.version_scheme)
+    git.require_repo()
+    if not git.has_commits():
+        return report.GateResult(GATE, notes=["not a release: the repository has no commits yet"])
+    seen, rel = where_we_are(opts, ctx, prefix, scheme)
+    if rel is None:
+        return report.GateResult(GATE, notes=[f"not a release ({seen}): nothing to check"])
+    notes = [f"release {rel.version} ({rel})"]
+    version_file = None
+    if policy.version_file:
+        vpath = policy.path(str(policy.version_file))
+        vshown = os.path.relpath(vpath)
+        version_file = (vshown, release.read_version(release.read_text(vpath, vshown), vshown))
+    cpath = policy.path(str(policy.changelog))
+    cshown = os.path.relpath(cpath)
+    doc = kac.parse(release.read_text(cpath, cshown))
+    findings = check_agreement(rel, version_file=version_file, changelog_file=cshown, doc=doc)
+    metrics: dict[str, object] = {"version": rel.version}
+    if scheme != "semver":
+        notes.append(f"the bump is not checked: the version scheme is {scheme}, not semver")
+        return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
+    tags = release.Tags(prefix, warn=lambda message: notes.append(f"warning: {message}"))
+    previous = _previous(rel, tags)
+    if previous is None:
+        if git.is_shallow():
+            raise report.UsageError(
+                f"no release tag before {rel.version} in the history of HEAD, and the clone is "
+                f"shallow: the bump cannot be checked; {git.SHALLOW_HINT} and fetch-tags: true"
+            )
+        notes.append("the first release: no earlier release tag, so no bump to check")
+        return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
+    rng = release.Range(release.commits_since(previous[1]))
+    level, why = required_level(rng.counted, doc.section(rel.version))
+    findings += check_bump(rel, previous[0], level, why, str(policy.zero_major_breaking))
+    metrics["previous"] = previous[0]
+    metrics["bump"] = release.bump_between(previous[0], rel.version) or ""
+    asked = "no bump"
+    if level is not None:
+        asked = f"a {release.effective_level(previous[0], level, policy.zero_major_breaking)} bump"
+    notes.append(
+        f"{rel.version} after {previous[1]}: {release.plural(rng.total, 'commit')}, "
+        f"asking for {asked} ({why})"
+    )
+    return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
+
+
+@report.entrypoint("trunkgate version")
+def main(argv: Sequence[str] | None = None) -> int:
+    opts, policy = config.parse_args(GATE, argv, ARGS, __doc__ or "", EXAMPLE)
+    return report.emit(gate(policy, opts, Context()), opts.format)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
