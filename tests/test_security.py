@@ -6,6 +6,8 @@ import json
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trunkgate import report
 from trunkgate.gates import security
@@ -119,6 +121,24 @@ def test_split_baseline_counts_repeats_and_stale_entries():
     assert stale == 1
     _, _, stale = security.split_baseline(issues, baseline, ["a.py"])
     assert stale == 0  # c.py was not scanned: its entry may well still hold
+
+
+@given(
+    codes=st.lists(st.sampled_from(["a()", "b()", "c(x)"]), min_size=0, max_size=12),
+    extra=st.lists(st.sampled_from(["a()", "b()", "d()"]), max_size=4),
+    seed=st.randoms(use_true_random=False),
+)
+def test_split_baseline_is_blind_to_lines_and_counts_each_extra_copy(codes, extra, seed):
+    before = [issue("m.py", n + 1, code) for n, code in enumerate(codes)]
+    baseline = security.baseline_counts(security.baseline_document(before)["findings"])
+    after_codes = codes + extra
+    lines = list(range(1, len(after_codes) + 1))
+    seed.shuffle(lines)  # every line moved
+    after = [issue("m.py", n, c) for n, c in zip(lines, after_codes, strict=True)]
+    new, matched, stale = security.split_baseline(after, baseline, ["m.py"])
+    assert sorted(i.fingerprint[2] for i in new) == sorted(security.code_hash(c) for c in extra)
+    assert matched == len(codes)
+    assert stale == 0
 
 
 def test_classify_applies_severity_warn_severity_and_confidence():

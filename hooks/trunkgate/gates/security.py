@@ -467,8 +467,9 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
             raise report.UsageError(
                 "--update-baseline: the policy key baseline is empty; name the file to write"
             )
-        scanned = set(kept) if not chosen.whole_tree else None
-        keep = [e for e in entries or [] if scanned is not None and e["path"] not in scanned]
+        # Entries of files this run did not scan stay; a whole-tree run replaces them all.
+        scanned = set(kept)
+        keep = [] if chosen.whole_tree else [e for e in entries or [] if e["path"] not in scanned]
         document = baseline_document(issues, keep)
         write_baseline(baseline_path, document)
         total = sum(int(e["count"]) for e in document["findings"])  # type: ignore[attr-defined]
@@ -491,8 +492,8 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
     if nosec:
         notes.append(f"{_plural(nosec, 'finding')} skipped by # nosec")
     reported = {(f.file, f.line, f.rule) for f in findings}
-    shown = [i.severity for i in new if (i.path, i.line, i.test_id) in reported]
-    metrics: dict[str, object] = {level: shown.count(level) for level in ("high", "medium", "low")}
+    levels = [i.severity for i in new if (i.path, i.line, i.test_id) in reported]
+    metrics: dict[str, object] = {level: levels.count(level) for level in ("high", "medium", "low")}
     metrics["baselined"] = matched
     return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
 
