@@ -100,7 +100,7 @@ def test_line_numbers_are_those_of_the_file(repo, capsys) -> None:
     path = repo.path / "MSG"
     path.write_text("# leading comment\n\nfix: x\nno blank line\n", encoding="utf-8")
     assert main_msg(["MSG"]) == 1
-    assert "MSG:4: body-blank-line: line 2 is not blank" in out_err(capsys)[0]
+    assert 'MSG:4: body-blank-line: line 2 is not blank: "no blank line"' in out_err(capsys)[0]
 
 
 @pytest.mark.parametrize("name", ["empty.txt", "only_comments.txt"])
@@ -331,7 +331,7 @@ def test_suggest_respects_the_policy(repo) -> None:
 def test_check_message_locates_by_line_in_the_text_without_a_file(repo) -> None:
     found = commits.check_message(conventional.parse("fix: x\nbody"), policy(), where="abc1234")
     assert [(f.file, f.line, f.rule) for f in found] == [("abc1234", None, "body-blank-line")]
-    assert found[0].message.startswith("line 2: line 2 is not blank")
+    assert found[0].message.startswith('line 2: line 2 is not blank: "body"; expected')
     assert found[0].hint is None  # the header is fine: there is no better header to show
     empty = commits.check_message(conventional.parse(""), policy(), where="abc1234")
     assert [f.rule for f in empty] == ["empty"]

@@ -320,7 +320,7 @@ def test_an_empty_first_line_of_uncleaned_text() -> None:
 def test_line_two_must_be_blank() -> None:
     msg = cc.parse("fix: x\nmore about x\n\nRefs: #1")
     assert rules(msg) == ["body-blank-line"]
-    assert msg.problems == [(2, "line 2 is not blank", msg.issues[0].expected)]
+    assert msg.problems == [(2, 'line 2 is not blank: "more about x"', msg.issues[0].expected)]
     assert msg.body == "more about x"
     assert msg.footers == [("Refs", "#1")]
 

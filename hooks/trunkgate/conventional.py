@@ -423,7 +423,7 @@ def _parse_rest(msg: Message, lines: Sequence[str]) -> None:
             Issue(
                 "body-blank-line",
                 2,
-                "line 2 is not blank",
+                f'line 2 is not blank: "{lines[1].strip()[:60]}"',
                 "an empty line between the header and the body",
             )
         )
