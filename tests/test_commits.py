@@ -330,7 +330,9 @@ def test_suggest_respects_the_policy(repo) -> None:
 
 def test_check_message_locates_by_line_in_the_text_without_a_file(repo) -> None:
     found = commits.check_message(conventional.parse("fix: x\nbody"), policy(), where="abc1234")
-    assert [(f.file, f.line, f.rule) for f in found] == [("abc1234", None, "body-blank-line")]
+    assert [(f.file, f.where, f.line, f.rule) for f in found] == [
+        (None, "abc1234", None, "body-blank-line")
+    ]
     assert found[0].message.startswith('line 2: line 2 is not blank: "body"; expected')
     assert found[0].hint is None  # the header is fine: there is no better header to show
     empty = commits.check_message(conventional.parse(""), policy(), where="abc1234")
@@ -496,7 +498,11 @@ def test_commits_json_schema(repo, capsys) -> None:
     assert main(["--range", f"{base}..HEAD", "--format", "json"]) == 1
     data = json.loads(out_err(capsys)[0])
     assert (data["gate"], data["passed"]) == ("commits", False)
-    assert [set(f) for f in data["findings"]] == [{"file", "line", "rule", "severity", "message"}]
+    # The contract's five keys, plus "where" for a location that is not a file (a commit).
+    assert [set(f) for f in data["findings"]] == [
+        {"file", "line", "rule", "severity", "message", "where"}
+    ]
+    assert data["findings"][0]["file"] is None
     assert data["findings"][0]["file"] == repo.head()[:7]
     assert data["metrics"] == {"commits": 1}
 
@@ -633,7 +639,8 @@ def test_ci_pull_request_checks_commits_title_and_squash_subject(repo, capsys, g
     out = out_err(capsys)[0]
     assert main(["--format", "github"]) == 1
     annotations = out_err(capsys)[0]
-    assert f"::error file={bad[:7]},title=trunkgate commits%3A header-format::" in annotations
+    # A commit is not a file: the annotation names it in its message, not as file=.
+    assert f"::error title=trunkgate commits%3A header-format::{bad[:7]}: " in annotations
     assert "trunkgate commits: failed (2 errors)" in annotations
     assert "### trunkgate commits: ❌ failed" in summary.read_text()
     assert f"{bad[:7]}: header-format: " in out
@@ -653,7 +660,7 @@ def test_ci_pull_request_title_must_be_conventional(repo, capsys, github_env):
     github_env("pull_request", pr_payload(base, head, "Add the x"))
     assert main(["--format", "github"]) == 1
     out = out_err(capsys)[0]
-    assert "::error file=pull request title,title=trunkgate commits%3A header-format::" in out
+    assert "::error title=trunkgate commits%3A header-format::pull request title: " in out
 
 
 def test_ci_single_commit_squash_subject(repo, capsys, github_env):

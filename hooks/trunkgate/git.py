@@ -190,8 +190,14 @@ def tags_merged(ref: str = "HEAD", pattern: str = "*", cwd: str | None = None) -
 
 
 def tags_at(ref: str = "HEAD", cwd: str | None = None) -> list[str]:
-    """Tags (lightweight or annotated) that point at the commit `ref` names."""
-    out = run("tag", "--list", "--points-at", ref, cwd=cwd)
+    """Tags (lightweight or annotated) that point at the commit `ref` names (none when `ref`
+    names no commit, as HEAD in a repository without commits)."""
+    args = ("tag", "--list", "--points-at", ref)
+    light = _run_light(args) if cwd is None else None  # the version gate's cheap path
+    if light is not None and light[0] in (0, 129):
+        out = light[1]
+    else:  # in another folder, or git failed: `run` explains
+        out = run(*args, cwd=cwd, ok=(0, 129))
     return [t for t in out.splitlines() if t]
 
 

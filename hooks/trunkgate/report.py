@@ -33,7 +33,7 @@ class UsageError(Exception):
 class Finding:
     """One problem: where it is, which rule, how bad, and what to do about it."""
 
-    __slots__ = ("file", "hint", "line", "message", "rule", "severity")
+    __slots__ = ("file", "hint", "line", "message", "rule", "severity", "where")
 
     def __init__(
         self,
@@ -44,16 +44,18 @@ class Finding:
         line: int | None = None,
         severity: str = ERROR,
         hint: str | None = None,
+        where: str | None = None,
     ) -> None:
         self.rule = rule
         self.message = message
-        self.file = file
+        self.file = file  # a path, relative to the project root
         self.line = line
         self.severity = severity
         self.hint = hint
+        self.where = where  # a location that is not a file: a commit, a pull-request title
 
     def _key(self) -> tuple[object, ...]:
-        return (self.file, self.line, self.rule, self.severity, self.message, self.hint)
+        return (self.file, self.line, self.rule, self.severity, self.message, self.hint, self.where)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Finding) and self._key() == other._key()
@@ -66,17 +68,20 @@ class Finding:
 
     def location(self, default: str = "") -> str:
         if self.file is None:
-            return default
+            return self.where or default
         return self.file if self.line is None else f"{self.file}:{self.line}"
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "file": self.file,
             "line": self.line,
             "rule": self.rule,
             "severity": self.severity,
             "message": self.message,
         }
+        if self.where:
+            out["where"] = self.where
+        return out
 
 
 class GateResult:
@@ -209,6 +214,8 @@ def annotation(finding: Finding, gate: str) -> str:
             props.append(f"line={finding.line}")
     props.append(f"title={_escape_property(f'trunkgate {gate}: {finding.rule}')}")
     message = finding.message if not finding.hint else f"{finding.message}\n\n{finding.hint}"
+    if finding.where:
+        message = f"{finding.where}: {message}"
     return f"::{_LEVEL[finding.severity]} {','.join(props)}::{_escape_data(message)}"
 
 
@@ -236,7 +243,7 @@ def render_markdown(result: GateResult) -> str:
     if result.findings:
         lines += ["| severity | where | rule | message |", "| --- | --- | --- | --- |"]
         for f in result.findings:
-            where = f"`{_cell(f.location())}`" if f.file else ""
+            where = f"`{_cell(f.location())}`" if f.file or f.where else ""
             lines.append(f"| {f.severity} | {where} | {_cell(f.rule)} | {_cell(f.message)} |")
         lines.append("")
     for note in result.notes:
@@ -339,6 +346,11 @@ TOOLS = {
 _SARIF_LEVEL = {ERROR: "error", WARNING: "warning", NOTE: "note"}
 
 
+def _sarif_text(f: Finding) -> str:
+    text = f"{f.where}: {f.message}" if f.where else f.message
+    return f"{text}\n\n{f.hint}" if f.hint else text
+
+
 def render_sarif(results: Sequence[GateResult]) -> dict[str, object]:
     """SARIF 2.1.0 with one run per gate (and so per tool), as GitHub code scanning takes it."""
     from trunkgate import __version__
@@ -353,7 +365,7 @@ def render_sarif(results: Sequence[GateResult]) -> dict[str, object]:
                 "ruleId": f.rule,
                 "ruleIndex": rule_ids.index(f.rule),
                 "level": _SARIF_LEVEL[f.severity],
-                "message": {"text": f.message if not f.hint else f"{f.message}\n\n{f.hint}"},
+                "message": {"text": _sarif_text(f)},
             }
             if f.file is not None:
                 physical: dict[str, object] = {"artifactLocation": {"uri": f.file}}

@@ -239,7 +239,7 @@ def _locate(
         return report.Finding(rule, text, file=where, line=at, severity=severity)
     if line > 1:
         text = f"line {line}: {text}"
-    return report.Finding(rule, text, file=where, severity=severity)
+    return report.Finding(rule, text, where=where, severity=severity)
 
 
 def check_message(
@@ -357,7 +357,7 @@ def _nbytes(text: str) -> int:
 
 
 def check_encoding(
-    text: str, cleaned: Sequence[tuple[int, str]], where: str | None
+    text: str, cleaned: Sequence[tuple[int, str]], where: str | None, *, is_file: bool = True
 ) -> report.Finding | None:
     """A finding for the first byte that is not UTF-8 in the lines git would commit.
 
@@ -383,8 +383,9 @@ def check_encoding(
             "encoding",
             f"the message is not UTF-8: {what} at byte offset {offset} (line {number}, "
             f"column {column + 1}) cannot be decoded",
-            file=where,
-            line=number,
+            file=where if is_file else None,
+            where=None if is_file else where,
+            line=number if is_file else None,
             hint="save the message as UTF-8 (your editor's encoding setting, or "
             "iconv -f latin1 -t utf-8); Conventional Commits tools and GitHub read UTF-8",
         )
@@ -470,7 +471,7 @@ def check_commit(commit: git.Commit, policy: config.Policy) -> list[report.Findi
     """Findings for one commit, located by its short sha."""
     where = commit.sha[:7]
     cleaned = conventional.clean_lines(commit.message, None)
-    bad = check_encoding(commit.message, cleaned, where)
+    bad = check_encoding(commit.message, cleaned, where, is_file=False)
     if bad is not None:
         bad.line = None
         return [bad]
@@ -570,7 +571,7 @@ def _title(run: _Run, ctx: Context, policy: config.Policy) -> None:
                     f'the squash-merge subject "{squashed}" (the {source} and the pull '
                     f"request number) is {len(squashed)} characters long; expected at most "
                     f"{limit} (max-subject-length)",
-                    file="squash-merge subject",
+                    where="squash-merge subject",
                     hint=f"shorten the {source} by {len(squashed) - limit} characters",
                 )
             )
