@@ -115,9 +115,15 @@ def test_a_detached_head_without_a_tag(repo: Repo, capsys: pytest.CaptureFixture
 
 
 def test_an_empty_repository(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = gate(capsys)
-    assert code == 0
-    assert "not a release: the repository has no commits yet" in out
+    assert gate(capsys) == (
+        0,
+        "not a release (branch main): nothing to check\ntrunkgate version: passed\n",
+    )
+    assert version.main(["--ref", "v1.0.0"]) == 2
+    assert capsys.readouterr().err == (
+        "trunkgate version: error: the tag v1.0.0 names a release, "
+        "but the repository has no commits\n"
+    )
 
 
 # --------------------------------------------------------------------------- agreement

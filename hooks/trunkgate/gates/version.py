@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import config, git, release, report, versions
+from trunkgate import config, git, report
 from trunkgate.context import Context
 
 TYPE_CHECKING = False
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from trunkgate import keepachangelog as kac
+    from trunkgate import release
 
 GATE = "version"
 EXAMPLE = "trunkgate version --ref v1.3.0"
@@ -55,6 +56,16 @@ class Release:
         return f"{self.kind} {self.name}"
 
 
+def _version(text: str, scheme: str) -> str | None:
+    """The text when it is a version in the scheme (the common "not a version" case is
+    answered without loading the version patterns)."""
+    if not text[:1].isdigit():
+        return None
+    from trunkgate import versions
+
+    return text if versions.is_valid(text, scheme) else None
+
+
 def release_of(ref: str, prefix: str, scheme: str = "semver") -> Release | None:
     """The release a ref names (a tag `<prefix>X.Y.Z`, a branch release/X.Y.Z or
     hotfix/X.Y.Z, each optionally as refs/tags/... or refs/heads/...), else None."""
@@ -64,16 +75,17 @@ def release_of(ref: str, prefix: str, scheme: str = "semver") -> Release | None:
     elif ref.startswith("refs/heads/"):
         ref, kinds = ref[len("refs/heads/") :], ("branch",)
     if "tag" in kinds and ref.startswith(prefix):
-        version = ref[len(prefix) :]
-        if versions.is_valid(version, scheme):
+        version = _version(ref[len(prefix) :], scheme)
+        if version is not None:
             return Release("tag", ref, version)
     if "branch" in kinds:
         for head in BRANCH_PREFIXES:
             if ref.startswith(head):
-                version = ref[len(head) :]
-                if prefix and version.startswith(prefix):
-                    version = version[len(prefix) :]
-                if versions.is_valid(version, scheme):
+                tail = ref[len(head) :]
+                if prefix and tail.startswith(prefix):
+                    tail = tail[len(prefix) :]
+                version = _version(tail, scheme)
+                if version is not None:
                     return Release("branch", ref, version)
     return None
 
@@ -105,6 +117,8 @@ def required_level(
     changes: Sequence[release.Change], section: kac.Section | None
 ) -> tuple[str | None, str]:
     """The bump the changes ask for (before the zero-major rule), and why, for messages."""
+    from trunkgate import release
+
     breaking = [c for c in changes if c.level == release.MAJOR]
     if breaking:
         return release.MAJOR, f'the breaking commit {breaking[0].short} "{breaking[0].msg.header}"'
@@ -127,6 +141,8 @@ def check_agreement(
     doc: kac.Changelog,
 ) -> list[report.Finding]:
     """The version file and the changelog's newest section say the release's version."""
+    from trunkgate import release
+
     found = []
     if version_file is not None and version_file[1] != rel.version:
         path, held = version_file
@@ -172,6 +188,8 @@ def check_bump(
     zero_major: str = "minor",
 ) -> list[report.Finding]:
     """The release is above the previous one, by at least the bump the changes ask for."""
+    from trunkgate import release
+
     if release.semver_key(rel.version) <= release.semver_key(previous):
         return [
             report.Finding(
@@ -199,6 +217,8 @@ def check_bump(
 def _previous(rel: Release, tags: release.Tags) -> tuple[str, str] | None:
     """The last release before this one in the history of HEAD (pre-releases skipped unless
     this is one)."""
+    from trunkgate import release
+
     for version, tag in tags.merged("HEAD"):
         if version == rel.version or (release.is_pre(version) and not release.is_pre(rel.version)):
             continue
@@ -207,16 +227,17 @@ def _previous(rel: Release, tags: release.Tags) -> tuple[str, str] | None:
 
 
 def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
-    from trunkgate import keepachangelog as kac
-
     prefix = str(policy.tag_prefix)
     scheme = str(policy.version_scheme)
     git.require_repo()
-    if not git.has_commits():
-        return report.GateResult(GATE, notes=["not a release: the repository has no commits yet"])
     seen, rel = where_we_are(opts, ctx, prefix, scheme)
     if rel is None:
         return report.GateResult(GATE, notes=[f"not a release ({seen}): nothing to check"])
+    if not git.has_commits():
+        raise report.UsageError(f"the {rel} names a release, but the repository has no commits")
+    from trunkgate import keepachangelog as kac
+    from trunkgate import release
+
     notes = [f"release {rel.version} ({rel})"]
     version_file = None
     if policy.version_file:
