@@ -215,7 +215,7 @@ def test_check_report_applies_ignores_by_id_or_alias_until_their_date():
         "not reachable",
         "not audited: -e ./x (could not deduce package version)",
     ]
-    assert (verdict.vulnerabilities, verdict.ignored) == (2, 1)
+    assert (verdict.vulnerabilities, verdict.ignored) == (3, 1)
     assert verdict.used == [ignores[0]]
 
 
@@ -381,7 +381,7 @@ def test_json_output_with_metrics(repo, osv, capsys):
     assert data["gate"] == "audit"
     assert data["passed"] is False
     assert located(data) == [("requirements.txt", 1, "PYSEC-2023-74", REQUESTS_74)]
-    assert data["metrics"] == {"vulnerabilities": 1, "ignored": 1}
+    assert data["metrics"] == {"vulnerabilities": 2, "ignored": 1}
     assert data["findings"][0]["severity"] == "error"
 
 
@@ -540,7 +540,7 @@ def test_an_ignore_by_alias(repo, osv, capsys):
     code, data = as_json(capsys, "--osv-url", osv.url)
     assert code == 0
     assert data["findings"] == []
-    assert data["metrics"] == {"vulnerabilities": 0, "ignored": 1}
+    assert data["metrics"] == {"vulnerabilities": 1, "ignored": 1}
     assert any(n.startswith("ignored requests 2.25.0: PYSEC-2023-74") for n in data["notes"])
 
 
@@ -738,6 +738,53 @@ def test_base_audits_only_when_a_dependency_file_changed(repo, osv, capsys):
     code, _, err = run(capsys, "--osv-url", osv.url, "--base", "no-such-ref")
     assert code == 2
     assert "--base 'no-such-ref' is not a commit" in err
+
+
+def test_ci_pull_request_audits_only_when_a_dependency_file_changed(repo, osv, capsys, github_env):
+    base = repo.commit("chore: start", {"requirements.txt": VULNERABLE, "app.py": "x = 1\n"})
+    repo.commit("feat: more", {"app.py": "x = 2\n"})
+    github_env("pull_request", {"pull_request": {"base": {"sha": base}, "head": {"sha": "x"}}})
+    code, out, _ = run(capsys, "--osv-url", osv.url)
+    assert code == 0
+    assert f"changed since {base[:10]} (the pull request's base)" in out
+    assert osv.requests == []
+    repo.commit("fix: pin", {"requirements.txt": FIXED})
+    code, out, _ = run(capsys, "--osv-url", osv.url)
+    assert code == 0
+    assert "audited 2 requirements from requirements.txt" in out
+    assert len(osv.requests) == 2
+
+
+def test_ci_push_compares_with_the_previous_commit(repo, osv, capsys, github_env):
+    before = repo.commit("chore: start", {"requirements.txt": VULNERABLE})
+    repo.commit("feat: more", {"app.py": "x = 2\n"})
+    github_env("push", {"before": before, "after": repo.head()}, ref="refs/heads/main")
+    code, out, _ = run(capsys, "--osv-url", osv.url)
+    assert code == 0
+    assert f"changed since {before[:10]} (the push's previous commit)" in out
+    assert osv.requests == []
+
+
+@pytest.mark.parametrize(
+    ("event", "payload"),
+    [("schedule", {}), ("push", {"before": "0" * 40, "after": "1" * 40})],
+)
+def test_ci_without_a_base_always_audits(repo, osv, capsys, github_env, event, payload):
+    repo.commit("chore: start", {"requirements.txt": VULNERABLE})
+    _, output = github_env(event, payload)
+    code, out, _ = run(capsys, "--osv-url", osv.url, "--format", "github")
+    assert code == 1
+    assert "::error file=requirements.txt,line=1,title=trunkgate audit%3A PYSEC-2023-74::" in out
+    outputs = output.read_text(encoding="utf-8").splitlines()
+    assert {"vulnerabilities=2", "ignored=0", "passed=false"} <= set(outputs)
+
+
+def test_ci_base_missing_from_a_shallow_clone(repo, osv, capsys, github_env):
+    repo.commit("chore: start", {"requirements.txt": VULNERABLE})
+    github_env("pull_request", {"pull_request": {"base": {"sha": "f" * 40}, "head": {}}})
+    code, _, err = run(capsys, "--osv-url", osv.url)
+    assert code == 2
+    assert f"the pull request's base '{'f' * 40}' is not a commit in this repository" in err
 
 
 # --------------------------------------------------------------------------- environments

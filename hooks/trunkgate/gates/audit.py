@@ -13,8 +13,9 @@ The vulnerability service is always OSV (`--osv-url`, the policy key `osv-url`, 
 PIP_AUDIT_OSV_URL; default https://api.osv.dev/v1/query). Advisories are accepted for a
 while with `ignore = [{id, reason, until}]` entries: matched by id or by any alias (a CVE
 id), listed with their reason in the report, and failing the gate once past their date.
-Given file names (pre-commit), or `--base REF`, the audit runs only when a dependency file
-is among them; `--all` always audits.
+Given file names (pre-commit), `--base REF`, or in CI a pull request's base or a push's
+previous commit: the audit runs only when a dependency file is among the files given or
+changed. `--all` always audits, and so does a CI run with no base (a schedule).
 """
 
 from __future__ import annotations
@@ -403,15 +404,39 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' * (count != 1)}"
 
 
-def skip_reason(files: Sequence[str], policy: config.Policy, opts: config.Options) -> str | None:
-    """Why the audit need not run (given or changed files hold none of the dependency
-    `files`), or None when it must run: --all, or neither files nor --base given."""
+def _ci_base(ctx: Context) -> tuple[str | None, str]:
+    """In CI: the pull request's base, else a push's previous commit (None: no base)."""
+    if not ctx.ci:
+        return None, ""
+    if ctx.pr_base_sha:
+        return ctx.pr_base_sha, "the pull request's base"
+    from trunkgate import git
+
+    before, _ = ctx.push_range
+    if before and not git.is_null(before):
+        return before, "the push's previous commit"
+    return None, ""
+
+
+def skip_reason(
+    files: Sequence[str], policy: config.Policy, opts: config.Options, ctx: Context
+) -> str | None:
+    """Why the audit need not run, or None when it must.
+
+    It must with --all; otherwise when one of the dependency `files` is among the files
+    given (pre-commit), or changed since --base, or in CI since the pull request's base or
+    the push's previous commit. Locally with neither, and in CI with no base (a schedule,
+    a new branch), it always runs.
+    """
     if getattr(opts, "all", False):
         return None
     root = policy.root
     ours = {tools.relative(f, root) for f in files}
     given = getattr(opts, "files", None) or []
     base = getattr(opts, "base", None)
+    label = base or ""
+    if not given and not base:
+        base, label = _ci_base(ctx)
     if given:
         cwd = os.getcwd()
         names = [tools.relative(os.path.join(cwd, f), root) for f in given]
@@ -419,11 +444,11 @@ def skip_reason(files: Sequence[str], policy: config.Policy, opts: config.Option
     elif base:
         from trunkgate import git
 
-        sha = git.require_commit(base, "--base", cwd=root)
+        sha = git.require_commit(base, label if label != base else "--base", cwd=root)
         top = git.toplevel(cwd=root)
         changed = git.changed_files(sha, "HEAD", cwd=root)
         names = [tools.relative(os.path.join(top, n), root) for n in changed]
-        what = f"the {_plural(len(names), 'file')} changed since {sha[:10]} ({base})"
+        what = f"the {_plural(len(names), 'file')} changed since {sha[:10]} ({label})"
     else:
         return None
     if ours.intersection(names):
@@ -467,7 +492,8 @@ def _matching(ignores: Sequence[dict], ids: set[str]) -> dict | None:
 
 
 class Verdict:
-    """The findings and notes of an audit, and the counts for the step outputs."""
+    """The findings and notes of an audit, and the counts for the step outputs: every known
+    vulnerability found (accepted ones included), and those the policy accepts."""
 
     __slots__ = ("findings", "ignored", "notes", "used", "vulnerabilities")
 
@@ -511,12 +537,12 @@ def check_report(
             text = advisory_text(name, version, vuln)
             ids = {str(vuln.get("id")).upper(), *(a.upper() for a in _aliases(vuln))}
             entry = _matching(active, ids)
+            verdict.vulnerabilities += 1
             if entry is not None:
                 verdict.ignored += 1
                 verdict.used.append(entry)
                 verdict.notes.append(f"ignored {text} (until {entry['until']}): {entry['reason']}")
                 continue
-            verdict.vulnerabilities += 1
             file, line = source.location(name)
             verdict.findings.append(report.Finding(str(vuln.get("id")), text, file=file, line=line))
     return verdict
@@ -674,7 +700,7 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
         expired = check_ignores(ignores, today, policy_file, policy_text)
     metrics: dict[str, object] = {"vulnerabilities": 0, "ignored": 0}
 
-    skipped = skip_reason(dependency_files(policy, opts), policy, opts)
+    skipped = skip_reason(dependency_files(policy, opts), policy, opts, ctx)
     if skipped:
         return report.GateResult(GATE, expired, notes=[skipped], fix=FIX, metrics=metrics)
     source = choose_source(policy, opts, ctx)
