@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trunkgate import config, git, report, run
 from trunkgate.context import Context
@@ -240,6 +242,21 @@ def test_line_ranges(lines, text):
     assert coverage.line_ranges(lines) == text
 
 
+@given(st.sets(st.integers(min_value=1, max_value=300)))
+def test_line_ranges_round_trip(lines):
+    text = coverage.line_ranges(lines)
+    back: set[int] = set()
+    previous = -1
+    for part in text.split(", ") if text else []:
+        first, _, last = part.partition("-")
+        low, high = int(first), int(last or first)
+        assert low <= high
+        assert low > previous + 1  # ranges are apart: adjacent lines would have merged
+        back.update(range(low, high + 1))
+        previous = high
+    assert back == lines
+
+
 def test_percent_shows_what_rounding_would_hide():
     assert coverage.percent(91.234) == "91.23%"
     assert coverage.percent(89.999, 90) == "89.999%"
@@ -375,7 +392,7 @@ def test_changed_lines_of_odd_names_renames_deletions_binary_and_modes(repo):
         "feat: change",
         {
             **dict.fromkeys(odd, "1\n"),
-            "keep.py": "a\nB\nc\nd\n+++ b/fake.py\n@@ -1 +1 @@\n",
+            "keep.py": "a\nB\nc\nd\n++ b/fake.py\n@@ -1 +1 @@\n",
             "tail.py": "a\nb",
         },
     )
@@ -387,6 +404,42 @@ def test_changed_lines_of_odd_names_renames_deletions_binary_and_modes(repo):
         "tail.py": {1, 2},
     }
     assert git.changed_lines(base, "HEAD", paths=["keep.py"]) == {"keep.py": {2, 4, 5, 6}}
+
+
+LINES = st.lists(st.sampled_from(["a", "b", "c", "", "++ b/x.py", "@@ -1 +1 @@", "\\ z"]))
+
+
+def is_subsequence(part: list[str], whole: list[str]) -> bool:
+    rest = iter(whole)
+    return all(any(item == other for other in rest) for item in part)
+
+
+def file_lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(old=LINES, new=LINES, old_eol=st.booleans(), new_eol=st.booleans())
+def test_changed_lines_agree_with_any_diff_git_makes(repo, old, new, old_eol, new_eol):
+    """Whatever hunks git chooses, the lines it does not report as new are old lines, in order,
+    and the reported ones exist in the new file."""
+    before = "\n".join(old) + ("\n" if old_eol else "")
+    after = "\n".join(new) + ("\n" if new_eol else "")
+    repo.write("f.py", before)
+    repo.commit("chore: old")
+    repo.write("f.py", after)
+    found = git.changed_lines("HEAD")
+    assert set(found) <= {"f.py"}
+    changed = found.get("f.py", set())
+    lines = file_lines(after)
+    assert changed <= set(range(1, len(lines) + 1))
+    kept = [line for n, line in enumerate(lines, 1) if n not in changed]
+    assert is_subsequence(kept, file_lines(before))
+    if before == after:
+        assert changed == set()
 
 
 def test_changed_lines_reads_the_working_tree_and_pure_deletions(repo):
