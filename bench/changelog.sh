@@ -83,15 +83,21 @@ import statistics
 import sys
 
 with open(sys.argv[1], encoding="utf-8") as fh:
-    medians = {r["command"]: statistics.median(r["times"]) for r in json.load(fh)["results"]}
+    results = json.load(fh)["results"]
+medians = {r["command"]: statistics.median(r["times"]) for r in results}
+cpu = {r["command"]: r["user"] + r["system"] for r in results}  # steadier on a busy machine
 base = medians["python -c pass"]
-print(f"python -c pass: {base * 1000:.1f} ms")
-print(f"{'versions':>8}  {'trunkgate':>10}  {'vs pass':>7}  {'kacl-cli':>10}  {'kacl/ours':>9}")
+print(f"python -c pass: {base * 1000:.1f} ms (cpu {cpu['python -c pass'] * 1000:.1f} ms)")
+print(
+    f"{'versions':>8}  {'trunkgate':>10}  {'vs pass':>7}  {'kacl-cli':>10}  {'kacl/ours':>9}"
+    f"  {'cpu kacl/ours':>13}"
+)
 for count in (50, 500, 2000):
     ours, theirs = medians[f"trunkgate {count}"], medians[f"kacl {count}"]
+    cpu_ratio = cpu[f"kacl {count}"] / cpu[f"trunkgate {count}"]
     print(
         f"{count:>8}  {ours * 1000:7.1f} ms  {ours / base:6.2f}x  "
-        f"{theirs * 1000:7.1f} ms  {theirs / ours:8.1f}x"
+        f"{theirs * 1000:7.1f} ms  {theirs / ours:8.1f}x  {cpu_ratio:12.1f}x"
     )
 extra = {c: medians[f"trunkgate {c}"] - base for c in (500, 2000)}
 print(
