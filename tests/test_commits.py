@@ -503,7 +503,7 @@ def test_commits_json_schema(repo, capsys) -> None:
         {"file", "line", "rule", "severity", "message", "where"}
     ]
     assert data["findings"][0]["file"] is None
-    assert data["findings"][0]["file"] == repo.head()[:7]
+    assert data["findings"][0]["where"] == repo.head()[:7]
     assert data["metrics"] == {"commits": 1}
 
 
