@@ -600,6 +600,17 @@ def test_notes_of_an_untagged_version_come_from_the_last_release(
     assert (code, out) == (0, f"### Fixes\n\n- one ({fix[:7]})\n")
 
 
+def test_notes_of_the_next_pre_release(
+    repo: Repo, capsys: pytest.CaptureFixture[str], github_env
+) -> None:
+    history(repo, ["v1.0.0", "v1.1.0-rc.1"], [])
+    feat = repo.commit("feat: one")
+    _, output = github_env("workflow_dispatch", {})
+    code, out, _ = run(capsys, "notes", "--pre", "rc", "--format", "github")
+    assert (code, out) == (0, f"### Features\n\n- one ({feat[:7]})\n")
+    assert output.read_text().startswith("version=1.1.0-rc.2\ntag=v1.1.0-rc.2\nnotes<<")
+
+
 def test_notes_with_nothing_notable(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     history(repo, ["v1.0.0"], ["docs: one"])
     code, out, err = run(capsys, "notes")

@@ -1049,8 +1049,7 @@ def run_notes(policy: config.Policy, opts: config.Options) -> int:
         if section is not None and not section.entries and not section.summary:
             section = None
     if version is None:
-        plan = plan_next(policy, tags)
-        version = plan.version
+        version = plan_next(policy, tags, opts.pre).version
     notes: str
     if section is not None and text is not None:
         notes = section_text(text, section)
@@ -1241,6 +1240,11 @@ NOTES_ARGS = (
         "the version (default: the next one); its changelog section, else its commits",
         kind="pos?",
         metavar="VERSION",
+    ),
+    config.Arg(
+        "--pre",
+        "without VERSION: the notes of the next pre-release NAME (the version output)",
+        metavar="NAME",
     ),
 )
 CUT_ARGS = (
