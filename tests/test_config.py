@@ -155,6 +155,19 @@ def test_non_utf8_policy_file(repo) -> None:
         config.resolve("branch")
 
 
+def test_changelog_is_a_shared_key_and_a_table(repo) -> None:
+    repo.write(
+        "pyproject.toml",
+        '[tool.trunkgate]\nchangelog = "docs/CHANGES.md"\n'
+        '[tool.trunkgate.changelog]\nmode = "remind"\n',
+    )
+    policy = config.resolve("changelog")
+    assert (policy.changelog, policy.mode) == ("docs/CHANGES.md", "remind")
+    repo.write("pyproject.toml", "[tool.trunkgate]\nchangelog = 3\n")
+    with pytest.raises(UsageError, match=r"\] changelog: expected a string, got 3"):
+        config.resolve("changelog")
+
+
 def test_dates_from_toml_and_strings(repo) -> None:
     repo.write("pyproject.toml", "[tool.trunkgate.branch]\nstart-after = 2026-03-01\n")
     assert config.resolve("branch").start_after == datetime.date(2026, 3, 1)

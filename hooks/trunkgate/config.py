@@ -405,7 +405,8 @@ def _validate(raw: dict, source: str, prefix: str) -> dict[str, dict[str, object
     """Validate a whole [tool.trunkgate] table; return {"": shared, gate: {...}}."""
     out: dict[str, dict[str, object]] = {"": {}}
     for key, value in raw.items():
-        if key in GATES:
+        # `changelog` is both a shared key (the file) and a table (the gate's settings).
+        if key in GATES and (key not in SHARED or isinstance(value, dict)):
             if not isinstance(value, dict):
                 raise UsageError(f"{source}: [{prefix}{key}] must be a table, got {_show(value)}")
             allowed = keys_for(key)
