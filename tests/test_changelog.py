@@ -313,9 +313,7 @@ def test_default_path_comes_from_the_policy(
 ) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "pyproject.toml").write_text(
-        # the shared key `changelog` shares its name with the gate's table: set it in the table
-        '[tool.trunkgate]\nversion-scheme = "calver"\n'
-        '[tool.trunkgate.changelog]\nchangelog = "docs/CHANGES.md"\n'
+        '[tool.trunkgate]\nversion-scheme = "calver"\nchangelog-file = "docs/CHANGES.md"\n'
     )
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "CHANGES.md").write_text(

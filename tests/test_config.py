@@ -38,7 +38,7 @@ def test_defaults_match_the_handbook(tmp_path: Path) -> None:
     ]
     commits = config.resolve("commits", start=str(tmp_path))
     assert " ".join(commits.types) == "feat fix docs style refactor perf test build ci chore revert"
-    assert config.resolve("changelog", start=str(tmp_path)).changelog == "CHANGELOG.md"
+    assert config.resolve("changelog", start=str(tmp_path)).changelog_file == "CHANGELOG.md"
     assert branch.source is None
 
 
@@ -155,17 +155,15 @@ def test_non_utf8_policy_file(repo) -> None:
         config.resolve("branch")
 
 
-def test_changelog_is_a_shared_key_and_a_table(repo) -> None:
+def test_the_changelog_file_is_a_shared_key_beside_the_changelog_table(repo) -> None:
     repo.write(
         "pyproject.toml",
-        '[tool.trunkgate]\nchangelog = "docs/CHANGES.md"\n'
+        '[tool.trunkgate]\nchangelog-file = "docs/CHANGES.md"\n'
         '[tool.trunkgate.changelog]\nmode = "remind"\n',
     )
     policy = config.resolve("changelog")
-    assert (policy.changelog, policy.mode) == ("docs/CHANGES.md", "remind")
-    repo.write("pyproject.toml", "[tool.trunkgate]\nchangelog = 3\n")
-    with pytest.raises(UsageError, match=r"\] changelog: expected a string, got 3"):
-        config.resolve("changelog")
+    assert (policy.changelog_file, policy.mode) == ("docs/CHANGES.md", "remind")
+    assert config.resolve("release").changelog_file == "docs/CHANGES.md"
 
 
 def test_dates_from_toml_and_strings(repo) -> None:

@@ -46,7 +46,7 @@ SHARED: dict[str, tuple] = {
         "how versions are written: semver X.Y.Z, calver YYYY.MM[.DD][.N], pep440",
         VERSION_SCHEMES,
     ),
-    "changelog": (STR, "CHANGELOG.md", "the changelog file, relative to the project root"),
+    "changelog-file": (STR, "CHANGELOG.md", "the changelog, relative to the project root"),
     "tag-prefix": (STR, "v", "what release tags put before the version (v1.2.3)"),
 }
 
@@ -405,8 +405,7 @@ def _validate(raw: dict, source: str, prefix: str) -> dict[str, dict[str, object
     """Validate a whole [tool.trunkgate] table; return {"": shared, gate: {...}}."""
     out: dict[str, dict[str, object]] = {"": {}}
     for key, value in raw.items():
-        # `changelog` is both a shared key (the file) and a table (the gate's settings).
-        if key in GATES and (key not in SHARED or isinstance(value, dict)):
+        if key in GATES:
             if not isinstance(value, dict):
                 raise UsageError(f"{source}: [{prefix}{key}] must be a table, got {_show(value)}")
             allowed = keys_for(key)

@@ -1028,7 +1028,7 @@ def run_next(policy: config.Policy, opts: config.Options) -> int:
 
 
 def _changelog(policy: config.Policy) -> tuple[str, str]:
-    path = policy.path(str(policy.changelog))
+    path = policy.path(str(policy.changelog_file))
     return path, os.path.relpath(path)
 
 

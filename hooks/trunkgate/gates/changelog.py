@@ -615,7 +615,7 @@ def _updated(policy: config.Policy, opts: config.Options, ctx: Context) -> repor
         raise report.UsageError(
             f"--check-updated: {len(paths)} paths given, expected at most one changelog"
         )
-    path = paths[0] if paths else policy.path(policy.changelog)  # type: ignore[arg-type]
+    path = paths[0] if paths else policy.path(policy.changelog_file)  # type: ignore[arg-type]
     shown = paths[0] if paths else _display(path)
     ref, how = _base(opts, policy, ctx)
     base = git.require_commit(ref, "the base")
@@ -675,7 +675,7 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
     if paths:
         targets = [(p, p) for p in paths]
     else:
-        default = policy.path(policy.changelog)  # type: ignore[arg-type]
+        default = policy.path(policy.changelog_file)  # type: ignore[arg-type]
         targets = [(default, _display(default))]
     findings: list[report.Finding] = []
     notes = []

@@ -244,7 +244,7 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
         vpath = policy.path(str(policy.version_file))
         vshown = os.path.relpath(vpath)
         version_file = (vshown, release.read_version(release.read_text(vpath, vshown), vshown))
-    cpath = policy.path(str(policy.changelog))
+    cpath = policy.path(str(policy.changelog_file))
     cshown = os.path.relpath(cpath)
     doc = kac.parse(release.read_text(cpath, cshown))
     findings = check_agreement(rel, version_file=version_file, changelog_file=cshown, doc=doc)
