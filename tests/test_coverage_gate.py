@@ -596,7 +596,10 @@ def test_a_cobertura_report_from_another_producer(tmp_path):
     cov = measured.files["src/m.py"]
     assert (cov.statements, cov.missing, cov.partial) == ({1, 2, 3, 4}, {2, 4}, {3})
     assert cov.percent == 37.5  # (2 lines + 1 branch) of (4 lines + 4 branches)
-    assert coverage.read_xml(report_, "c.xml", top, top, only={"x.py"}).files == {}
+    assert coverage.read_xml(report_, "c.xml", top, top, only={"x.py": {1}}).files == {}
+    narrow = coverage.read_xml(report_, "c.xml", top, top, only={"src/m.py": {2, 3, 9}})
+    cov = narrow.files["src/m.py"]
+    assert (cov.statements, cov.missing, cov.partial) == ({2, 3}, {2}, {3})
 
 
 def test_a_data_file_that_cannot_be_read(tmp_path):

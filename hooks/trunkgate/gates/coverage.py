@@ -9,9 +9,10 @@ analyse the sources (every file for the total, only the changed ones with --diff
 Checks the total against fail-under, each file against file-fail-under (0: off), and the
 lines added or changed since the base against diff-fail-under. The base: --base, else in CI
 the pull request's base (or the push's previous commit), else the trunk; the change runs from
-its merge-base with HEAD to the working tree. Diff coverage counts lines, as diff-cover does;
-a branch never taken on a changed line is a warning. A change with fewer coverable lines than
-diff-min-lines is reported but not gated. --run-tests runs test-command first.
+its merge-base with HEAD to the working tree, and a renamed file counts as new. Diff
+coverage counts lines, as diff-cover does; a branch never taken on a changed line is a
+warning. A change with fewer coverable lines than diff-min-lines is reported but not gated.
+--run-tests runs test-command first.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from trunkgate.context import Context
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Sequence
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 GATE = "coverage"
 EXAMPLE = (
@@ -305,11 +306,16 @@ class _Refused(Exception):
 
 
 def read_xml(
-    data: bytes, where: str, top: str, folder: str, only: Collection[str] | None = None
+    data: bytes,
+    where: str,
+    top: str,
+    folder: str,
+    only: Mapping[str, Collection[int]] | None = None,
 ) -> Measured:
     """A Cobertura XML report (`coverage xml`); `folder` holds it (relative sources start
-    there). With `only` (paths relative to the top), just those files are read in detail.
-    A DOCTYPE or an entity declaration is refused: a report needs neither."""
+    there). With `only` ({path relative to the top: line numbers}), just those files are read,
+    and of each just those lines (its `percent` then counts those lines alone). A DOCTYPE or
+    an entity declaration is refused: a report needs neither."""
     import xml.parsers.expat as expat
 
     parser = expat.ParserCreate()
@@ -379,7 +385,7 @@ def read_xml(
     files: dict[str, FileCoverage] = {}
     for path, found in classes.items():
         try:
-            files[path] = _xml_file(found)
+            files[path] = _xml_file(found, None if only is None else only[path])
         except (KeyError, ValueError):
             raise _bad(
                 where, f"{path}: a <line> without a number or hits", 'number="N" hits="N"'
@@ -387,14 +393,14 @@ def read_xml(
     return Measured(files, _xml_total(root, where), "Cobertura XML report")
 
 
-def _xml_file(lines: list[dict[str, str]]) -> FileCoverage:
+def _xml_file(lines: list[dict[str, str]], keep: Collection[int] | None) -> FileCoverage:
     statements: set[int] = set()
     missing, partial = set(), set()
     branches = taken = 0
     for attrs in lines:
         number = int(attrs["number"])
-        if number in statements:  # listed again under <methods> by some producers
-            continue
+        if number in statements or (keep is not None and number not in keep):
+            continue  # listed again (under <methods> by some producers), or not wanted
         statements.add(number)
         hits = attrs.get("hits", "0")
         if hits == "0" or int(hits) <= 0:
@@ -481,11 +487,15 @@ def _json_file(entry: dict) -> FileCoverage:
 
 
 def read_data(
-    path: str, where: str, top: str, only: Collection[str] | None = None, total: bool = True
+    path: str,
+    where: str,
+    top: str,
+    only: Mapping[str, Collection[int]] | None = None,
+    total: bool = True,
 ) -> Measured:
     """coverage.py's data file, analysed by coverage itself. Every measured file is analysed
-    when the `total` is wanted or `only` is None; else just the files in `only` (paths relative
-    to the top), and there is no total.
+    when the `total` is wanted or `only` is None; else just the files in `only` ({path
+    relative to the top: line numbers}), and there is no total.
 
     coverage reads its configuration ([tool.coverage], .coveragerc) from the current folder,
     and resolves relative file names (relative_files = true) against it, as it does itself.
@@ -567,12 +577,17 @@ def find_data(policy: config.Policy) -> str:
 
 
 def read(
-    path: str, where: str, top: str, only: Collection[str] | None = None, total: bool = True
+    path: str,
+    where: str,
+    top: str,
+    only: Mapping[str, Collection[int]] | None = None,
+    total: bool = True,
 ) -> Measured:
     """Whatever `path` holds: coverage data (SQLite), a Cobertura XML or a JSON report.
 
-    With `only` (paths relative to the top) just those files are read in detail; `total`
-    False lets the data file skip the analysis of every file (reports hold the total anyway).
+    With `only` ({path relative to the top: line numbers}), just those files are read in
+    detail (of an XML report, just those lines); `total` False lets the data file skip the
+    analysis of every file (reports hold the total anyway).
     """
     try:
         with open(path, "rb") as fh:
@@ -689,7 +704,7 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
     given = [os.path.abspath(f) for f in getattr(opts, "files", None) or ()]
     changed = git.changed_lines(start, paths=given or [os.path.realpath(root)], cwd=root)
 
-    measured = read(path, where, top, None if each_file else set(changed), total or each_file)
+    measured = read(path, where, top, None if each_file else changed, total or each_file)
     notes.append(f"read {where} ({measured.kind})")
 
     def shown(p: str) -> str:

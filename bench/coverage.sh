@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# The coverage gate against diff-cover (and coverage report), side by side in one hyperfine
+# run per size, on a generated package of 2,000 modules (FILES=N to change) measured by a real
+# `coverage run -m pytest` of a generated test suite, then `coverage xml`.
+#
+# The history holds three bases, so that HEAD differs from them in 10, 100 and 1,000 modules
+# (each change adds a function, partly covered). For each size one hyperfine run compares:
+#   - diff-cover coverage.xml --compare-branch BASE          (reads the XML report)
+#   - trunkgate coverage --base BASE                          (the default: it picks the newest
+#                                                             data, coverage.xml, for the total
+#                                                             and diff coverage)
+#   - trunkgate coverage --base BASE --diff-only              (the same report, no total)
+#   - trunkgate coverage --base BASE --diff-only --data .coverage
+#                                                             (no report: coverage analyses the
+#                                                             changed files from its data file)
+# Then the total from the data file alone, which needs every file analysed:
+#   - coverage report --fail-under 90  against  trunkgate coverage --data .coverage
+# RUNS and WARMUP set hyperfine's -r and -w (default 10 and 2); TOTAL_RUNS the runs of the
+# last comparison (default 3; 0 skips it).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/.venv/bin"
+files=${FILES:-2000}
+runs=${RUNS:-10}
+warmup=${WARMUP:-2}
+total_runs=${TOTAL_RUNS:-3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+proj="$work/proj"
+export PATH="$bin:$PATH"
+
+# An outer coverage or pytest-cov run must not leak into the measured one.
+for name in $(env | grep -oE '^(COV_CORE_|COVERAGE_)[A-Z_]*' || true); do unset "$name"; done
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
+export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+
+started=$(date +%s)
+"$bin/python" - "$proj" "$files" <<'PY'
+import os
+import subprocess
+import sys
+
+proj, count = sys.argv[1], int(sys.argv[2])
+# HEAD has every module in its new form; base-N has the first N in their old form.
+
+
+def module(i: int, new: bool) -> str:
+    text = (
+        f'"""Module {i}."""\n\n\n'
+        "def add(a, b):\n    return a + b\n\n\n"
+        "def classify(n):\n"
+        "    if n < 0:\n        return 'negative'\n"
+        "    elif n == 0:\n        return 'zero'\n"
+        "    for k in range(2, n):\n"
+        "        if n % k == 0:\n            return 'composite'\n"
+        "    return 'prime'\n\n\n"
+        "def unused(values):\n"
+        "    total = 0\n"
+        "    for item in values:\n"
+        "        if item:\n            total += item\n"
+        "    return total\n\n\n"
+        "class Box:\n"
+        "    def __init__(self, value):\n        self.value = value\n\n"
+        "    def get(self):\n        return self.value\n\n"
+        "    def never(self):\n        raise RuntimeError('never')\n"
+    )
+    if new:
+        text += (
+            "\n\ndef added(n):\n"
+            "    out = []\n"
+            "    for k in range(n):\n"
+            "        if k % 2:\n            out.append(k)\n"
+            "        else:\n            out.append(-k)\n"
+            "    if n > 100:\n"
+            "        out.clear()\n"
+            "        out.append('big')\n"
+            "    return out\n"
+        )
+    return text
+
+
+def write_all(old_below: int) -> None:
+    for i in range(count):
+        path = os.path.join(proj, "pkg", f"sub{i // 100:02d}", f"mod{i:04d}.py")
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(module(i, i >= old_below))
+
+
+def git(*args: str) -> None:
+    subprocess.run(["git", *args], cwd=proj, check=True, capture_output=True)
+
+
+for i in range(0, count, 100):
+    folder = os.path.join(proj, "pkg", f"sub{i // 100:02d}")
+    os.makedirs(folder, exist_ok=True)
+    open(os.path.join(folder, "__init__.py"), "w").close()
+open(os.path.join(proj, "pkg", "__init__.py"), "w").close()
+os.makedirs(os.path.join(proj, "tests"))
+with open(os.path.join(proj, "tests", "test_pkg.py"), "w", encoding="utf-8") as fh:
+    fh.write(
+        "import importlib\n\nimport pytest\n\n"
+        f"NAMES = [f'pkg.sub{{i // 100:02d}}.mod{{i:04d}}' for i in range({count})]\n\n\n"
+        "@pytest.mark.parametrize('name', NAMES)\n"
+        "def test_module(name):\n"
+        "    mod = importlib.import_module(name)\n"
+        "    assert mod.add(1, 2) == 3\n"
+        "    assert mod.classify(7) == 'prime'\n"
+        "    assert mod.classify(0) == 'zero'\n"
+        "    assert mod.Box(3).get() == 3\n"
+        "    if hasattr(mod, 'added'):\n"
+        "        assert mod.added(3) == [0, 1, -2]\n"
+    )
+with open(os.path.join(proj, "pyproject.toml"), "w", encoding="utf-8") as fh:
+    fh.write(
+        '[tool.coverage.run]\nbranch = true\nsource = ["pkg"]\n\n'
+        '[tool.pytest.ini_options]\npythonpath = ["."]\n'
+    )
+git("init", "-q", "-b", "main")
+for size in (1000, 100, 10):
+    write_all(min(size, count))
+    git("add", "-A")
+    git("commit", "-q", "--no-verify", "-m", f"modules from {min(size, count)} in their new form")
+    git("tag", f"base-{size}")
+write_all(0)
+git("add", "-A")
+git("commit", "-q", "--no-verify", "-m", "change every module")
+PY
+cd "$proj"
+PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 "$bin/python" -m coverage run -m pytest -q -p no:cacheprovider tests >/dev/null
+"$bin/python" -m coverage xml -q
+echo "generated $files modules and their coverage in $(($(date +%s) - started)) s; cores: $(nproc)"
+
+for size in 10 100 1000; do
+  hyperfine -N -i -w "$warmup" -r "$runs" --export-json "$work/diff-$size.json" \
+    -n "diff-cover ($size files)" "diff-cover coverage.xml --compare-branch base-$size" \
+    -n "trunkgate coverage" "trunkgate coverage --base base-$size" \
+    -n "trunkgate coverage --diff-only" "trunkgate coverage --base base-$size --diff-only" \
+    -n "trunkgate coverage --diff-only --data .coverage" \
+    "trunkgate coverage --base base-$size --diff-only --data .coverage"
+done
+if [ "$total_runs" -gt 0 ]; then
+  hyperfine -N -i -w 0 -r "$total_runs" --export-json "$work/total.json" \
+    -n "coverage report --fail-under 90" "$bin/python -m coverage report --fail-under 90" \
+    -n "trunkgate coverage --data .coverage" "trunkgate coverage --base base-10 --data .coverage"
+fi
+
+# CPU time (user + system, mean) besides the wall-clock medians: on a shared machine it is
+# the steadier of the two.
+cpu() {
+  "$bin/python" - "$1" "$2" <<'PY'
+import json
+import sys
+
+results = json.load(open(sys.argv[1], encoding="utf-8"))["results"]
+cpu = {r["command"]: r["user"] + r["system"] for r in results}
+base = cpu[sys.argv[2]]
+width = max(len(name) for name in cpu)
+for name, seconds in cpu.items():
+    print(f"{name:<{width}}  {seconds * 1000:8.1f} ms cpu  {seconds / base:8.2f}x")
+PY
+}
+for size in 10 100 1000; do
+  echo
+  echo "== diff coverage of a $size-file change"
+  "$bin/python" "$root/bench/summary.py" "$work/diff-$size.json" "diff-cover ($size files)"
+  cpu "$work/diff-$size.json" "diff-cover ($size files)"
+done
+if [ "$total_runs" -gt 0 ]; then
+  echo
+  echo "== the total from the data file (every file analysed)"
+  "$bin/python" "$root/bench/summary.py" "$work/total.json" "coverage report --fail-under 90"
+  cpu "$work/total.json" "coverage report --fail-under 90"
+fi
