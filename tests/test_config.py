@@ -241,7 +241,23 @@ def test_no_cache_and_unwritable_cache(repo, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("TRUNKGATE_CACHE_DIR", str(blocker / "sub"))
     assert config.resolve("branch").trunk == "dddd"
     repo.write("pyproject.toml", "[tool.trunkgate.branch]\nstart-after = 2026-01-01\n")
-    assert config.resolve("branch").start_after == datetime.date(2026, 1, 1)  # not marshalable
+    assert config.resolve("branch").start_after == datetime.date(2026, 1, 1)
+
+
+def test_the_cache_keeps_toml_dates(repo) -> None:
+    repo.write(
+        "pyproject.toml",
+        "[tool.trunkgate.branch]\nstart-after = 2026-01-01\n"
+        "[tool.trunkgate.audit]\n"
+        "ignore = [{id = 'X-1', reason = 'not reachable', until = 2026-12-31}]\n",
+    )
+    first = config.resolve("audit").ignore
+    again = config.resolve("audit").ignore  # from the cache
+    assert first == again
+    assert config.resolve("branch").start_after == datetime.date(2026, 1, 1)
+    assert config._thaw(config._freeze({"t": [datetime.time(1, 2)]})) == {
+        "t": [datetime.time(1, 2)]
+    }
 
 
 def test_policy_attributes(tmp_path) -> None:

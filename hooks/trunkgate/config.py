@@ -447,7 +447,30 @@ def _parse_toml(path: str, data: bytes) -> dict:
 
 # The parsed table of a policy file is cached, keyed by the file's path, size and times, so
 # that a hook on every commit does not pay for the TOML parser (it costs more than the gate).
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
+
+
+def _freeze(value: object) -> object:
+    """TOML values as marshal holds them: dates and times become tagged tuples."""
+    if isinstance(value, dict):
+        return {k: _freeze(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_freeze(v) for v in value]
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    return ("\0" + type(value).__name__, value.isoformat())  # type: ignore[attr-defined]
+
+
+def _thaw(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_thaw(v) for v in value]
+    if isinstance(value, tuple):  # TOML has no tuples: a date, datetime or time
+        import datetime
+
+        return getattr(datetime, value[0][1:]).fromisoformat(value[1])
+    return value
 
 
 def _cache_file(path: str) -> str | None:
@@ -487,12 +510,12 @@ def _load_table(path: str, extract) -> dict | None:  # extract: (path, bytes) ->
             # Our own cache of plain values (dicts, lists, strings, numbers) in the user's own
             # cache folder; marshal executes nothing, and anything unexpected is ignored.
             with open(cache, "rb") as fh:
-                version, cached_path, cached_stamp, table = marshal.load(fh)  # noqa: S302  # nosec B302
+                version, cached_path, cached_stamp, dated, table = marshal.load(fh)  # noqa: S302  # nosec B302
             if (version, cached_path, cached_stamp) == (_CACHE_VERSION, path, stamp) and (
                 table is None or isinstance(table, dict)
             ):
-                return table  # type: ignore[no-any-return]
-        except (OSError, ValueError, EOFError, TypeError):
+                return _thaw(table) if dated else table  # type: ignore[return-value]
+        except (OSError, ValueError, EOFError, TypeError, AttributeError, IndexError):
             pass
     try:
         with open(path, "rb") as fh:
@@ -502,14 +525,17 @@ def _load_table(path: str, extract) -> dict | None:  # extract: (path, bytes) ->
     table = extract(_display(path), data)
     if cache:
         try:
-            blob = marshal.dumps((_CACHE_VERSION, path, stamp, table))
+            try:
+                blob = marshal.dumps((_CACHE_VERSION, path, stamp, False, table))
+            except ValueError:  # TOML dates or times
+                blob = marshal.dumps((_CACHE_VERSION, path, stamp, True, _freeze(table)))
             os.makedirs(os.path.dirname(cache), exist_ok=True)
             tmp = f"{cache}.{os.getpid()}.tmp"
             with open(tmp, "wb") as fh:
                 fh.write(blob)
             os.replace(tmp, cache)
         except (OSError, ValueError):
-            pass  # a table marshal cannot hold (TOML dates), or no writable cache: no cache
+            pass  # no writable cache: no cache
     return table  # type: ignore[no-any-return]
 
 
