@@ -754,11 +754,21 @@ def test_cut_from_commits(repo: Repo, capsys: pytest.CaptureFixture[str]) -> Non
     assert changelog_findings(text) == []
     assert "cut: 5 entries from the 7 commits since v1.2.0" in err
     assert "(7 entries, 5 from the commits)" in err
-    # Once more on the same commits adds nothing twice.
-    from trunkgate import keepachangelog as kac
 
-    doc = kac.parse(text)
-    assert len(doc.section("2.0.0").entries) == 7
+
+def test_cut_from_commits_skips_entries_already_written(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    written = CHANGELOG.replace("- The `--json` flag.", "- **cli:** add  --json (#12)")
+    project(repo, written)
+    repo.commit("feat(cli): add --json (#12)")
+    repo.commit("feat(cli): add --json (#12)")  # the same subject twice: one entry
+    repo.commit("feat: add --yaml")
+    code, _, err = run(capsys, "cut", "1.3.0", "--date", "2026-04-01", "--from-commits")
+    assert code == 0, err
+    text = (repo.path / "CHANGELOG.md").read_text()
+    assert "### Added\n\n- **cli:** add  --json (#12)\n- add --yaml\n\n### Fixed" in text
+    assert "(3 entries, 1 from the commits)" in err
 
 
 def test_cut_from_commits_fills_an_empty_unreleased(
