@@ -1299,6 +1299,10 @@ def usage() -> str:
             "  cut VERSION    move the Unreleased entries into a release section",
             "",
             "trunkgate release <command> --help for its options",
+            "",
+            "example:",
+            "  trunkgate release next && trunkgate release cut 1.3.0 --bump --dry-run",
+            "",
             "exit codes: 0 done (or nothing to release), 2 usage or input error",
         ]
     )
