@@ -151,6 +151,7 @@ GATES: dict[str, dict[str, tuple]] = {
                 "security",
                 "audit",
                 "coverage",
+                "version",
             ],
             "the gates `trunkgate run` runs",
         ),

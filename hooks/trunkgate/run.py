@@ -26,6 +26,7 @@ GATES: dict[str, tuple[str, dict[str, object]]] = {
     "security": ("security", {}),
     "audit": ("audit", {}),
     "coverage": ("coverage", {}),
+    "version": ("version", {}),
 }
 ARGS = (
     config.Arg("--base", "compare with this commit (changed files, diff coverage)", metavar="REF"),
