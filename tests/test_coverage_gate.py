@@ -602,6 +602,51 @@ def test_a_cobertura_report_from_another_producer(tmp_path):
     assert (cov.statements, cov.missing, cov.partial) == ({2, 3}, {2}, {3})
 
 
+def cobertura(classes: int = 12, *, comment: str = "", extra: str = "", close: str = "</class>"):
+    """A Cobertura report of `classes` files, each with lines 1-4: 1 and 3 run, 3 a branch
+    half taken; the last class is empty and self-closing."""
+    body = "".join(
+        f'<class name="m{i}" filename="pkg/m{i}&amp;co.py" note="a>b"><methods/><lines>'
+        '<line number="1" hits="1"/><line number="2" hits="0"/>'
+        '<line number="3" hits="2" branch="true" condition-coverage="50% (1/2)"/>'
+        f'<line number="4" hits="0"/></lines>{extra}{close}\n'
+        for i in range(classes)
+    )
+    return (
+        f"<?xml version='1.0'?>\n{comment}<coverage line-rate='0.5' lines-valid='4' "
+        "lines-covered='2'><sources><source>/src</source></sources><packages><package "
+        f'name="pkg"><classes>{body}<class filename="pkg/empty.py"/></classes></package>'
+        "</packages></coverage>\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        cobertura(),
+        cobertura(comment="<!-- <class filename='pkg/m1&amp;co.py'> -->"),
+        cobertura(comment="<?note <class?>"),
+        cobertura(extra="<![CDATA[ ]]>"),
+        cobertura(extra='<class filename="pkg/inner.py"></class>'),
+        cobertura(close="</class >"),
+        cobertura(classes=2),
+    ],
+    ids=["plain", "comment", "instruction", "cdata", "nested", "spaced-end", "few-classes"],
+)
+def test_reading_only_some_classes_agrees_with_reading_every_element(doc):
+    """A few wanted classes are read without handling every element in Python; whatever the
+    report holds, the result is the one of the full read."""
+    only = {"pkg/m1&co.py": {1, 2, 3, 9}, "pkg/empty.py": {1}, "elsewhere.py": {1}}
+    every = coverage.read_xml(doc, "c.xml", "/src", "/src")
+    some = coverage.read_xml(doc, "c.xml", "/src", "/src", only=only)
+    assert sorted(some.files) == ["pkg/empty.py", "pkg/m1&co.py"]
+    assert some.files["pkg/empty.py"].statements == set()
+    assert some.total == every.total == 50.0
+    cov, full = some.files["pkg/m1&co.py"], every.files["pkg/m1&co.py"]
+    assert (cov.statements, cov.missing, cov.partial) == ({1, 2, 3}, {2}, {3})
+    assert (full.statements, full.missing, full.partial) == ({1, 2, 3, 4}, {2, 4}, {3})
+
+
 def test_a_data_file_that_cannot_be_read(tmp_path):
     with pytest.raises(report.UsageError, match=r"^cov: cannot read the file \("):
         coverage.read(str(tmp_path), "cov", str(tmp_path))
