@@ -7,6 +7,7 @@ the hook repository, so the tests see uncommitted work too. Both runners read th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -42,10 +43,21 @@ GOOD_CHANGELOG = """\
 BAD_CHANGELOG = "# Changelog\n\n## [0.1] - 2026-13-45\n\n### Stuff\n\n- x\n"
 
 
+def _shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder all xdist workers of this run share (each worker's basetemp is popen-gwN)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if base.name.startswith("popen-gw") else base
+
+
 @pytest.fixture(scope="session")
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """This checkout's files, committed to a scratch repository: (path, commit)."""
-    dest = tmp_path_factory.mktemp("hook-repo")
+    """This checkout's files, committed to a scratch repository: (path, commit).
+
+    Every worker builds the same commit (fixed dates and author), and the first to finish
+    puts it in place, so that the runners build each hook environment once per test run.
+    """
+    final = _shared_dir(tmp_path_factory) / "hook-repo"
+    dest = tmp_path_factory.mktemp("hook-repo-build")
     files = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
@@ -58,7 +70,14 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
             continue
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, dest / name)
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    when = "2026-01-01T00:00:00+00:00"
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+    }
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "snap"]):
         subprocess.run(
             ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
@@ -69,13 +88,15 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     sha = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=dest, capture_output=True, text=True, check=True
     ).stdout.strip()
-    return dest, sha
+    with contextlib.suppress(OSError):  # another worker was first, with the same commit
+        dest.rename(final)
+    return final, sha
 
 
 @pytest.fixture(scope="session")
 def runner_homes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """One cache per runner for the whole session, so each builds its environment once."""
-    base = tmp_path_factory.mktemp("runner-homes")
+    """One cache per runner for the whole run: both lock their stores, so workers share them."""
+    base = _shared_dir(tmp_path_factory) / "runner-homes"
     return {"PRE_COMMIT_HOME": str(base / "pre-commit"), "PREK_HOME": str(base / "prek")}
 
 
@@ -233,3 +254,90 @@ def test_a_day_of_trunk_based_work(target: Target, hook_repo, tmp_path: Path) ->
     target.git("tag", "v0.1.1")
     tag = target.git("push", "-q", "origin", "v0.1.1", check=False)
     assert tag.returncode == 0, output(tag)
+
+
+# --------------------------------------------------------------------------- the tool hooks
+
+
+def stage_flag(t: Target) -> str:
+    return "--hook-stage" if t.runner == "pre-commit" else "--stage"
+
+
+def test_try_repo_lint(target: Target, hook_repo) -> None:
+    repo, _ = hook_repo
+    target.commit("chore: start", app_dot_py="import os\n")
+    failed = try_repo(target, repo, "trunkgate-lint", "--all-files")
+    assert failed.returncode == 1, output(failed)
+    assert "app.py:1: F401" in output(failed)
+    target.commit("fix: tidy", app_dot_py="import os\n\nprint(os.sep)\n")
+    passed = try_repo(target, repo, "trunkgate-lint", "--all-files")
+    assert passed.returncode == 0, output(passed)
+
+
+def test_try_repo_security(target: Target, hook_repo) -> None:
+    repo, _ = hook_repo
+    shell = "import subprocess\n\n\ndef run(cmd):\n    subprocess.run(cmd, shell=True)\n"
+    target.commit("chore: start", app_dot_py=shell)
+    failed = try_repo(target, repo, "trunkgate-security", "--all-files")
+    assert failed.returncode == 1, output(failed)
+    assert "B602" in output(failed)
+    target.commit("fix: no shell", app_dot_py="print('hello')\n")
+    passed = try_repo(target, repo, "trunkgate-security", "--all-files")
+    assert passed.returncode == 0, output(passed)
+
+
+def test_try_repo_audit(target: Target, hook_repo) -> None:
+    from tests.support.osv_server import OSVServer
+
+    repo, _ = hook_repo
+    target.commit("chore: start", requirements_dot_txt="requests==2.25.0\n")
+    with OSVServer(ROOT / "tests" / "data" / "osv") as osv:
+        target.env["PIP_AUDIT_OSV_URL"] = osv.url
+        args = [stage_flag(target), "manual", "--all-files"]
+        failed = try_repo(target, repo, "trunkgate-audit", *args)
+        assert failed.returncode == 1, output(failed)
+        assert "PYSEC-2023-74" in output(failed)
+        target.commit("fix: bump requests", requirements_dot_txt="requests==2.32.3\n")
+        passed = try_repo(target, repo, "trunkgate-audit", *args)
+        assert passed.returncode == 0, output(passed)
+
+
+def test_try_repo_coverage(target: Target, hook_repo) -> None:
+    repo, _ = hook_repo
+    code = "def half(x):\n    if x:\n        return x / 2\n    return 0\n"
+    test = "from calc import half\n\n\ndef test_half():\n    assert half(4) == 2\n"
+    target.commit("chore: start", calc_dot_py=code, test_calc_dot_py=test)
+
+    def measure() -> None:
+        env = {k: v for k, v in target.env.items() if not k.startswith(("COV_", "COVERAGE_"))}
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "coverage",
+                "run",
+                "--branch",
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+            ],
+            cwd=target.path,
+            env=env,
+            capture_output=True,
+            check=True,
+        )
+
+    measure()
+    args = [stage_flag(target), "pre-push", "--all-files"]
+    failed = try_repo(target, repo, "trunkgate-coverage", *args)
+    assert failed.returncode == 1, output(failed)
+    assert "fail-under" in output(failed) or "90" in output(failed)
+    target.commit(
+        "test: cover zero",
+        test_calc_dot_py=test + "\n\ndef test_zero():\n    assert half(0) == 0\n",
+    )
+    measure()
+    passed = try_repo(target, repo, "trunkgate-coverage", *args)
+    assert passed.returncode == 0, output(passed)
