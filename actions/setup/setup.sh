@@ -15,7 +15,8 @@ output() {
 
 # A Python that can build the environment: 3.10 or newer, with the venv module, and either
 # a pip that knows --python (22.3+, so the new environment needs no pip of its own) or
-# ensurepip. Prints "fast" or "ensurepip"; fails otherwise.
+# ensurepip. Prints "fast" or "ensurepip", then the interpreter's own path (not a shim's);
+# fails otherwise.
 python_fits() {
     "$1" - <<'PY' 2>/dev/null
 import sys
@@ -29,7 +30,7 @@ try:
 
     parts = tuple(int(p) for p in pip_version.split(".")[:2] if p.isdigit())
     if parts >= (22, 3):
-        print("fast")
+        print("fast", sys.executable)
         raise SystemExit(0)
 except ImportError:
     pass
@@ -37,7 +38,7 @@ try:
     import ensurepip  # noqa: F401
 except ImportError:
     raise SystemExit(1) from None
-print("ensurepip")
+print("ensurepip", sys.executable)
 PY
 }
 
@@ -66,12 +67,12 @@ detect() {
         output need-python true
         return
     fi
-    local name found
+    local name found fits
     for name in python3 python; do
         found="$(command -v "${name}" || true)"
-        if [[ -n "${found}" ]] && python_fits "${found}" >/dev/null; then
-            echo "using the runner's ${found} ($("${found}" --version 2>&1))"
-            output python "${found}"
+        if [[ -n "${found}" ]] && fits="$(python_fits "${found}")"; then
+            echo "using the runner's ${name}: ${fits#* }"
+            output python "${fits#* }"
             output need-python false
             return
         fi
@@ -99,8 +100,10 @@ extras_cover() {
     done <<<"$1"
 }
 
-# The digest of the engine's sources: pyproject.toml and everything under hooks/.
-source_digest() {
+# A digest of what the environment depends on: the interpreter (its real path and version,
+# since the environment links to it) and the engine's sources (pyproject.toml and everything
+# under hooks/). One Python process computes it all.
+environment_digest() {
     "${TRUNKGATE_PYTHON}" - "${TRUNKGATE_SOURCE}" <<'PY'
 import hashlib
 import os
@@ -108,6 +111,8 @@ import sys
 
 root = sys.argv[1]
 digest = hashlib.sha256()
+digest.update(os.path.realpath(sys.executable).encode() + b"\0")
+digest.update(("%d.%d.%d" % sys.version_info[:3]).encode() + b"\0")
 names = ["pyproject.toml"]
 for folder, dirs, files in os.walk(os.path.join(root, "hooks")):
     dirs[:] = sorted(d for d in dirs if d != "__pycache__")
@@ -115,17 +120,14 @@ for folder, dirs, files in os.walk(os.path.join(root, "hooks")):
 for name in sorted(names):
     with open(os.path.join(root, name), "rb") as fh:
         digest.update(name.encode() + b"\0" + hashlib.sha256(fh.read()).digest())
-print(digest.hexdigest())
+print(digest.hexdigest()[:16])
 PY
 }
 
 key() {
     [[ -n "${TRUNKGATE_PYTHON}" ]] || die "no Python found for the engine"
-    local python_id digest venv_digest venv extras
-    # The interpreter's real path and version: the environment links to it.
-    python_id="$("${TRUNKGATE_PYTHON}" -c 'import os, sys; print(os.path.realpath(sys.executable), "%d.%d.%d" % sys.version_info[:3])')"
-    digest="$(source_digest)"
-    venv_digest="$(printf '%s\n%s\n' "${python_id}" "${digest}" | "${TRUNKGATE_PYTHON}" -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:16])')"
+    local venv_digest venv extras
+    venv_digest="$(environment_digest)"
     # One environment per engine and Python in a job; gate actions add the extras they need.
     venv="${RUNNER_TEMP:?RUNNER_TEMP is not set}/trunkgate/venv-${venv_digest}"
     extras="$(extras_list "${TRUNKGATE_INPUT_EXTRAS}" | paste -sd+ -)"
@@ -142,10 +144,10 @@ key() {
 
 install() {
     local venv="${TRUNKGATE_VENV}"
-    local wanted have="" spec="${TRUNKGATE_SOURCE}" all
+    local wanted have="" spec="${TRUNKGATE_SOURCE}" all version=""
     wanted="$(extras_list "${TRUNKGATE_INPUT_EXTRAS}")"
     if [[ -f "${venv}/.trunkgate-source" && "$(cat "${venv}/.trunkgate-source")" == "${TRUNKGATE_SOURCE_KEY}" ]] &&
-        "${venv}/bin/trunkgate" --version >/dev/null 2>&1; then
+        version="$("${venv}/bin/trunkgate" --version 2>/dev/null)"; then
         have="$(cat "${venv}/.trunkgate-extras" 2>/dev/null || true)"
     else
         rm -rf -- "${venv}"
@@ -166,12 +168,12 @@ install() {
         # module of every dependency up front costs seconds and is mostly never used.
         local pip_args=(install --no-compile --progress-bar off --disable-pip-version-check)
         local pip=("${venv}/bin/python" -m pip)
-        if [[ "${how}" == fast ]]; then
+        if [[ "${how%% *}" == fast ]]; then
             pip=("${TRUNKGATE_PYTHON}" -m pip --python "${venv}/bin/python")
         fi
         if [[ ! -d "${venv}" ]]; then
             mkdir -p -- "$(dirname -- "${venv}")"
-            if [[ "${how}" == fast ]]; then
+            if [[ "${how%% *}" == fast ]]; then
                 "${TRUNKGATE_PYTHON}" -m venv --without-pip -- "${venv}"
             else
                 "${TRUNKGATE_PYTHON}" -m venv -- "${venv}"
@@ -179,7 +181,7 @@ install() {
         fi
         "${pip[@]}" "${pip_args[@]}" -- "${spec}"
         echo "::endgroup::"
-        "${venv}/bin/trunkgate" --version >/dev/null || die "the installed trunkgate does not run"
+        version="$("${venv}/bin/trunkgate" --version)" || die "the installed trunkgate does not run"
         printf '%s' "${TRUNKGATE_SOURCE_KEY}" >"${venv}/.trunkgate-source"
         printf '%s\n' "${all}" >"${venv}/.trunkgate-extras"
         output reused false
@@ -187,8 +189,6 @@ install() {
     fi
     output trunkgate "${venv}/bin/trunkgate"
     output python "${venv}/bin/python"
-    local version
-    version="$("${venv}/bin/trunkgate" --version)"
     output version "${version#trunkgate }"
     echo "${version} in ${venv}"
 }
