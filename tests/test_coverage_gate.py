@@ -503,8 +503,11 @@ def test_a_change_with_few_lines_is_reported_not_gated(in_project, capsys):
     assert any("not gated: fewer than diff-min-lines, 12" in n for n in out["notes"])
 
 
-def test_per_file_minimum(in_project, capsys):
-    code, out = run_gate(capsys, "--base", "main", "--fail-under", "0", "--file-fail-under", "80")
+@pytest.mark.parametrize("data", coverage.CANDIDATES)
+def test_per_file_minimum(in_project, capsys, data):
+    code, out = run_gate(
+        capsys, "--base", "main", "--data", data, "--fail-under", "0", "--file-fail-under", "80"
+    )
     assert code == 1
     assert ("app/calc.py", None, "file-fail-under", "error") in rules(out)
     assert [f for f in out["findings"] if f["rule"] == "file-fail-under"] == [
@@ -574,6 +577,8 @@ def test_files_omitted_by_the_report_configuration(in_project, capsys, monkeypat
     assert out["notes"][-1].endswith("not measured: app/extra.py")
     rc.write_text("[report]\nomit = */app/*\n")
     message = one_error(capsys, "--base", "main", "--data", ".coverage")
+    assert message.endswith(".coverage: No data to report.")
+    message = one_error(capsys, "--base", "main", "--data", ".coverage", "--file-fail-under", "1")
     assert message.endswith(".coverage: No data to report.")
 
 

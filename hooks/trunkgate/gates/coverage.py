@@ -597,9 +597,9 @@ def read_data(
     only: Mapping[str, Collection[int]] | None = None,
     total: bool = True,
 ) -> Measured:
-    """coverage.py's data file, analysed by coverage itself. Every measured file is analysed
-    when the `total` is wanted or `only` is None; else just the files in `only` ({path
-    relative to the top: line numbers}), and there is no total.
+    """coverage.py's data file, analysed by coverage itself: every measured file when `only`
+    is None; else just the files in `only` ({path relative to the top: line numbers}), and
+    the total when asked for (which analyses every file, as `coverage report` does).
 
     coverage reads its configuration ([tool.coverage], .coveragerc) from the current folder,
     and resolves relative file names (relative_files = true) against it, as it does itself.
@@ -612,20 +612,23 @@ def read_data(
             f"{where}: reading coverage data needs coverage.py, which is not installed; "
             f"install it with: {INSTALL}"
         ) from None
+    import io
     import tempfile
 
     here = os.path.realpath(os.getcwd())
     paths = PathMap(top, [here])
+    figure: float | None = None
     try:
         cov = coverage.Coverage(data_file=path)
         cov.load()
         names = cov.get_data().measured_files()
         if not names:
             raise _bad(where, "holds no measured files", "the data of a run under coverage")
-        whole = total or only is None
-        morfs = None if whole else sorted(n for n in names if paths(n) in only)  # type: ignore[operator]
+        morfs = None if only is None else sorted(n for n in names if paths(n) in only)
+        if total and morfs is not None:
+            figure = float(cov.report(file=io.StringIO()))  # the total alone, as coverage's
         if morfs == []:
-            return Measured({}, None, "coverage data")
+            return Measured({}, figure, "coverage data")
         with tempfile.TemporaryDirectory(prefix="trunkgate-coverage-") as tmp:
             out = os.path.join(tmp, "coverage.json")
             try:
@@ -633,15 +636,15 @@ def read_data(
             except NoDataError:
                 if morfs is None:
                     raise
-                return Measured({}, None, "coverage data")  # all omitted by [report] omit
+                return Measured({}, figure, "coverage data")  # omitted by [report] omit
             with open(out, "rb") as fh:
                 blob = fh.read()
     except CoverageException as exc:
         raise report.UsageError(f"{where}: {exc}") from None
     measured = read_json(blob, where, top, [here], only)
     measured.kind = "coverage data"
-    if not whole:
-        measured.total = None
+    if morfs is not None:
+        measured.total = figure
     return measured
 
 
@@ -691,7 +694,7 @@ def read(
 
     With `only` ({path relative to the top: line numbers}), just those files are read in
     detail (of an XML report, just those lines); `total` False lets the data file skip the
-    analysis of every file (reports hold the total anyway).
+    analysis of every file that the total needs (reports hold the total anyway).
     """
     try:
         with open(path, "rb") as fh:
@@ -808,7 +811,7 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
     given = [os.path.abspath(f) for f in getattr(opts, "files", None) or ()]
     changed = git.changed_lines(start, paths=given or [os.path.realpath(root)], cwd=root)
 
-    measured = read(path, where, top, None if each_file else changed, total or each_file)
+    measured = read(path, where, top, None if each_file else changed, total)
     notes.append(f"read {where} ({measured.kind})")
 
     def shown(p: str) -> str:
