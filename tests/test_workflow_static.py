@@ -10,7 +10,10 @@ inputs their callee declares.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -439,3 +442,158 @@ def test_usage_error_annotation_is_what_the_actions_rely_on() -> None:
     """gate.sh turns exit code 2 into outputs; the engine's code for it must stay 2."""
     assert report.USAGE == 2
     assert (ROOT / "actions" / "setup" / "gate.sh").read_text().count("-ge 2 ]]") == 1
+
+
+# --------------------------------------------------------------------------- the scripts
+
+
+GATE_SH = ROOT / "actions" / "setup" / "gate.sh"
+SETUP_SH = ROOT / "actions" / "setup" / "setup.sh"
+
+
+def bash(script: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `script` with gate.sh sourced, as a gate action's step does."""
+    base = {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "RUNNER_TEMP": str(tmp_path),
+    }
+    return subprocess.run(
+        ["bash", "-c", f'source "{GATE_SH}"\n{script}'],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_gate_sh_builds_flags_from_inputs(tmp_path: Path) -> None:
+    proc = bash(
+        'tg_start lint\ntg_opt --base ""\ntg_opt --base "-x y"\ntg_bool --strict true\n'
+        'tg_bool --check-format false\ntg_bool --a ""\ntg_flag --all true\ntg_flag --b false\n'
+        'printf "<%s>" "${tg_args[@]}"',
+        tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "<lint><--base=-x y><--strict><--no-check-format><--all>"
+
+
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ('tg_bool --strict "yes"', 'input strict: expected true, false or empty, got "yes"'),
+        ('tg_flag --all "1"', 'input all: expected true or false, got "1"'),
+        ("TRUNKGATE_INPUT_WORKING_DIRECTORY=/etc tg_cd", "expected a path relative to"),
+        ("TRUNKGATE_INPUT_WORKING_DIRECTORY=.. tg_cd", '".." leads outside the workspace'),
+        ("TRUNKGATE_INPUT_WORKING_DIRECTORY=nope tg_cd", '"nope" is not a folder'),
+        ("tg_start lint\ntg_run", "the setup step did not report the trunkgate command"),
+        ("tg_bool --strict $'x\\n::error::y%'", '"x%0A::error::y%25"'),
+    ],
+)
+def test_gate_sh_refuses_bad_inputs_with_one_annotation(
+    tmp_path: Path, script: str, message: str
+) -> None:
+    proc = bash(script, tmp_path)
+    assert proc.returncode == 2
+    [line] = proc.stdout.splitlines()
+    assert line.startswith("::error title=trunkgate::"), line
+    assert message in line
+
+
+@pytest.mark.parametrize(("code", "passed"), [(0, "true"), (1, "false"), (2, "false")])
+def test_gate_sh_runs_the_engine_and_writes_its_outputs(
+    tmp_path: Path, code: int, passed: str
+) -> None:
+    engine = tmp_path / "trunkgate"
+    engine.write_text(
+        "#!/bin/sh\n"
+        'echo "args: $*"\n'
+        f'[ {code} -ge 2 ] || printf "passed={passed}\\nfindings={code}\\n" >> "$GITHUB_OUTPUT"\n'
+        f"exit {code}\n",
+        encoding="utf-8",
+    )
+    engine.chmod(0o755)
+    (tmp_path / "pkg").mkdir()
+    proc = bash(
+        'tg_cd\ntg_start lint\ntg_opt --base "main"\ncode=0\ntg_run pre- || code=$?\n'
+        'echo "code=$code pwd=$(pwd) value=$(tg_value passed)"',
+        tmp_path,
+        TRUNKGATE_BIN=str(engine),
+        TRUNKGATE_INPUT_WORKING_DIRECTORY="pkg",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "args: lint --base=main --format github",
+        f"code={code} pwd={(tmp_path / 'pkg').resolve()} value={passed}",
+    ]
+    output = (tmp_path / "output").read_text(encoding="utf-8")
+    error = "true" if code == 2 else "false"
+    findings = 0 if code == 2 else code
+    assert output == f"pre-passed={passed}\npre-findings={findings}\npre-error={error}\n"
+    summary = tmp_path / "summary"
+    if code == 2:
+        assert summary.read_text(encoding="utf-8").startswith("### trunkgate lint: ⚠️ error")
+    else:
+        assert not summary.exists()
+
+
+def test_gate_sh_must_be_sourced() -> None:
+    proc = subprocess.run(["bash", str(GATE_SH)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "sourced" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"TRUNKGATE_INPUT_EXTRAS": "lint;rm"}, "input extras: expected a comma-separated list"),
+        ({"TRUNKGATE_INPUT_CACHE": "yes"}, 'input cache: expected true or false, got "yes"'),
+        ({"TRUNKGATE_INPUT_SOURCE": "/nonexistent"}, "does not hold the trunkgate sources"),
+        ({"RUNNER_OS": "Windows"}, "Windows runners are not supported yet"),
+    ],
+)
+def test_setup_sh_checks_its_inputs(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    proc = subprocess.run(
+        ["bash", str(SETUP_SH), "detect"],
+        env={
+            "PATH": os.environ.get("PATH", os.defpath),
+            "GITHUB_OUTPUT": str(tmp_path / "output"),
+            "GITHUB_ACTION_PATH": str(SETUP_SH.parent),
+            "TRUNKGATE_INPUT_EXTRAS": "lint",
+            "TRUNKGATE_INPUT_CACHE": "true",
+            "TRUNKGATE_INPUT_SOURCE": "",
+            "TRUNKGATE_INPUT_PYTHON_VERSION": "",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("::error title=trunkgate setup::"), proc.stdout
+    assert message in proc.stdout
+
+
+def test_setup_sh_finds_the_engine_and_a_python(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        ["bash", str(SETUP_SH), "detect"],
+        env={
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "GITHUB_OUTPUT": str(tmp_path / "output"),
+            "GITHUB_ACTION_PATH": str(SETUP_SH.parent),
+            "TRUNKGATE_INPUT_EXTRAS": "lint",
+            "TRUNKGATE_INPUT_CACHE": "true",
+            "TRUNKGATE_INPUT_SOURCE": "",
+            "TRUNKGATE_INPUT_PYTHON_VERSION": "",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outputs = dict(line.split("=", 1) for line in (tmp_path / "output").read_text().splitlines())
+    assert outputs["source"] == str(ROOT.resolve())
+    assert outputs["need-python"] == "false"
+    assert Path(outputs["python"]).is_file()

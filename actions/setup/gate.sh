@@ -26,8 +26,15 @@ tg_start() {
     tg_args=("$@")
 }
 
+# A workflow command's message, escaped: a value with a line break cannot start a command.
+tg_escape() {
+    local text="${1//%/%25}"
+    text="${text//$'\r'/%0D}"
+    printf '%s' "${text//$'\n'/%0A}"
+}
+
 tg_die() {
-    echo "::error title=trunkgate::$*"
+    echo "::error title=trunkgate::$(tg_escape "$*")"
     exit 2
 }
 

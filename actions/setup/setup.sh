@@ -4,8 +4,15 @@
 # Linux and macOS runners (a virtual environment's scripts live in bin/).
 set -euo pipefail
 
+# A workflow command's message, escaped: a value with a line break cannot start a command.
+escape() {
+    local text="${1//%/%25}"
+    text="${text//$'\r'/%0D}"
+    printf '%s' "${text//$'\n'/%0A}"
+}
+
 die() {
-    echo "::error title=trunkgate setup::$*"
+    echo "::error title=trunkgate setup::$(escape "$*")"
     exit 1
 }
 
