@@ -28,28 +28,34 @@ class Context:
 
     @property
     def event(self) -> dict:
-        """The event payload at GITHUB_EVENT_PATH ({} when there is none)."""
-        if self._event is None:
-            path = self.env.get("GITHUB_EVENT_PATH")
-            self._event = {}
-            if self.ci and path:
-                import json
+        """The event payload at GITHUB_EVENT_PATH ({} when there is none).
 
-                try:
-                    with open(path, encoding="utf-8") as fh:
-                        data = json.load(fh)
-                except OSError as exc:
-                    raise UsageError(
-                        f"{path}: cannot read the event payload (GITHUB_EVENT_PATH): {exc.strerror}"
-                    ) from None
-                except ValueError as exc:
-                    raise UsageError(
-                        f"{path}: the event payload (GITHUB_EVENT_PATH) is not JSON: {exc}"
-                    ) from None
-                if not isinstance(data, dict):
-                    raise UsageError(f"{path}: the event payload is not a JSON object")
-                self._event = data
+        Read once and assigned whole: `trunkgate run` shares one Context between threads.
+        """
+        if self._event is None:
+            self._event = self._read_event()
         return self._event
+
+    def _read_event(self) -> dict:
+        path = self.env.get("GITHUB_EVENT_PATH")
+        if not (self.ci and path):
+            return {}
+        import json
+
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except OSError as exc:
+            raise UsageError(
+                f"{path}: cannot read the event payload (GITHUB_EVENT_PATH): {exc.strerror}"
+            ) from None
+        except ValueError as exc:
+            raise UsageError(
+                f"{path}: the event payload (GITHUB_EVENT_PATH) is not JSON: {exc}"
+            ) from None
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: the event payload is not a JSON object")
+        return data
 
     @property
     def pull_request(self) -> dict | None:

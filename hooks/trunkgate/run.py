@@ -96,7 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = selected(policy)
     if not names:
         raise report.UsageError("no gates to run (every gate is skipped)")
-    results = run_gates(names, opts, Context())
+    ctx = Context()
+    _ = ctx.event  # read the payload once, before the gates' threads start (or fail here)
+    results = run_gates(names, opts, ctx)
     return report.emit_run(results, opts.format, opts.sarif)
 
 
