@@ -760,6 +760,12 @@ def test_project_in_a_subfolder_of_the_repository(repo, capsys, monkeypatch):
     # only the project's own files are measured; paths are relative to the project
     assert ("app/calc.py", 25, "diff-uncovered", "error") in rules(out)
     assert out["notes"][-1].endswith(f"in 1 changed file since {base[:10]}")
+    # a file outside the project, named on the command line, is named from the project
+    code, out = run_gate(
+        capsys, "--base", base, "--diff-only", "--data", "coverage.json", "../other.py"
+    )
+    assert code == 0
+    assert out["notes"][-1].endswith("not measured: ../other.py")
 
 
 # --------------------------------------------------------------------------- context

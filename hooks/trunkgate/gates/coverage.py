@@ -814,7 +814,13 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
     measured = read(path, where, top, None if each_file else changed, total)
     notes.append(f"read {where} ({measured.kind})")
 
-    def shown(p: str) -> str:
+    inside = os.path.relpath(os.path.realpath(root), top).replace(os.sep, "/") + "/"
+
+    def shown(p: str) -> str:  # findings name files relative to the project root
+        if inside == "./":
+            return p
+        if p.startswith(inside):
+            return p[len(inside) :]
         return tools.relative(os.path.join(top, p), root)
 
     findings: list[report.Finding] = []
