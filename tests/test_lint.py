@@ -284,13 +284,25 @@ def test_all_checks_the_whole_tree_with_ruffs_excludes(repo, capsys):
 
 
 def test_nothing_to_check_passes_and_says_so(repo, capsys, monkeypatch):
-    monkeypatch.setenv("PATH", "")  # ruff is not even looked for
-    code, out, _ = run(capsys)
+    code, out, _ = run(capsys)  # a repository without commits: no trunk to compare with
     assert code == 0
-    assert "nothing to check: no files given" in out
+    assert "nothing to check: no files given and no trunk (main) to compare with" in out
+    monkeypatch.setenv("PATH", "")  # ruff is not even looked for
     code, out, _ = run(capsys, "README.md")
     assert code == 0
     assert "checked 0 Python files given (1 other file skipped)" in out
+
+
+def test_locally_without_files_the_change_since_the_trunk(repo, capsys):
+    repo.commit("chore: start", {"old.py": "import os\n"})  # already on the trunk
+    repo.branch("feature/x")
+    repo.commit("feat: x", {"new.py": "import sys\n"})
+    code, out, _ = run(capsys)
+    assert code == 1
+    assert "new.py:1: F401" in out
+    assert "old.py" not in out
+    assert "changed Python file since" in out
+    assert "(the trunk, main)" in out
 
 
 def test_a_base_that_is_not_a_commit_is_a_usage_error(repo, capsys):

@@ -244,7 +244,8 @@ def select(
 ) -> Selection:
     """Which files to scan: `--all`; the files given; changes since `--base`, or in CI since
     the pull request's base (or the push's previous commit); a CI run with no base (a
-    schedule, a new branch) scans the whole tree. Locally with nothing given: nothing."""
+    schedule, a new branch) scans the whole tree. Locally with nothing given: the change
+    since the merge-base with the trunk."""
     root = policy.root
     if getattr(opts, "all", False):
         return Selection([], f"{verb} the whole tree (--all)", whole_tree=True)
@@ -268,9 +269,14 @@ def select(
                 event = ctx.event_name or "this"
                 note = f"{verb} the whole tree (no base to compare with in a {event} event)"
                 return Selection([], note, whole_tree=True)
+    if not base:  # locally, with nothing given: the change since the trunk, as other gates do
+        base = git.trunk_ref(policy.trunk, cwd=root)
+        source = f"the trunk, {policy.trunk}"
     if not base:
         return Selection(
-            [], "nothing to check: no files given (pass file names, --base REF or --all)"
+            [],
+            f"nothing to check: no files given and no trunk ({policy.trunk}) to compare with "
+            "(pass file names, --base REF or --all)",
         )
     sha = git.require_commit(base, source if source != "--base" else "--base", cwd=root)
     files = changed(sha, root, suffixes)
