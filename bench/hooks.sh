@@ -8,6 +8,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+unset PYTHONDONTWRITEBYTECODE  # measure with bytecode caches, as installed hooks run
 
 venv() {  # venv NAME PACKAGE...
   python3 -m venv "$work/$1"
