@@ -72,7 +72,7 @@ def read_text(path: str, shown: str | None = None) -> str:
     except FileNotFoundError:
         raise report.UsageError(
             f"{shown}: no such file, expected a Keep a Changelog file "
-            "(pass PATH, or set the policy key changelog)"
+            "(pass PATH, or set the policy key changelog-file)"
         ) from None
     except IsADirectoryError:
         raise report.UsageError(f"{shown}: is a directory, expected a changelog file") from None
