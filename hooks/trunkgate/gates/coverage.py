@@ -27,6 +27,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
+    # Reads the change's files from a loaded data file or report: (only, total) -> Measured.
+    Finish = Callable[[Mapping[str, Collection[int]] | None, bool], "Measured"]
+
 GATE = "coverage"
 EXAMPLE = (
     "trunkgate coverage --base origin/main\n"
@@ -399,20 +402,10 @@ def _class_starts(data: bytes) -> list[int]:
     return found
 
 
-def _read_by_class(data: bytes, reader: _Cobertura, expat) -> bool:
-    """Read a well-formed report without handling each of its elements in Python: its head
-    (root and sources), the start tag of every <class>, and the whole of the wanted ones only.
-
-    Sound because in well-formed XML a `<` starts markup everywhere but in comments, CDATA
-    sections and processing instructions: when none of those holds "<class", the bytes
-    "<class" followed by a space, `/` or `>` are exactly the classes' start tags, each running
-    to the next `<`. False (read nothing) when the report holds such a hiding place, nests a
-    class in a class, or when a quarter of its classes or more are wanted (reading every
-    element is then as quick).
-    """
-    starts = _class_starts(data)
-    if not starts or len(reader.only or ()) * 4 >= len(starts):
-        return False
+def _validate(data: bytes, reader: _Cobertura, expat) -> bool:
+    """Check that a report is well-formed XML without a DOCTYPE, in C (no element handlers);
+    True when it can also be read by class (see _read_by_class): no comment, CDATA section
+    or processing instruction in it holds "<class"."""
     hidden = False
 
     def look(*parts: object) -> None:
@@ -423,12 +416,27 @@ def _read_by_class(data: bytes, reader: _Cobertura, expat) -> bool:
         nonlocal hidden
         hidden = True
 
-    check = reader.parser(expat, handler=False)  # well-formed, no DOCTYPE: in C, no handlers
+    check = reader.parser(expat, handler=False)
     check.CommentHandler = look
     check.ProcessingInstructionHandler = look
     check.StartCdataSectionHandler = cdata
     check.Parse(data, True)
-    if hidden:
+    return not hidden
+
+
+def _read_by_class(data: bytes, reader: _Cobertura, expat) -> bool:
+    """Read a report that _validate passed without handling each of its elements in Python:
+    its head (root and sources), the start tag of every <class>, and the whole of the wanted
+    ones only.
+
+    Sound because in well-formed XML a `<` starts markup everywhere but in comments, CDATA
+    sections and processing instructions: when none of those holds "<class", the bytes
+    "<class" followed by a space, `/` or `>` are exactly the classes' start tags, each running
+    to the next `<`. False (read nothing) when the report nests a class in a class, or when
+    a quarter of its classes or more are wanted (reading every element is then as quick).
+    """
+    starts = _class_starts(data)
+    if not starts or len(reader.only or ()) * 4 >= len(starts):
         return False
     ends = [data.find(b"<", at + 1) for at in starts]
     heads = [data[at:end].rstrip() for at, end in zip(starts, ends, strict=True)]
@@ -457,6 +465,46 @@ def _read_by_class(data: bytes, reader: _Cobertura, expat) -> bool:
     return True
 
 
+def load_xml(data: bytes, where: str, top: str, folder: str) -> Finish:
+    """A Cobertura XML report (`coverage xml`), checked; `folder` holds it (relative sources
+    start there). A DOCTYPE or an entity declaration is refused: a report needs neither."""
+    import xml.parsers.expat as expat
+
+    def bad_xml(exc: Exception) -> report.UsageError:
+        if isinstance(exc, _Refused):
+            return _bad(where, "declares a DOCTYPE or entities", "a plain Cobertura report")
+        return _bad(where, f"not well-formed XML ({exc})", "a Cobertura report")
+
+    try:
+        by_class = _validate(data, _Cobertura(where, top, folder, None), expat)
+    except (_Refused, expat.ExpatError) as exc:
+        raise bad_xml(exc) from None
+
+    def finish(only: Mapping[str, Collection[int]] | None, total: bool) -> Measured:
+        reader = _Cobertura(where, top, folder, only)
+        if only is None or not by_class or not _read_by_class(data, reader, expat):
+            reader = _Cobertura(where, top, folder, only)
+            reader.parser(expat).Parse(data, True)
+        root = reader.root
+        if not root.get("line-rate"):
+            raise _bad(
+                where,
+                "the <coverage> element has no line-rate",
+                "a Cobertura report as coverage.py's `coverage xml` writes",
+            )
+        files: dict[str, FileCoverage] = {}
+        for path, found in reader.classes.items():
+            try:
+                files[path] = _xml_file(found, None if only is None else only[path])
+            except (KeyError, ValueError):
+                raise _bad(
+                    where, f"{path}: a <line> without a number or hits", 'number="N" hits="N"'
+                ) from None
+        return Measured(files, _xml_total(root, where), "Cobertura XML report")
+
+    return finish
+
+
 def read_xml(
     data: bytes,
     where: str,
@@ -464,37 +512,9 @@ def read_xml(
     folder: str,
     only: Mapping[str, Collection[int]] | None = None,
 ) -> Measured:
-    """A Cobertura XML report (`coverage xml`); `folder` holds it (relative sources start
-    there). With `only` ({path relative to the top: line numbers}), just those files are read,
-    and of each just those lines (its `percent` then counts those lines alone). A DOCTYPE or
-    an entity declaration is refused: a report needs neither."""
-    import xml.parsers.expat as expat
-
-    reader = _Cobertura(where, top, folder, only)
-    try:
-        if only is None or not _read_by_class(data, reader, expat):
-            reader = _Cobertura(where, top, folder, only)
-            reader.parser(expat).Parse(data, True)
-    except _Refused:
-        raise _bad(where, "declares a DOCTYPE or entities", "a plain Cobertura report") from None
-    except expat.ExpatError as exc:
-        raise _bad(where, f"not well-formed XML ({exc})", "a Cobertura report") from None
-    root = reader.root
-    if not root.get("line-rate"):
-        raise _bad(
-            where,
-            "the <coverage> element has no line-rate",
-            "a Cobertura report as coverage.py's `coverage xml` writes",
-        )
-    files: dict[str, FileCoverage] = {}
-    for path, found in reader.classes.items():
-        try:
-            files[path] = _xml_file(found, None if only is None else only[path])
-        except (KeyError, ValueError):
-            raise _bad(
-                where, f"{path}: a <line> without a number or hits", 'number="N" hits="N"'
-            ) from None
-    return Measured(files, _xml_total(root, where), "Cobertura XML report")
+    """A Cobertura XML report, read; with `only` ({path relative to the top: line numbers}),
+    just those files, and of each just those lines (its `percent` then counts those alone)."""
+    return load_xml(data, where, top, folder)(only, True)
 
 
 def _xml_file(lines: list[dict[str, str]], keep: Collection[int] | None) -> FileCoverage:
@@ -535,11 +555,8 @@ def _xml_total(root: dict[str, str], where: str) -> float:
         raise _bad(where, "the <coverage> element has bad counts", "whole numbers") from None
 
 
-def read_json(
-    data: bytes, where: str, top: str, bases: Sequence[str], only: Collection[str] | None = None
-) -> Measured:
-    """A JSON report (`coverage json`); relative file names are taken from `bases`. With
-    `only` (paths relative to the top), just those files are read in detail."""
+def load_json(data: bytes, where: str, top: str, bases: Sequence[str]) -> Finish:
+    """A JSON report (`coverage json`), checked; relative file names are taken from `bases`."""
     import json
 
     try:
@@ -555,21 +572,25 @@ def read_json(
             "not a coverage.py JSON report (no files and totals.percent_covered)",
             "the report `coverage json` writes",
         )
-    paths = PathMap(top, bases)
-    found: dict[str, FileCoverage] = {}
-    for name, entry in files.items():
-        path = paths(name)
-        if only is not None and path not in only:
-            continue
-        try:
-            found[path] = _json_file(entry)
-        except (AttributeError, TypeError, ValueError):
-            raise _bad(
-                where,
-                f"files[{name!r}] is not a file's report",
-                "executed_lines and missing_lines as lists of line numbers",
-            ) from None
-    return Measured(found, float(total), "JSON report")
+
+    def finish(only: Collection[str] | None, _total: bool = True) -> Measured:
+        paths = PathMap(top, bases)
+        found: dict[str, FileCoverage] = {}
+        for name, entry in files.items():
+            path = paths(name)
+            if only is not None and path not in only:
+                continue
+            try:
+                found[path] = _json_file(entry)
+            except (AttributeError, TypeError, ValueError):
+                raise _bad(
+                    where,
+                    f"files[{name!r}] is not a file's report",
+                    "executed_lines and missing_lines as lists of line numbers",
+                ) from None
+        return Measured(found, float(total), "JSON report")
+
+    return finish
 
 
 def _is_number(value: object) -> bool:
@@ -590,16 +611,11 @@ def _json_file(entry: dict) -> FileCoverage:
     )
 
 
-def read_data(
-    path: str,
-    where: str,
-    top: str,
-    only: Mapping[str, Collection[int]] | None = None,
-    total: bool = True,
-) -> Measured:
-    """coverage.py's data file, analysed by coverage itself: every measured file when `only`
-    is None; else just the files in `only` ({path relative to the top: line numbers}), and
-    the total when asked for (which analyses every file, as `coverage report` does).
+def load_data(path: str, where: str, top: str) -> Finish:
+    """coverage.py's data file, loaded by coverage itself, which then analyses the sources:
+    every measured file when `only` is None; else just the files in `only` ({path relative to
+    the top: line numbers}), and the total when asked for (which analyses every file, as
+    `coverage report` does).
 
     coverage reads its configuration ([tool.coverage], .coveragerc) from the current folder,
     and resolves relative file names (relative_files = true) against it, as it does itself.
@@ -612,23 +628,25 @@ def read_data(
             f"{where}: reading coverage data needs coverage.py, which is not installed; "
             f"install it with: {INSTALL}"
         ) from None
-    import io
-    import tempfile
-
     here = os.path.realpath(os.getcwd())
     paths = PathMap(top, [here])
-    figure: float | None = None
     try:
         cov = coverage.Coverage(data_file=path)
         cov.load()
         names = cov.get_data().measured_files()
-        if not names:
-            raise _bad(where, "holds no measured files", "the data of a run under coverage")
-        morfs = None if only is None else sorted(n for n in names if paths(n) in only)
-        if total and morfs is not None:
-            figure = float(cov.report(file=io.StringIO()))  # the total alone, as coverage's
+    except CoverageException as exc:
+        raise report.UsageError(f"{where}: {exc}") from None
+    if not names:
+        raise _bad(where, "holds no measured files", "the data of a run under coverage")
+
+    def analyse(morfs: list[str] | None, total: bool) -> tuple[bytes | None, float | None]:
+        """coverage's JSON report of `morfs` (None: every file), and its total if asked."""
+        import io
+        import tempfile
+
+        figure = float(cov.report(file=io.StringIO())) if total and morfs is not None else None
         if morfs == []:
-            return Measured({}, figure, "coverage data")
+            return None, figure
         with tempfile.TemporaryDirectory(prefix="trunkgate-coverage-") as tmp:
             out = os.path.join(tmp, "coverage.json")
             try:
@@ -636,16 +654,25 @@ def read_data(
             except NoDataError:
                 if morfs is None:
                     raise
-                return Measured({}, figure, "coverage data")  # omitted by [report] omit
+                return None, figure  # every one omitted by [report] omit
             with open(out, "rb") as fh:
-                blob = fh.read()
-    except CoverageException as exc:
-        raise report.UsageError(f"{where}: {exc}") from None
-    measured = read_json(blob, where, top, [here], only)
-    measured.kind = "coverage data"
-    if morfs is not None:
-        measured.total = figure
-    return measured
+                return fh.read(), figure
+
+    def finish(only: Collection[str] | None, total: bool = True) -> Measured:
+        morfs = None if only is None else sorted(n for n in names if paths(n) in only)
+        try:
+            blob, figure = analyse(morfs, total)
+        except CoverageException as exc:
+            raise report.UsageError(f"{where}: {exc}") from None
+        if blob is None:
+            return Measured({}, figure, "coverage data")
+        measured = load_json(blob, where, top, [here])(only)
+        measured.kind = "coverage data"
+        if morfs is not None:
+            measured.total = figure
+        return measured
+
+    return finish
 
 
 def find_data(policy: config.Policy) -> str:
@@ -683,6 +710,32 @@ def find_data(policy: config.Policy) -> str:
     )
 
 
+def load(path: str, where: str, top: str) -> Finish:
+    """Whatever `path` holds, loaded and checked: coverage data (SQLite), a Cobertura XML or a
+    JSON report. The function it returns reads the files of the change from it: with `only`
+    ({path relative to the top: line numbers}), just those files in detail (of an XML report,
+    just those lines); `total` False lets the data file skip the analysis of every file that
+    the total needs (reports hold the total anyway)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise report.UsageError(f"{where}: cannot read the file ({exc.strerror})") from None
+    if data.startswith(SQLITE):
+        return load_data(path, where, top)
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    folder = os.path.dirname(os.path.realpath(path))
+    if head.startswith(b"<"):
+        return load_xml(data, where, top, folder)
+    if head.startswith(b"{"):
+        return load_json(data, where, top, [folder, top])
+    raise _bad(
+        where,
+        "not coverage data",
+        "coverage.py's data file (SQLite), a Cobertura XML report or a JSON report",
+    )
+
+
 def read(
     path: str,
     where: str,
@@ -690,30 +743,32 @@ def read(
     only: Mapping[str, Collection[int]] | None = None,
     total: bool = True,
 ) -> Measured:
-    """Whatever `path` holds: coverage data (SQLite), a Cobertura XML or a JSON report.
+    """What `path` holds, for the files in `only` (see load)."""
+    return load(path, where, top)(only, total)
 
-    With `only` ({path relative to the top: line numbers}), just those files are read in
-    detail (of an XML report, just those lines); `total` False lets the data file skip the
-    analysis of every file that the total needs (reports hold the total anyway).
-    """
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise report.UsageError(f"{where}: cannot read the file ({exc.strerror})") from None
-    if data.startswith(SQLITE):
-        return read_data(path, where, top, only, total)
-    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    folder = os.path.dirname(os.path.realpath(path))
-    if head.startswith(b"<"):
-        return read_xml(data, where, top, folder, only)
-    if head.startswith(b"{"):
-        return read_json(data, where, top, [folder, top], only)
-    raise _bad(
-        where,
-        "not coverage data",
-        "coverage.py's data file (SQLite), a Cobertura XML report or a JSON report",
-    )
+
+class _Loading:
+    """load() in a thread of its own, while git works out the change in its own process."""
+
+    def __init__(self, path: str, where: str, top: str) -> None:
+        import threading
+
+        self.result: Finish | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self.run, args=(path, where, top), daemon=True)
+        self.thread.start()
+
+    def run(self, path: str, where: str, top: str) -> None:
+        try:
+            self.result = load(path, where, top)
+        except BaseException as exc:  # handed to the gate's own thread
+            self.error = exc
+
+    def get(self) -> Finish:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.result  # type: ignore[return-value]
 
 
 # --------------------------------------------------------------------------- the gate
@@ -806,12 +861,16 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
     total = not diff_only and bool(policy.fail_under)
 
     top = os.path.realpath(git.toplevel(cwd=root))
-    sha, what = _base(policy, opts, ctx)
-    start = _merge_base(sha, what, root)
-    given = [os.path.abspath(f) for f in getattr(opts, "files", None) or ()]
-    changed = git.changed_lines(start, paths=given or [os.path.realpath(root)], cwd=root)
-
-    measured = read(path, where, top, None if each_file else changed, total)
+    loading = _Loading(path, where, top)  # the data loads while git works out the change
+    try:
+        sha, what = _base(policy, opts, ctx)
+        start = _merge_base(sha, what, root)
+        given = [os.path.abspath(f) for f in getattr(opts, "files", None) or ()]
+        changed = git.changed_lines(start, paths=given or [os.path.realpath(root)], cwd=root)
+    except BaseException:
+        loading.thread.join()  # a git error wins, once the loading is over
+        raise
+    measured = loading.get()(None if each_file else changed, total)
     notes.append(f"read {where} ({measured.kind})")
 
     inside = os.path.relpath(os.path.realpath(root), top).replace(os.sep, "/") + "/"
