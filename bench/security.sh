@@ -6,13 +6,15 @@
 #   2. the whole tree: `trunkgate security --all` against `bandit -r .` (target: at most 0.6x,
 #      by spreading the files over one bandit process per core).
 # Both use the bandit of the dev venv (the one the gate finds next to its interpreter).
-# RUNS and WARMUP set hyperfine's -r and -w (default 10 and 2).
+# RUNS and WARMUP set hyperfine's -r and -w (default 10 and 2); ONLY=change or ONLY=tree runs
+# one of the two comparisons.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/.venv/bin"
 files=${FILES:-2000}
 runs=${RUNS:-10}
 warmup=${WARMUP:-2}
+only=${ONLY:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 proj="$work/proj"
@@ -92,18 +94,27 @@ for i in $(seq 7 $((files / 10)) $((files - 1)) | head -10); do
 done
 git -c user.name=bench -c user.email=bench@example.com commit -q --no-verify -am "feat: change"
 echo "generated $files modules ($(cat pkg/*/*.py | wc -l) lines); changed ${#changed[@]} files"
-echo "cores: $(nproc)"
+echo "cores: $(nproc); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 export TRUNKGATE_NO_CACHE=1
-hyperfine -N -i -w "$warmup" -r "$runs" --export-json "$work/change.json" \
-  -n "bandit (10 files)" "$bin/bandit -q ${changed[*]}" \
-  -n "trunkgate security --base main" "$bin/trunkgate security --base main"
-hyperfine -N -i -w "$warmup" -r "$runs" --export-json "$work/tree.json" \
-  -n "bandit -r ." "$bin/bandit -q -r ." \
-  -n "trunkgate security --all" "$bin/trunkgate security --all"
-echo
-echo "== a 10-file change (target: within 1.2x)"
-"$bin/python" "$root/bench/summary.py" "$work/change.json" "bandit (10 files)"
-echo
-echo "== the whole tree (target: at most 0.6x)"
-"$bin/python" "$root/bench/summary.py" "$work/tree.json" "bandit -r ."
+if [ "$only" != tree ]; then
+  hyperfine -N -i -w "$warmup" -r "$runs" --export-json "$work/change.json" \
+    -n "bandit (10 files)" "$bin/bandit -q ${changed[*]}" \
+    -n "trunkgate security --base main" "$bin/trunkgate security --base main"
+fi
+if [ "$only" != change ]; then
+  hyperfine -N -i -w "$warmup" -r "$runs" --export-json "$work/tree.json" \
+    -n "bandit -r ." "$bin/bandit -q -r ." \
+    -n "trunkgate security --all" "$bin/trunkgate security --all"
+fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$only" != tree ]; then
+  echo
+  echo "== a 10-file change (target: within 1.2x)"
+  "$bin/python" "$root/bench/summary.py" "$work/change.json" "bandit (10 files)"
+fi
+if [ "$only" != change ]; then
+  echo
+  echo "== the whole tree (target: at most 0.6x)"
+  "$bin/python" "$root/bench/summary.py" "$work/tree.json" "bandit -r ."
+fi

@@ -418,3 +418,16 @@ def test_a_project_below_the_repository_root_checks_only_its_own_changes(repo, c
     assert code == 1
     assert rules(data) == [("pkg/a.py", 1, "F401")]
     assert data["notes"][0].startswith("checked 1 changed Python file since")
+
+
+def test_the_top_of_the_working_tree_with_and_without_git(repo, monkeypatch, tmp_path_factory):
+    (repo.path / "svc").mkdir()
+    assert tools._toplevel(str(repo.path / "svc")) == str(repo.path)
+    monkeypatch.setenv("GIT_DIR", str(repo.path / ".git"))  # as inside a git hook: ask git
+    monkeypatch.setenv("GIT_WORK_TREE", str(repo.path))
+    assert tools._toplevel(str(repo.path / "svc")) == str(repo.path)
+    monkeypatch.delenv("GIT_DIR")
+    monkeypatch.delenv("GIT_WORK_TREE")
+    outside = tmp_path_factory.mktemp("outside")
+    with pytest.raises(report.UsageError, match="not a git repository"):
+        tools._toplevel(str(outside))

@@ -227,10 +227,25 @@ def _keep(paths: Iterable[str], root: str, suffixes: Sequence[str], inside: bool
     return list(out)
 
 
+def _toplevel(root: str) -> str:
+    """The top of the working tree holding root: the nearest folder with a `.git` (a folder, or
+    a file in a worktree or submodule); git is asked only when the environment redirects it."""
+    here = os.path.abspath(root)
+    if "GIT_DIR" not in os.environ and "GIT_WORK_TREE" not in os.environ:
+        while True:
+            if os.path.exists(os.path.join(here, ".git")):
+                return here
+            parent = os.path.dirname(here)
+            if parent == here:
+                break
+            here = parent
+    return git.toplevel(cwd=root)
+
+
 def changed(base: str, root: str, suffixes: Sequence[str] = PY_SUFFIXES) -> list[str]:
     """Python files changed between the merge-base of `base` and HEAD, relative to root."""
-    top = git.toplevel(cwd=root)
     names = git.changed_files(base, "HEAD", cwd=root)
+    top = _toplevel(root)
     return _keep((os.path.join(top, n) for n in names), root, suffixes, inside=True)
 
 
