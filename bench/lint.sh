@@ -41,8 +41,9 @@ PY
 cd "$proj"
 printf '[tool.ruff]\nline-length = 100\n' >pyproject.toml
 git init -q -b main .
-some=$(find pkg -name '*.py' | sort | head -10 | tr '\n' ' ')
-echo "generated $files modules; cores: $(nproc)"
+find pkg -name '*.py' | sort >"$work/files.txt"
+some=$(sed -n 1,10p "$work/files.txt" | tr '\n' ' ')
+echo "generated $files modules; cores: $(nproc); load average before: $(cut -d" " -f1-3 /proc/loadavg)"
 
 hyperfine -N -i -w "$warmup" -r "$runs" --export-json "$work/change.json" \
   -n "ruff check + format --check (10 files)" \
@@ -52,6 +53,7 @@ hyperfine -N -i -w "$warmup" -r "$runs" --export-json "$work/tree.json" \
   -n "ruff check + format --check ." \
   "sh -c '$bin/ruff check -q . ; $bin/ruff format -q --check .'" \
   -n "trunkgate lint --all" "$bin/trunkgate lint --all"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "== the files of a commit"
 "$bin/python" "$root/bench/summary.py" "$work/change.json" "ruff check + format --check (10 files)"

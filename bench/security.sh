@@ -87,7 +87,7 @@ git add -A
 git -c user.name=bench -c user.email=bench@example.com commit -q --no-verify -m "feat: package"
 git checkout -q -b feature/change
 changed=()
-for i in $(seq 7 $((files / 10)) $((files - 1)) | head -10); do
+for i in $(seq 7 $((files / 10)) $((files - 1))); do
   name=$(printf 'pkg/sub%02d/mod%04d.py' $((i / 100)) "$i")
   printf '\n\ndef added(command):\n    return subprocess.call(command, shell=True)\n' >>"$name"
   changed+=("$name")
