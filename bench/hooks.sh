@@ -28,10 +28,12 @@ export GIT_CONFIG_GLOBAL=/dev/null GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@example.
   GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@example.com
 printf '[project]\nname = "x"\n\n[tool.trunkgate]\ntrunk = "main"\n\n[tool.trunkgate.commits]\nscopes = []\n' > pyproject.toml
 python3 - <<'PY'
+import datetime
+
 lines = ["# Changelog", "", "## [Unreleased]", "", "### Added", "", "- Something new.", ""]
 for minor in range(50, 0, -1):
-    lines += [f"## [1.{minor}.0] - 2026-{1 + minor % 12:02d}-{1 + minor % 28:02d}", "",
-              "### Fixed", "", f"- Fix number {minor}.", ""]
+    day = datetime.date(2026, 11, 1) - datetime.timedelta(days=7 * (50 - minor))
+    lines += [f"## [1.{minor}.0] - {day}", "", "### Fixed", "", f"- Fix number {minor}.", ""]
 lines.append("[unreleased]: https://example.com/compare/v1.50.0...HEAD")
 lines += [f"[1.{m}.0]: https://example.com/releases/v1.{m}.0" for m in range(50, 0, -1)]
 open("CHANGELOG.md", "w").write("\n".join(lines) + "\n")
@@ -43,7 +45,7 @@ msg=.git/COMMIT_EDITMSG
 # Warm the policy cache once, as the previous commit's hooks would have.
 "$work/tg/bin/trunkgate" branch >/dev/null
 
-hyperfine -N --warmup 5 --runs "${RUNS:-40}" --export-json "$work/hooks.json" \
+hyperfine -N --warmup 5 --runs "${RUNS:-40}" ${HYPERFINE_ARGS:-} --export-json "$work/hooks.json" \
   -n "python -c pass" "$work/tg/bin/python -c pass" \
   -n "trunkgate branch" "$work/tg/bin/trunkgate branch" \
   -n "trunkgate commit-msg" "$work/tg/bin/trunkgate commit-msg $msg" \
