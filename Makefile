@@ -43,7 +43,7 @@ e2e: $(VENV)/.ready
 	$(PY) -m pytest -n 2 -m e2e
 
 bench: $(VENV)/.ready
-	bash bench/run.sh
+	bash bench/all.sh
 
 clean:
 	rm -rf $(VENV) demo .coverage .coverage.* coverage.xml
