@@ -188,10 +188,17 @@ def test_nearest_file_wins_and_stops_at_the_repository(repo, tmp_path, monkeypat
 
 
 def test_outside_a_repository_the_search_reaches_the_root(tmp_path, monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "no-repo" / "deep"
+    folder.mkdir(parents=True)
+    monkeypatch.chdir(folder)
+    assert config.find_config() == (None, {}, str(folder))  # no policy: the defaults, here
+    (tmp_path / "no-repo" / ".trunkgate.toml").write_text("trunk = 'up'\n")
     source, table, root = config.find_config()
-    assert table == {} or source is not None
-    assert root in (str(tmp_path), "/") or source is not None
+    assert (source, table, root) == (
+        str(tmp_path / "no-repo" / ".trunkgate.toml"),
+        {"trunk": "up"},
+        str(tmp_path / "no-repo"),
+    )
 
 
 def test_explicit_config_file(repo) -> None:

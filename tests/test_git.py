@@ -62,14 +62,6 @@ def test_changed_files_in_the_index_and_odd_names(repo) -> None:
     assert sorted(git.changed_files(staged=True)) == ["spaced name.py", "ünï.py"]
 
 
-def test_diff_has_no_context(repo) -> None:
-    base = repo.commit("feat: base", {"a.py": "1\n2\n3\n"})
-    repo.commit("feat: more", {"a.py": "1\ntwo\n3\n4\n"})
-    text = git.diff(base, "HEAD", ["a.py"])
-    assert "@@ -2 +2 @@" in text
-    assert "@@ -3,0 +4 @@" in text
-
-
 def test_config_values(repo) -> None:
     assert git.config_get("core.commentChar") is None
     repo.git("config", "core.commentChar", ";")

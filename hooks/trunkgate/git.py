@@ -270,16 +270,6 @@ def changed_files(
     return [p for p in out.split("\0") if p]
 
 
-def diff(
-    base: str, head: str | None = None, paths: Sequence[str] = (), cwd: str | None = None
-) -> str:
-    """A unified diff with no context, for reading the changed lines of each file."""
-    rng = f"{base}...{head}" if head else base
-    return run(
-        "diff", "--no-color", "--no-ext-diff", "-U0", "--no-renames", rng, "--", *paths, cwd=cwd
-    )
-
-
 def show(ref: str, path: str, cwd: str | None = None) -> str | None:
     """A file's text at a commit, or None when the file did not exist there."""
     proc = _spawn(["show", f"{ref}:{path}"], cwd)
