@@ -15,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.osv_server import OSVServer
+from tests.support.runner import outputs
 from trunkgate import config, report
+from trunkgate.change import Change
 from trunkgate.context import Context
 from trunkgate.gates import audit
 
@@ -54,7 +57,7 @@ def osv():
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = audit.main(list(argv))
+    code = run_cli("audit", list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -310,7 +313,7 @@ def test_service_problem(stderr, expected):
 
 
 def test_merge_requirement_flags():
-    merge = audit._merge_requirement_flags
+    merge = audit.prepare_argv
     assert merge(["--requirement", "a.txt", "x", "--requirement=b.txt,c.txt"]) == [
         "--requirement",
         "a.txt,b.txt,c.txt",
@@ -323,27 +326,32 @@ def test_merge_requirement_flags():
 
 def test_osv_url_precedence(repo):
     policy_file(repo, 'osv-url = "http://file.invalid/v1/query"')
-    opts, policy = config.parse_args("audit", [], audit.ARGS, "", "")
+    opts, policy = config.parse_args("trunkgate audit", "audit", [], audit.ARGS, "", "")
     env = {"PIP_AUDIT_OSV_URL": "http://env.invalid/v1/query"}
     assert audit.osv_url(policy, opts, Context(env)) == "http://env.invalid/v1/query"
     assert audit.osv_url(policy, opts, Context({})) == "http://file.invalid/v1/query"
     opts, policy = config.parse_args(
-        "audit", ["--osv-url", "http://flag.invalid/v1/query"], audit.ARGS, "", ""
+        "trunkgate audit",
+        "audit",
+        ["--osv-url", "http://flag.invalid/v1/query"],
+        audit.ARGS,
+        "",
+        "",
     )
     assert audit.osv_url(policy, opts, Context(env)) == "http://flag.invalid/v1/query"
     repo.write("pyproject.toml", "")
-    opts, policy = config.parse_args("audit", [], audit.ARGS, "", "")
+    opts, policy = config.parse_args("trunkgate audit", "audit", [], audit.ARGS, "", "")
     assert audit.osv_url(policy, opts, Context({})) == audit.DEFAULT_OSV_URL
 
 
 def test_cache_dir(repo, tmp_path):
-    _opts, policy = config.parse_args("audit", [], audit.ARGS, "", "")
+    _opts, policy = config.parse_args("trunkgate audit", "audit", [], audit.ARGS, "", "")
     ctx = Context({"TRUNKGATE_CACHE_DIR": str(tmp_path / "c")})
     assert audit.cache_dir(policy, ctx) == str(tmp_path / "c" / "pip-audit")
     ctx = Context({"XDG_CACHE_HOME": str(tmp_path / "x")})
     assert audit.cache_dir(policy, ctx) == str(tmp_path / "x" / "trunkgate" / "pip-audit")
     policy_file(repo, 'cache-dir = ".cache/audit"')
-    _, policy = config.parse_args("audit", [], audit.ARGS, "", "")
+    _, policy = config.parse_args("trunkgate audit", "audit", [], audit.ARGS, "", "")
     assert audit.cache_dir(policy, ctx) == str(repo.path / ".cache" / "audit")
 
 
@@ -683,8 +691,9 @@ def test_a_crash_that_is_not_the_service_shows_the_tail(repo, osv, capsys):
     code, _, err = run(capsys, "--osv-url", osv.url)
     assert code == 2
     assert err.startswith(
-        "trunkgate audit: error: pip-audit crashed and wrote no report (exit status 1):\n"
+        "trunkgate audit: error: pip-audit crashed and wrote no report (exit status 1): "
     )
+    assert err.count("\n") == 1  # the tail of pip-audit's stderr, on the one error line
     assert "duplicate requirements" in err
 
 
@@ -730,7 +739,7 @@ def test_base_audits_only_when_a_dependency_file_changed(repo, osv, capsys):
     repo.commit("feat: more", {"app.py": "x = 2\n"})
     code, out, _ = run(capsys, "--osv-url", osv.url, "--base", base)
     assert code == 0
-    assert f"the 1 file changed since {base[:10]} ({base})" in out
+    assert f"the 1 file changed since {base[:10]} (dependency files" in out  # no sha twice
     assert osv.requests == []
     repo.commit("fix: pin", {"requirements.txt": VULNERABLE})
     code, out, _ = run(capsys, "--osv-url", osv.url, "--base", base)
@@ -742,13 +751,14 @@ def test_base_audits_only_when_a_dependency_file_changed(repo, osv, capsys):
 
 def test_ci_pull_request_audits_only_when_a_dependency_file_changed(repo, osv, capsys, github_env):
     base = repo.commit("chore: start", {"requirements.txt": VULNERABLE, "app.py": "x = 1\n"})
-    repo.commit("feat: more", {"app.py": "x = 2\n"})
-    github_env("pull_request", {"pull_request": {"base": {"sha": base}, "head": {"sha": "x"}}})
+    head = repo.commit("feat: more", {"app.py": "x = 2\n"})
+    github_env("pull_request", {"pull_request": {"base": {"sha": base}, "head": {"sha": head}}})
     code, out, _ = run(capsys, "--osv-url", osv.url)
     assert code == 0
     assert f"changed since {base[:10]} (the pull request's base)" in out
     assert osv.requests == []
-    repo.commit("fix: pin", {"requirements.txt": FIXED})
+    head = repo.commit("fix: pin", {"requirements.txt": FIXED})
+    github_env("pull_request", {"pull_request": {"base": {"sha": base}, "head": {"sha": head}}})
     code, out, _ = run(capsys, "--osv-url", osv.url)
     assert code == 0
     assert "audited 2 requirements from requirements.txt" in out
@@ -766,17 +776,33 @@ def test_ci_push_compares_with_the_previous_commit(repo, osv, capsys, github_env
 
 
 @pytest.mark.parametrize(
-    ("event", "payload"),
-    [("schedule", {}), ("push", {"before": "0" * 40, "after": "1" * 40})],
+    ("event", "payload", "ref"),
+    [
+        ("schedule", {}, ""),
+        ("workflow_dispatch", {}, ""),
+        ("push", {"before": "0" * 40, "after": "1" * 40}, "refs/tags/v1.0.0"),
+        ("push", {"before": "0" * 40, "after": "1" * 40}, "refs/heads/main"),  # a new trunk
+    ],
 )
-def test_ci_without_a_base_always_audits(repo, osv, capsys, github_env, event, payload):
+def test_ci_without_a_base_always_audits(repo, osv, capsys, github_env, event, payload, ref):
     repo.commit("chore: start", {"requirements.txt": VULNERABLE})
-    _, output = github_env(event, payload)
+    _, output = github_env(event, payload, ref=ref)
     code, out, _ = run(capsys, "--osv-url", osv.url, "--format", "github")
     assert code == 1
     assert "::error file=requirements.txt,line=1,title=trunkgate audit%3A PYSEC-2023-74::" in out
-    outputs = output.read_text(encoding="utf-8").splitlines()
-    assert {"vulnerabilities=2", "ignored=0", "passed=false"} <= set(outputs)
+    written = outputs(output.read_text(encoding="utf-8"))
+    assert {"vulnerabilities": "2", "ignored": "0", "passed": "false"}.items() <= written.items()
+
+
+def test_ci_push_of_a_new_branch_compares_with_the_trunk(repo, osv, capsys, github_env):
+    repo.commit("chore: start", {"requirements.txt": VULNERABLE})
+    repo.branch("feature/x")
+    after = repo.commit("feat: more", {"app.py": "x = 2\n"})
+    github_env("push", {"before": "0" * 40, "after": after}, ref="refs/heads/feature/x")
+    code, out, _ = run(capsys, "--osv-url", osv.url)
+    assert code == 0
+    assert "(the trunk, main)" in out
+    assert osv.requests == []
 
 
 def test_ci_base_missing_from_a_shallow_clone(repo, osv, capsys, github_env):
@@ -916,7 +942,7 @@ def test_unpinned_requirements_are_resolved_with_pip(repo, osv, capsys, monkeypa
     assert code == 2
     assert err.startswith(
         "trunkgate audit: error: pip-audit crashed and wrote no report (resolving unpinned "
-        "requirements needs pip and the package index) (exit status 1):\n"
+        "requirements needs pip and the package index) (exit status 1): "
     )
 
 
@@ -928,6 +954,6 @@ def test_gate_with_default_options_as_run_calls_it(repo, osv, monkeypatch):
     monkeypatch.setenv("PIP_AUDIT_OSV_URL", osv.url)
     policy = config.resolve("audit")
     opts = config.Options({}, {})
-    result = audit.gate(policy, opts, Context())
+    result = audit.gate(policy, opts, Change.of(Context(), policy, opts))
     assert [f.rule for f in result.findings] == ["PYSEC-2023-74", "PYSEC-2021-108"]
     assert result.metrics == {"vulnerabilities": 2, "ignored": 0}

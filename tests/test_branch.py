@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import runner
+from tests.support.cli import run_cli
 from trunkgate import config
 from trunkgate.gates import branch
 
@@ -82,7 +84,7 @@ def test_exempt_patterns() -> None:
 def test_feature_branch_passes(repo, capsys) -> None:
     repo.commit("feat: start")
     repo.branch("feature/login")
-    assert branch.main([]) == 0
+    assert run_cli("branch", []) == 0
     out = capsys.readouterr().out
     assert 'checked branch "feature/login" (the current branch)' in out
     assert "trunkgate branch: passed" in out
@@ -91,7 +93,7 @@ def test_feature_branch_passes(repo, capsys) -> None:
 def test_bad_branch_fails_with_rename_hint(repo, capsys) -> None:
     repo.commit("feat: start")
     repo.branch("Login_Form")
-    assert branch.main([]) == 1
+    assert run_cli("branch", []) == 1
     out = capsys.readouterr().out
     assert 'branch: branch-name: branch "Login_Form" does not start with' in out
     assert "git branch -m feature/login_form" in out
@@ -100,7 +102,7 @@ def test_bad_branch_fails_with_rename_hint(repo, capsys) -> None:
 
 def test_commit_onto_trunk_fails(repo, capsys) -> None:
     repo.commit("feat: start")
-    assert branch.main([]) == 1
+    assert run_cli("branch", []) == 1
     out = capsys.readouterr().out
     assert "trunk-protected: this commits straight onto the trunk (main)" in out
     assert "git switch -c feature/<name>" in out
@@ -108,28 +110,28 @@ def test_commit_onto_trunk_fails(repo, capsys) -> None:
 
 def test_commit_onto_trunk_allowed_by_flag_and_by_policy(repo) -> None:
     repo.commit("feat: start")
-    assert branch.main(["--allow-trunk-commits"]) == 0
+    assert run_cli("branch", ["--allow-trunk-commits"]) == 0
     repo.write("pyproject.toml", "[tool.trunkgate.branch]\nallow-trunk-commits = true\n")
-    assert branch.main([]) == 0
-    assert branch.main(["--no-allow-trunk-commits"]) == 1  # the flag wins over the file
+    assert run_cli("branch", []) == 0
+    assert run_cli("branch", ["--no-allow-trunk-commits"]) == 1  # the flag wins over the file
 
 
 def test_first_commit_of_a_repository_may_create_the_trunk(repo) -> None:
-    assert branch.main([]) == 0
+    assert run_cli("branch", []) == 0
 
 
 def test_other_trunk_name_from_shared_key(repo) -> None:
     repo.commit("feat: start")
     repo.write("pyproject.toml", '[tool.trunkgate]\ntrunk = "develop"\n')
-    assert branch.main([]) == 1  # "main" is now just a badly named branch
+    assert run_cli("branch", []) == 1  # "main" is now just a badly named branch
     repo.branch("develop")
-    assert branch.main([]) == 1  # and develop is the protected trunk
+    assert run_cli("branch", []) == 1  # and develop is the protected trunk
 
 
 def test_detached_head_has_nothing_to_check(repo, capsys) -> None:
     sha = repo.commit("feat: start")
     repo.checkout(sha)
-    assert branch.main([]) == 0
+    assert run_cli("branch", []) == 0
     assert "nothing to check: detached HEAD" in capsys.readouterr().out
 
 
@@ -142,7 +144,7 @@ def test_during_a_rebase_the_rebased_branch_is_checked(repo, capsys) -> None:
     repo.checkout("wrong-name")
     repo.git("rebase", "main", check=False)  # stops on the conflict: HEAD is detached
     assert repo.git("status").find("rebase in progress") >= 0
-    assert branch.main([]) == 1
+    assert run_cli("branch", []) == 1
     assert 'branch "wrong-name"' in capsys.readouterr().out
 
 
@@ -151,20 +153,20 @@ def test_worktree_reads_its_own_branch(repo, tmp_path, monkeypatch) -> None:
     wt = tmp_path / "wt"
     repo.git("worktree", "add", "-q", "-b", "feature/in-worktree", str(wt))
     monkeypatch.chdir(wt)
-    assert branch.main([]) == 0
+    assert run_cli("branch", []) == 0
     repo.git("worktree", "add", "-q", "-b", "BadName", str(tmp_path / "wt2"))
     monkeypatch.chdir(tmp_path / "wt2")
-    assert branch.main([]) == 1
+    assert run_cli("branch", []) == 1
 
 
 def test_branch_flag_checks_a_name(repo) -> None:
-    assert branch.main(["--branch", "feature/x"]) == 0
-    assert branch.main(["--branch=nope"]) == 1
+    assert run_cli("branch", ["--branch", "feature/x"]) == 0
+    assert run_cli("branch", ["--branch=nope"]) == 1
 
 
 def test_not_a_repository(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
-    assert branch.main([]) == 2
+    assert run_cli("branch", []) == 2
     err = capsys.readouterr().err
     assert err.strip() == f"trunkgate branch: error: not a git repository: {tmp_path}"
 
@@ -187,14 +189,14 @@ def test_pre_push_checks_the_pushed_ref(repo, monkeypatch, remote: str, code: in
     monkeypatch.setenv("PRE_COMMIT_TO_REF", sha)
     monkeypatch.setenv("PRE_COMMIT_REMOTE_BRANCH", remote)
     monkeypatch.setenv("PRE_COMMIT_LOCAL_BRANCH", remote)
-    assert branch.main([]) == code
+    assert run_cli("branch", []) == code
 
 
 def test_pre_push_of_a_deletion_passes(repo, monkeypatch, capsys) -> None:
     repo.commit("feat: start")
     monkeypatch.setenv("PRE_COMMIT_TO_REF", ZERO)
     monkeypatch.setenv("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/Whatever")
-    assert branch.main([]) == 0
+    assert run_cli("branch", []) == 0
     assert "nothing to check: deleting refs/heads/Whatever" in capsys.readouterr().out
 
 
@@ -219,36 +221,36 @@ def pr_event(head: str, base_sha: str = "", head_sha: str = "") -> dict:
 def test_pull_request_head_branch(repo, github_env, head: str, code: int) -> None:
     repo.commit("feat: start")
     github_env("pull_request", pr_event(head))
-    assert branch.main([]) == code
+    assert run_cli("branch", []) == code
 
 
 def test_push_to_trunk_is_a_merge_and_passes(repo, github_env) -> None:
     repo.commit("feat: start")
     github_env("push", {"before": ZERO, "after": repo.head()}, ref="refs/heads/main")
-    assert branch.main([]) == 0
+    assert run_cli("branch", []) == 0
 
 
 def test_push_of_a_tag_passes(repo, github_env, capsys) -> None:
     repo.commit("feat: start")
     github_env("push", {}, ref="refs/tags/v1.0.0")
-    assert branch.main([]) == 0
+    assert run_cli("branch", []) == 0
     assert "nothing to check: refs/tags/v1.0.0: not a branch" in capsys.readouterr().out
 
 
 def test_pull_request_payload_without_head(repo, github_env, capsys) -> None:
     github_env("pull_request", {"pull_request": {"number": 1}})
-    assert branch.main([]) == 2
+    assert run_cli("branch", []) == 2
     assert "has no head ref" in capsys.readouterr().err
 
 
 def test_github_format_writes_annotations_summary_and_outputs(repo, github_env, capsys) -> None:
     repo.commit("feat: start")
     summary, output = github_env("pull_request", pr_event("Bad,Name"))
-    assert branch.main(["--format", "github"]) == 1
+    assert run_cli("branch", ["--format", "github"]) == 1
     out = capsys.readouterr().out
     assert '::error title=trunkgate branch%3A branch-name::branch "Bad,Name" does not' in out
     assert "### trunkgate branch: ❌ failed" in summary.read_text()
-    assert output.read_text().splitlines() == ["passed=false", "findings=1"]
+    assert runner.outputs(output.read_text()) == {"passed": "false", "findings": "1"}
 
 
 # --------------------------------------------------------------------------- history
@@ -258,10 +260,10 @@ def test_old_branch_fails_max_age(repo, capsys) -> None:
     repo.commit("feat: start", date="2026-01-01T00:00:00+00:00")
     repo.branch("feature/old")
     repo.commit("feat: old work", date="2026-01-02T00:00:00+00:00")
-    assert branch.main(["--max-age-days", "30"]) == 1
+    assert run_cli("branch", ["--max-age-days", "30"]) == 1
     out = capsys.readouterr().out
     assert 'branch-age: branch "feature/old" is' in out
-    assert branch.main(["--max-age-days", "100000"]) == 0
+    assert run_cli("branch", ["--max-age-days", "100000"]) == 0
 
 
 def test_branch_far_behind_trunk_fails_max_behind(repo, capsys) -> None:
@@ -272,32 +274,32 @@ def test_branch_far_behind_trunk_fails_max_behind(repo, capsys) -> None:
     for i in range(3):
         repo.commit(f"fix: trunk {i}")
     repo.checkout("feature/behind")
-    assert branch.main(["--max-behind", "2"]) == 1
+    assert run_cli("branch", ["--max-behind", "2"]) == 1
     assert 'branch-behind: branch "feature/behind" is 3 commits behind main' in (
         capsys.readouterr().out
     )
-    assert branch.main(["--max-behind", "3"]) == 0
+    assert run_cli("branch", ["--max-behind", "3"]) == 0
 
 
 def test_start_after_grandfathers_old_branches(repo, capsys) -> None:
     repo.commit("feat: start", date="2025-01-01T00:00:00+00:00")
     repo.branch("OldStyleName")
     repo.commit("feat: old", date="2025-02-01T00:00:00+00:00")
-    assert branch.main(["--start-after", "2025-06-01"]) == 0
+    assert run_cli("branch", ["--start-after", "2025-06-01"]) == 0
     assert "grandfathered: started 2025-02-01" in capsys.readouterr().out
-    assert branch.main(["--start-after", "2025-01-15"]) == 1
+    assert run_cli("branch", ["--start-after", "2025-01-15"]) == 1
 
 
 def test_history_needs_a_trunk(repo, capsys) -> None:
     repo.git("checkout", "-q", "-b", "feature/orphan")
     repo.commit("feat: start")
-    assert branch.main(["--max-behind", "5"]) == 2
+    assert run_cli("branch", ["--max-behind", "5"]) == 2
     assert 'need the trunk "main"' in capsys.readouterr().err
 
 
 def test_history_for_a_name_without_local_branch_is_not_measured(repo, capsys) -> None:
     repo.commit("feat: start")
-    assert branch.main(["--branch", "feature/elsewhere", "--max-behind", "1"]) == 0
+    assert run_cli("branch", ["--branch", "feature/elsewhere", "--max-behind", "1"]) == 0
     assert "not measured" in capsys.readouterr().out
 
 
@@ -323,7 +325,7 @@ def test_shallow_clone_says_history_is_missing(repo, tmp_path, monkeypatch, caps
     )
     monkeypatch.chdir(clone)
     subprocess.run(["git", "checkout", "-q", "feature/deep"], check=True)
-    assert branch.main(["--max-age-days", "3650"]) == 2
+    assert run_cli("branch", ["--max-age-days", "3650"]) == 2
     assert "shallow" in capsys.readouterr().err
 
 
@@ -333,7 +335,7 @@ def test_shallow_clone_says_history_is_missing(repo, tmp_path, monkeypatch, caps
 def test_json_format(repo, capsys) -> None:
     repo.commit("feat: start")
     repo.branch("nope")
-    assert branch.main(["--format", "json"]) == 1
+    assert run_cli("branch", ["--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["gate"] == "branch"
     assert data["passed"] is False
@@ -371,13 +373,13 @@ def test_json_format(repo, capsys) -> None:
 )
 def test_bad_policy_is_one_line_and_exit_2(repo, capsys, text: str, message: str) -> None:
     repo.write("pyproject.toml", text)
-    assert branch.main([]) == 2
+    assert run_cli("branch", []) == 2
     assert capsys.readouterr().err == f"trunkgate branch: error: {message}\n"
 
 
 def test_help_has_an_example(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
-        branch.main(["--help"])
+        run_cli("branch", ["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert "trunkgate branch --branch feature/login-form" in out
@@ -386,7 +388,7 @@ def test_help_has_an_example(capsys) -> None:
 
 def test_unknown_flag_is_a_usage_error(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
-        branch.main(["--max-agedays", "3"])
+        run_cli("branch", ["--max-agedays", "3"])
     assert exc.value.code == 2
     assert "unrecognized arguments" in capsys.readouterr().err
 
@@ -394,6 +396,6 @@ def test_unknown_flag_is_a_usage_error(capsys) -> None:
 def test_dotfile_policy(repo) -> None:
     repo.commit("feat: start")
     repo.branch("team/thing")
-    assert branch.main([]) == 1
+    assert run_cli("branch", []) == 1
     Path(".trunkgate.toml").write_text('[branch]\nprefixes = ["team/"]\n')
-    assert branch.main([]) == 0
+    assert run_cli("branch", []) == 0

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.cli import run_cli
 from trunkgate import config, versions
 from trunkgate import keepachangelog as kac
 from trunkgate.gates import changelog
@@ -272,7 +273,7 @@ def test_lint_never_raises(text: str) -> None:
 def test_main_prints_path_line_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "CHANGES.md"
     shutil.copy(HERE / "bad-date.md", path)
-    assert changelog.main([str(path)]) == 1
+    assert run_cli("changelog", [str(path)]) == 1
     out = capsys.readouterr().out
     assert (
         f'{path}:9: date: [1.0.1] has the date "2026-02-30", not a real date written YYYY-MM-DD'
@@ -284,7 +285,7 @@ def test_main_prints_path_line_rule(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 def test_warnings_pass(capsys: pytest.CaptureFixture[str]) -> None:
     path = HERE / "security-no-id.md"
-    assert changelog.main([str(path)]) == 0
+    assert run_cli("changelog", [str(path)]) == 0
     out = capsys.readouterr().out
     assert f"{path}:8: security-id: warning: lead a Security entry" in out
     assert "passed (1 warning)" in out
@@ -292,7 +293,7 @@ def test_warnings_pass(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:
     path = str(HERE / "duplicate-group.md")
-    assert changelog.main(["--format", "json", path]) == 1
+    assert run_cli("changelog", ["--format", "json", path]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["gate"] == "changelog"
     assert data["passed"] is False
@@ -323,15 +324,15 @@ def test_default_path_comes_from_the_policy(
     sub = tmp_path / "docs"
     monkeypatch.chdir(sub)
     monkeypatch.setenv("TRUNKGATE_NO_CACHE", "1")
-    assert changelog.main([]) == 0
+    assert run_cli("changelog", []) == 0
     assert "checked CHANGES.md: 1 release (calver)" in capsys.readouterr().out
     monkeypatch.chdir(tmp_path)
-    assert changelog.main(["--version-scheme", "semver"]) == 1
+    assert run_cli("changelog", ["--version-scheme", "semver"]) == 1
     assert "docs/CHANGES.md:5: version: [2026.1] is not a semver" in capsys.readouterr().out
 
 
 def test_several_paths(capsys: pytest.CaptureFixture[str]) -> None:
-    assert changelog.main([str(HERE / "good.md"), str(HERE / "bad-date.md")]) == 1
+    assert run_cli("changelog", [str(HERE / "good.md"), str(HERE / "bad-date.md")]) == 1
     out = capsys.readouterr().out
     assert "good.md: 4 releases" in out
     assert "bad-date.md: 2 releases" in out
@@ -340,8 +341,8 @@ def test_several_paths(capsys: pytest.CaptureFixture[str]) -> None:
 def test_extra_groups_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "C.md"
     path.write_text("# T\n## [Unreleased]\n### Performance\n- faster\n[unreleased]: u\n")
-    assert changelog.main([str(path)]) == 1
-    assert changelog.main(["--extra-groups", "Performance,Docs", str(path)]) == 0
+    assert run_cli("changelog", [str(path)]) == 1
+    assert run_cli("changelog", ["--extra-groups", "Performance,Docs", str(path)]) == 0
     capsys.readouterr()
 
 
@@ -358,7 +359,7 @@ def test_bad_bytes_exit_2_naming_file_and_offset(
 ) -> None:
     path = tmp_path / "CHANGELOG.md"
     path.write_bytes(content)
-    assert changelog.main([str(path)]) == 2
+    assert run_cli("changelog", [str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     (line,) = captured.err.splitlines()
@@ -369,23 +370,23 @@ def test_bad_bytes_exit_2_naming_file_and_offset(
 def test_missing_path_and_directory_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert changelog.main([str(tmp_path / "NOPE.md")]) == 2
+    assert run_cli("changelog", [str(tmp_path / "NOPE.md")]) == 2
     err = capsys.readouterr().err
     assert f"{tmp_path / 'NOPE.md'}: no such file" in err
-    assert changelog.main([str(tmp_path)]) == 2
+    assert run_cli("changelog", [str(tmp_path)]) == 2
     assert f"{tmp_path}: is a directory" in capsys.readouterr().err
 
 
 def test_unreadable_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "file").write_text("x")
-    assert changelog.main([str(tmp_path / "file" / "CHANGELOG.md")]) == 2
+    assert run_cli("changelog", [str(tmp_path / "file" / "CHANGELOG.md")]) == 2
     assert "CHANGELOG.md: cannot read the file (Not a directory)" in capsys.readouterr().err
 
 
 def test_crlf_file_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "CHANGELOG.md"
     path.write_bytes((HERE / "stray-text.md").read_bytes().replace(b"\n", b"\r\n"))
-    assert changelog.main([str(path)]) == 1
+    assert run_cli("changelog", [str(path)]) == 1
     out = capsys.readouterr().out
     assert [line.split(": ")[0] for line in out.splitlines() if "stray-text" in line] == [
         f"{path}:9",
@@ -397,20 +398,20 @@ def test_crlf_file_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_empty_file_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "CHANGELOG.md"
     path.write_bytes(b"")
-    assert changelog.main([str(path)]) == 1
+    assert run_cli("changelog", [str(path)]) == 1
     out = capsys.readouterr().out
     assert f"{path}:1: title:" in out
     assert f"{path}:1: unreleased:" in out
 
 
 def test_base_without_check_updated_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert changelog.main(["--base", "main", str(HERE / "good.md")]) == 2
+    assert run_cli("changelog", ["--base", "main", str(HERE / "good.md")]) == 2
     assert "--base: only used with --check-updated" in capsys.readouterr().err
 
 
 def test_help_names_the_command(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
-        changelog.main(["--help"])
+        run_cli("changelog", ["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert "trunkgate changelog" in out
@@ -466,7 +467,7 @@ def project(repo):
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = changelog.main(["--check-updated", *args])
+    code = run_cli("changelog", ["--check-updated", *args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -480,7 +481,7 @@ def test_code_change_without_entry_fails(project, capsys) -> None:
         in out
     )
     assert 'trailer "Changelog: skip"' in out  # the hint
-    assert "base: the trunk (refs/heads/main)" in out
+    assert "base: the trunk, main (refs/heads/main)" in out
 
 
 def test_code_change_with_entry_passes(project, capsys) -> None:
@@ -562,7 +563,7 @@ def test_ci_push_compares_with_the_commit_before(project, github_env, capsys) ->
     github_env("push", {"before": before, "after": project.head()}, ref="refs/heads/feature/x")
     code, out, _ = run([], capsys)
     assert code == 1
-    assert f"base: the commit before the push ({before})" in out
+    assert f"base: the push's previous commit ({before})" in out
 
 
 def test_ci_push_of_a_new_branch_uses_the_trunk(project, github_env, capsys) -> None:
@@ -570,7 +571,7 @@ def test_ci_push_of_a_new_branch_uses_the_trunk(project, github_env, capsys) -> 
     github_env("push", {"before": ZERO, "after": project.head()}, ref="refs/heads/feature/x")
     code, out, _ = run([], capsys)
     assert code == 1
-    assert "base: the trunk (refs/heads/main)" in out
+    assert "base: the trunk, main (refs/heads/main)" in out
 
 
 def test_editing_a_released_section_fails(project, capsys) -> None:
@@ -663,7 +664,7 @@ def test_missing_base_exits_2(project, capsys) -> None:
     code, out, err = run(["--base", "nope"], capsys)
     assert code == 2
     assert out == ""
-    assert "the base 'nope' is not a commit in this repository" in err
+    assert "--base 'nope' is not a commit in this repository" in err
 
 
 def test_explicit_base(project, capsys) -> None:
@@ -692,7 +693,7 @@ def test_unrelated_histories_exit_2(project, capsys) -> None:
     project.commit("feat: x", {"CHANGELOG.md": BASE_CHANGELOG})
     code, _, err = run(["--base", "main"], capsys)
     assert code == 2
-    assert "share no history" in err
+    assert "--base main and HEAD have no common commit" in err
 
 
 def test_new_changelog_counts_as_gained(repo, capsys) -> None:
@@ -758,13 +759,13 @@ def test_pre_push_uses_the_pushed_refs(project, monkeypatch, capsys) -> None:
     monkeypatch.setenv("PRE_COMMIT_TO_REF", pushed)
     code, out, _ = run([], capsys)
     assert code == 1
-    assert f"base: the remote's commit (pre-push) ({base})" in out
+    assert f"base: the remote's commit ({base})" in out
     assert f"with the pushed commit {pushed[:10]}" in out
     # a new branch: the all-zero from-ref means the merge-base with the trunk
     monkeypatch.setenv("PRE_COMMIT_FROM_REF", ZERO)
     code, out, _ = run([], capsys)
     assert code == 1
-    assert "base: the trunk (refs/heads/main)" in out
+    assert "base: the trunk, main (refs/heads/main)" in out
 
 
 def test_pre_push_without_the_changelog_in_the_pushed_commit(repo, monkeypatch, capsys) -> None:

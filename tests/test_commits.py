@@ -12,10 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trunkgate import config, conventional, git
+from tests.support.cli import run_cli
+from tests.support.runner import outputs
+from trunkgate import config, conventional, git, messages
+from trunkgate.change import Change
 from trunkgate.context import Context
 from trunkgate.gates import commits
-from trunkgate.gates.commits import main, main_msg
 
 MESSAGES = Path(__file__).parent / "messages"
 ZERO = "0" * 40
@@ -59,7 +61,7 @@ def out_err(capsys) -> tuple[str, str]:
     ],
 )
 def test_good_messages_pass(repo, capsys, name: str) -> None:
-    assert main_msg([message_file(repo, name)]) == 0
+    assert run_cli("commit-msg", [message_file(repo, name)]) == 0
     out, err = out_err(capsys)
     assert out.strip().endswith("trunkgate commit-msg: passed")
     assert err == ""
@@ -71,7 +73,7 @@ def test_good_messages_pass(repo, capsys, name: str) -> None:
 )
 def test_strict_refuses_git_special_messages(repo, capsys, name: str, rule: str) -> None:
     path = message_file(repo, name)
-    assert main_msg([path, "--strict"]) == 1
+    assert run_cli("commit-msg", [path, "--strict"]) == 1
     out, _ = out_err(capsys)
     assert f"{path}:1: {rule}: " in out
     assert "policy strict" in out
@@ -79,14 +81,14 @@ def test_strict_refuses_git_special_messages(repo, capsys, name: str, rule: str)
 
 def test_strict_from_the_policy_file(repo, capsys) -> None:
     repo.write("pyproject.toml", "[tool.trunkgate.commits]\nstrict = true\n")
-    assert main_msg([message_file(repo, "squash.txt")]) == 1
+    assert run_cli("commit-msg", [message_file(repo, "squash.txt")]) == 1
     assert "git rebase -i --autosquash origin/main" in out_err(capsys)[0]
-    assert main_msg([message_file(repo, "squash.txt"), "--no-strict"]) == 0
+    assert run_cli("commit-msg", [message_file(repo, "squash.txt"), "--no-strict"]) == 0
 
 
 def test_invalid_message_shows_line_expectation_example_and_re_edit(repo, capsys) -> None:
     path = message_file(repo, "invalid.txt")
-    assert main_msg([path]) == 1
+    assert run_cli("commit-msg", [path]) == 1
     out, _ = out_err(capsys)
     lines = out.splitlines()
     assert lines[0].startswith(f'{path}:1: header-format: "Added parser" has no "<type>: " prefix')
@@ -99,13 +101,13 @@ def test_invalid_message_shows_line_expectation_example_and_re_edit(repo, capsys
 def test_line_numbers_are_those_of_the_file(repo, capsys) -> None:
     path = repo.path / "MSG"
     path.write_text("# leading comment\n\nfix: x\nno blank line\n", encoding="utf-8")
-    assert main_msg(["MSG"]) == 1
+    assert run_cli("commit-msg", ["MSG"]) == 1
     assert 'MSG:4: body-blank-line: line 2 is not blank: "no blank line"' in out_err(capsys)[0]
 
 
 @pytest.mark.parametrize("name", ["empty.txt", "only_comments.txt"])
 def test_an_empty_message_passes_with_a_note(repo, capsys, name: str) -> None:
-    assert main_msg([message_file(repo, name)]) == 0
+    assert run_cli("commit-msg", [message_file(repo, name)]) == 0
     out, _ = out_err(capsys)
     assert "the message is empty; git aborts" in out
 
@@ -116,7 +118,7 @@ def test_an_empty_message_passes_with_a_note(repo, capsys, name: str) -> None:
 )
 def test_a_message_that_is_not_utf8(repo, capsys, name, byte, offset, column) -> None:
     path = message_file(repo, name)
-    assert main_msg([path]) == 1
+    assert run_cli("commit-msg", [path]) == 1
     out, err = out_err(capsys)
     assert err == ""
     assert (
@@ -131,22 +133,22 @@ def test_encoding_offsets_count_bytes_and_skip_a_bom(repo, capsys) -> None:
     data = b"\xef\xbb\xbffeat: \xc3\xa9\n\nbody caf\xe9\n"
     assert data.index(b"\xe9\n") == 21
     (repo.path / "MSG").write_bytes(data)
-    assert main_msg(["MSG"]) == 1
+    assert run_cli("commit-msg", ["MSG"]) == 1
     expected = "MSG:3: encoding: the message is not UTF-8: byte 0xe9 at byte offset 21"
     assert f"{expected} (line 3, column 9)" in out_err(capsys)[0]
     (repo.path / "MSG").write_bytes(b"\xef\xbb\xbffeat: caf\xe9\n")
-    assert main_msg(["MSG"]) == 1
+    assert run_cli("commit-msg", ["MSG"]) == 1
     assert "byte 0xe9 at byte offset 12 (line 1, column 10)" in out_err(capsys)[0]
 
 
 def test_bytes_after_the_scissors_or_in_comments_do_not_count(repo, capsys) -> None:
-    assert main_msg([message_file(repo, "scissors.txt")]) == 0
+    assert run_cli("commit-msg", [message_file(repo, "scissors.txt")]) == 0
     (repo.path / "MSG").write_bytes(b"feat: x\n# caf\xe9\n")
-    assert main_msg(["MSG"]) == 0
+    assert run_cli("commit-msg", ["MSG"]) == 0
 
 
 def test_missing_message_file_is_a_usage_error(repo, capsys) -> None:
-    assert main_msg(["no/such/FILE"]) == 2
+    assert run_cli("commit-msg", ["no/such/FILE"]) == 2
     out, err = out_err(capsys)
     assert out == ""
     assert err.startswith("trunkgate commit-msg: error: no/such/FILE: no such file")
@@ -155,32 +157,32 @@ def test_missing_message_file_is_a_usage_error(repo, capsys) -> None:
 
 def test_unreadable_message_file_is_a_usage_error(repo, capsys) -> None:
     (repo.path / "adir").mkdir()
-    assert main_msg(["adir"]) == 2
+    assert run_cli("commit-msg", ["adir"]) == 2
     assert "adir: cannot read the commit message file" in out_err(capsys)[1]
 
 
 def test_custom_comment_char(repo, capsys) -> None:
     repo.git("config", "core.commentChar", ";")
     path = message_file(repo, "comment_semicolon.txt")
-    assert main_msg([path, "--format", "json"]) == 0
+    assert run_cli("commit-msg", [path, "--format", "json"]) == 0
     out, _ = out_err(capsys)
     assert json.loads(out)["passed"] is True
     # with ";" as the comment char, "#12 ..." is body text, and "; ..." lines are comments:
     # the header would be fine either way, so prove it with a header that only ";" hides
     (repo.path / "MSG").write_text("; not a header\nfix: x\n\n#12 stays\n", encoding="utf-8")
-    assert main_msg(["MSG"]) == 0
+    assert run_cli("commit-msg", ["MSG"]) == 0
     repo.git("config", "--unset", "core.commentChar")
-    assert main_msg(["MSG"]) == 1
+    assert run_cli("commit-msg", ["MSG"]) == 1
     assert 'MSG:1: header-format: "; not a header"' in out_err(capsys)[0]
 
 
 def test_comment_string_of_newer_git_and_a_broken_config(repo, capsys) -> None:
     repo.git("config", "core.commentString", "//")
     (repo.path / "MSG").write_text("// Bad\nfix: x\n", encoding="utf-8")
-    assert main_msg(["MSG"]) == 0
+    assert run_cli("commit-msg", ["MSG"]) == 0
     with (repo.path / ".git" / "config").open("a") as fh:
         fh.write("[core\n")
-    assert main_msg(["MSG"]) == 2
+    assert run_cli("commit-msg", ["MSG"]) == 2
     assert "bad config line" in out_err(capsys)[1]
 
 
@@ -189,40 +191,42 @@ def test_comment_char_auto(repo, capsys) -> None:
     (repo.path / "MSG").write_text(
         "#12: not a comment\nfix: x\n\n; Please enter the commit message\n;\n", encoding="utf-8"
     )
-    assert main_msg(["MSG"]) == 1  # ";" is the comment char, so "#12: ..." is the header
+    assert (
+        run_cli("commit-msg", ["MSG"]) == 1
+    )  # ";" is the comment char, so "#12: ..." is the header
     assert "MSG:1: header-format:" in out_err(capsys)[0]
     (repo.path / "MSG").write_text("fix: x\n\n# Please enter the message\n#\n", encoding="utf-8")
-    assert main_msg(["MSG"]) == 0
+    assert run_cli("commit-msg", ["MSG"]) == 0
 
 
 def test_git_is_asked_only_when_another_comment_char_is_possible(repo, capsys, monkeypatch) -> None:
     monkeypatch.setenv("PATH", "")
     (repo.path / "MSG").write_text("fix: x\n\nbody\n", encoding="utf-8")
-    assert main_msg(["MSG"]) == 0
+    assert run_cli("commit-msg", ["MSG"]) == 0
     # git's template written with "#", bullets: no other comment char is possible
     (repo.path / "MSG").write_text("fix: x\n\n- one\n* two\n# comment\n", encoding="utf-8")
-    assert main_msg(["MSG"]) == 0
+    assert run_cli("commit-msg", ["MSG"]) == 0
     (repo.path / "MSG").write_text("fix: x\n; comment\n", encoding="utf-8")
-    assert main_msg(["MSG"]) == 2
+    assert run_cli("commit-msg", ["MSG"]) == 2
     assert "git is not installed" in out_err(capsys)[1]
 
 
 def test_policy_types_scopes_and_length_from_flags(repo, capsys) -> None:
     (repo.path / "MSG").write_text("feat(ui): add a dark theme\n", encoding="utf-8")
-    assert main_msg(["MSG", "--types", "fix,docs"]) == 1
+    assert run_cli("commit-msg", ["MSG", "--types", "fix,docs"]) == 1
     out = out_err(capsys)[0]
     assert 'MSG:1: type: type "feat" is not allowed; expected one of: fix, docs' in out
     assert "for example: fix(ui): add a dark theme" in out
     assert "Allowed types: fix, docs." in out
-    assert main_msg(["MSG", "--scopes", "api,cli"]) == 1
+    assert run_cli("commit-msg", ["MSG", "--scopes", "api,cli"]) == 1
     out = out_err(capsys)[0]
     assert 'scope "ui" is not allowed; expected one of: api, cli' in out
     assert "for example: feat(api): add a dark theme" in out
-    assert main_msg(["MSG", "--max-subject-length", "20"]) == 1
+    assert run_cli("commit-msg", ["MSG", "--max-subject-length", "20"]) == 1
     out = out_err(capsys)[0]
     assert "the header is 26 characters long; expected at most 20" in out
     assert "for example: feat(ui): add a dark" in out
-    assert main_msg(["MSG", "--max-subject-length", "0"]) == 0
+    assert run_cli("commit-msg", ["MSG", "--max-subject-length", "0"]) == 0
 
 
 def test_require_scope_from_the_policy_file(repo, capsys) -> None:
@@ -231,19 +235,19 @@ def test_require_scope_from_the_policy_file(repo, capsys) -> None:
         '[tool.trunkgate.commits]\nrequire-scope = true\nscopes = ["parser", "cli"]\n',
     )
     (repo.path / "MSG").write_text("fix: handle tabs\n", encoding="utf-8")
-    assert main_msg(["MSG"]) == 1
+    assert run_cli("commit-msg", ["MSG"]) == 1
     out = out_err(capsys)[0]
     assert "scope-required: the header names no scope" in out
     assert "(one of: parser, cli)" in out
     assert "for example: fix(parser): handle tabs" in out
     assert "Every header names a scope." in out
     (repo.path / "MSG").write_text("fix(cli,parser): handle tabs\n", encoding="utf-8")
-    assert main_msg(["MSG"]) == 0
+    assert run_cli("commit-msg", ["MSG"]) == 0
 
 
 def test_warnings_do_not_fail(repo, capsys) -> None:
     (repo.path / "MSG").write_text("Fix:  handle tabs.\n", encoding="utf-8")
-    assert main_msg(["MSG"]) == 0
+    assert run_cli("commit-msg", ["MSG"]) == 0
     out = out_err(capsys)[0]
     assert "MSG:1: type-case: warning: " in out
     assert "MSG:1: description-whitespace: warning: " in out
@@ -252,7 +256,7 @@ def test_warnings_do_not_fail(repo, capsys) -> None:
 
 
 def test_commit_msg_json_schema(repo, capsys) -> None:
-    assert main_msg([message_file(repo, "invalid.txt"), "--format", "json"]) == 1
+    assert run_cli("commit-msg", [message_file(repo, "invalid.txt"), "--format", "json"]) == 1
     data = json.loads(out_err(capsys)[0])
     assert set(data) >= {"gate", "passed", "findings"}
     assert (data["gate"], data["passed"]) == ("commit-msg", False)
@@ -269,7 +273,7 @@ def test_commit_msg_json_schema(repo, capsys) -> None:
 
 
 def test_commit_msg_bad_flag_is_a_usage_error(repo, capsys) -> None:
-    assert main_msg(["MSG", "--max-subject-length", "many"]) == 2
+    assert run_cli("commit-msg", ["MSG", "--max-subject-length", "many"]) == 2
     out, err = out_err(capsys)
     assert out == ""
     assert "--max-subject-length: expected a whole number" in err
@@ -306,44 +310,44 @@ def test_commit_msg_bad_flag_is_a_usage_error(repo, capsys) -> None:
     ],
 )
 def test_suggest_builds_one_example_from_the_subject(repo, header: str, example: str) -> None:
-    assert commits.suggest(conventional.parse(header), policy()) == example
+    assert messages.suggest(conventional.parse(header), policy()) == example
 
 
 def test_suggest_respects_the_policy(repo) -> None:
     msg = conventional.parse("Added parser")
-    assert commits.suggest(msg, policy(types=["fix", "docs"])) == "fix: added parser"
-    assert commits.suggest(msg, policy(types=[])) == "feat: added parser"
-    assert commits.suggest(conventional.parse("stuff : x"), policy(types=[])) == "stuff: x"
-    assert commits.suggest(msg, policy(**{"require-scope": True})) == "feat(<scope>): added parser"
+    assert messages.suggest(msg, policy(types=["fix", "docs"])) == "fix: added parser"
+    assert messages.suggest(msg, policy(types=[])) == "feat: added parser"
+    assert messages.suggest(conventional.parse("stuff : x"), policy(types=[])) == "stuff: x"
+    assert messages.suggest(msg, policy(**{"require-scope": True})) == "feat(<scope>): added parser"
     scoped = conventional.parse("Feature(" + "s" * 30 + "): x")
-    assert commits.suggest(scoped, policy(**{"max-subject-length": 30})) == "feat: x"
+    assert messages.suggest(scoped, policy(**{"max-subject-length": 30})) == "feat: x"
     revert = conventional.parse('Revert "feat: x"')
-    assert commits.suggest(revert, policy(types=["fix"])) == "fix: feat: x"
+    assert messages.suggest(revert, policy(types=["fix"])) == "fix: feat: x"
     long = conventional.parse("feat: " + "x" * 90)
-    assert commits.suggest(long, policy()) == "feat: " + "x" * 66
+    assert messages.suggest(long, policy()) == "feat: " + "x" * 66
     words = conventional.parse("feat: add the parser, the lexer and the printer")
     limited = policy(**{"max-subject-length": 26})
-    assert commits.suggest(words, limited) == "feat: add the parser, the"
-    assert commits.suggest(conventional.parse("Merge branch 'x'"), policy()) is None
-    assert commits.suggest(conventional.parse("fixup! feat: x"), policy()) is None
+    assert messages.suggest(words, limited) == "feat: add the parser, the"
+    assert messages.suggest(conventional.parse("Merge branch 'x'"), policy()) is None
+    assert messages.suggest(conventional.parse("fixup! feat: x"), policy()) is None
 
 
 def test_check_message_locates_by_line_in_the_text_without_a_file(repo) -> None:
-    found = commits.check_message(conventional.parse("fix: x\nbody"), policy(), where="abc1234")
+    found = messages.check_message(conventional.parse("fix: x\nbody"), policy(), where="abc1234")
     assert [(f.file, f.where, f.line, f.rule) for f in found] == [
         (None, "abc1234", None, "body-blank-line")
     ]
     assert found[0].message.startswith('line 2: line 2 is not blank: "body"; expected')
     assert found[0].hint is None  # the header is fine: there is no better header to show
-    empty = commits.check_message(conventional.parse(""), policy(), where="abc1234")
+    empty = messages.check_message(conventional.parse(""), policy(), where="abc1234")
     assert [f.rule for f in empty] == ["empty"]
     assert empty[0].hint == "abc1234: for example: feat: describe the change"
 
 
 def test_policy_types_and_scopes_compare_without_case(repo) -> None:
     pol = policy(types=["Feat"], scopes=["API"])
-    assert commits.check_message(conventional.parse("FEAT(api): x"), pol)[0].rule == "type-case"
-    assert len(commits.check_message(conventional.parse("FEAT(api): x"), pol)) == 1
+    assert messages.check_message(conventional.parse("FEAT(api): x"), pol)[0].rule == "type-case"
+    assert len(messages.check_message(conventional.parse("FEAT(api): x"), pol)) == 1
 
 
 # --------------------------------------------------------------------------- commits: ranges
@@ -354,7 +358,7 @@ def test_range_with_a_bad_commit(repo, capsys) -> None:
     repo.commit("feat(parser): add arrays")
     bad = repo.commit("Added lexer")
     repo.commit("Merge branch 'x'")
-    assert main(["--range", f"{base}..HEAD"]) == 1
+    assert run_cli("commits", ["--range", f"{base}..HEAD"]) == 1
     out = out_err(capsys)[0]
     assert f'{bad[:7]}: header-format: "Added lexer" has no "<type>: " prefix' in out
     assert f"{bad[:7]}: for example: feat: added lexer" in out
@@ -366,7 +370,7 @@ def test_range_with_a_bad_commit(repo, capsys) -> None:
 def test_range_of_good_commits_passes_and_says_what_it_checked(repo, capsys) -> None:
     repo.commit("chore: start")
     repo.commit("feat(parser): add arrays")
-    assert main(["--range", "HEAD~1..HEAD"]) == 0
+    assert run_cli("commits", ["--range", "HEAD~1..HEAD"]) == 0
     out = out_err(capsys)[0]
     assert "checked 1 commit in HEAD~1..HEAD" in out
     assert out.strip().endswith("trunkgate commits: passed")
@@ -379,9 +383,9 @@ def test_range_with_merge_commits_follows_strict(repo, capsys) -> None:
     repo.checkout("main")
     repo.commit("fix: y")
     repo.git("merge", "-q", "--no-ff", "--no-edit", "feature/x")
-    assert main(["--range", f"{base}..main"]) == 0
+    assert run_cli("commits", ["--range", f"{base}..main"]) == 0
     assert "checked 3 commits" in out_err(capsys)[0]
-    assert main(["--range", f"{base}..main", "--strict"]) == 1
+    assert run_cli("commits", ["--range", f"{base}..main", "--strict"]) == 1
     out = out_err(capsys)[0]
     assert "merge: merge commit \"Merge branch 'feature/x'\"" in out
     assert "git rebase origin/main" in out
@@ -389,7 +393,7 @@ def test_range_with_merge_commits_follows_strict(repo, capsys) -> None:
 
 def test_empty_range_fails_loudly(repo, capsys) -> None:
     repo.commit("chore: start")
-    assert main(["--range", "HEAD..HEAD"]) == 2
+    assert run_cli("commits", ["--range", "HEAD..HEAD"]) == 2
     out, err = out_err(capsys)
     assert out == ""
     assert "no commits in HEAD..HEAD" in err
@@ -407,7 +411,7 @@ def test_empty_range_fails_loudly(repo, capsys) -> None:
 def test_bad_range_is_a_usage_error(repo, capsys, rng: str, words: str) -> None:
     repo.commit("chore: start")
     repo.commit("fix: x")
-    assert main(["--range", rng]) == 2
+    assert run_cli("commits", ["--range", rng]) == 2
     assert words in out_err(capsys)[1]
 
 
@@ -415,15 +419,15 @@ def test_base_flag_means_base_to_head(repo, capsys) -> None:
     base = repo.commit("chore: start")
     repo.commit("fix: x")
     repo.commit("nope")
-    assert main(["--base", base]) == 1
-    assert f"checked 2 commits in {base}..HEAD" in out_err(capsys)[0]
-    assert main(["--base", base, "--range", "HEAD~1..HEAD~1"]) == 2  # --range wins
+    assert run_cli("commits", ["--base", base]) == 1
+    assert f"checked 2 commits in {base[:10]}..HEAD" in out_err(capsys)[0]
+    assert run_cli("commits", ["--base", base, "--range", "HEAD~1..HEAD~1"]) == 2  # --range wins
 
 
 def test_open_ended_range_means_head(repo, capsys) -> None:
     repo.commit("chore: start")
     repo.commit("fix: x")
-    assert main(["--range", "HEAD~1.."]) == 0
+    assert run_cli("commits", ["--range", "HEAD~1.."]) == 0
     assert "checked 1 commit in HEAD~1..HEAD" in out_err(capsys)[0]
 
 
@@ -447,11 +451,11 @@ def test_shallow_clone_that_cuts_the_range(repo, tmp_path, capsys, monkeypatch) 
         check=True,
     )
     monkeypatch.chdir(shallow)
-    assert main(["--range", "origin/main..origin/feature/x"]) == 2
+    assert run_cli("commits", ["--range", "origin/main..origin/feature/x"]) == 2
     err = out_err(capsys)[1]
     assert "reaches past the shallow clone's history" in err
     assert "fetch-depth: 0" in err
-    assert main(["--range", "HEAD~2..HEAD"]) == 2
+    assert run_cli("commits", ["--range", "HEAD~2..HEAD"]) == 2
     assert "is not a commit in this repository; the clone is shallow" in out_err(capsys)[1]
 
 
@@ -477,25 +481,25 @@ def test_a_commit_message_that_is_not_utf8(repo, capsys) -> None:
         .strip()
     )
     repo.git("update-ref", "HEAD", sha)
-    assert main(["--range", f"{base}..HEAD"]) == 1
+    assert run_cli("commits", ["--range", f"{base}..HEAD"]) == 1
     out = out_err(capsys)[0]
     sha = repo.head()[:7]
     assert f"{sha}: encoding: the message is not UTF-8: byte 0xe9 at byte offset 9" in out
 
 
 def test_pr_title_flag(repo, capsys) -> None:
-    assert main(["--pr-title", "Add arrays"]) == 1
+    assert run_cli("commits", ["--pr-title", "Add arrays"]) == 1
     out = out_err(capsys)[0]
     assert 'pull request title: header-format: "Add arrays" has no' in out
     assert "pull request title: for example: feat: add arrays" in out
     assert "Edit the pull request title." in out
-    assert main(["--pr-title", "feat: add arrays"]) == 0
+    assert run_cli("commits", ["--pr-title", "feat: add arrays"]) == 0
 
 
 def test_commits_json_schema(repo, capsys) -> None:
     base = repo.commit("chore: start")
     repo.commit("nope")
-    assert main(["--range", f"{base}..HEAD", "--format", "json"]) == 1
+    assert run_cli("commits", ["--range", f"{base}..HEAD", "--format", "json"]) == 1
     data = json.loads(out_err(capsys)[0])
     assert (data["gate"], data["passed"]) == ("commits", False)
     # The contract's five keys, plus "where" for a location that is not a file (a commit).
@@ -514,28 +518,31 @@ def test_local_default_is_the_commits_not_on_the_trunk(repo, capsys) -> None:
     repo.commit("Initial commit")  # on the trunk: not this branch's doing
     repo.branch("feature/x")
     repo.commit("feat: x")
-    assert main([]) == 0
+    assert run_cli("commits", []) == 0
     out = out_err(capsys)[0]
     assert "checked 1 commit in main..HEAD" in out
 
 
 def test_local_on_the_trunk_is_an_empty_range(repo, capsys) -> None:
     repo.commit("chore: start")
-    assert main([]) == 2
+    assert run_cli("commits", []) == 2
     assert "no commits in main..HEAD: HEAD is on the trunk" in out_err(capsys)[1]
 
 
 def test_local_without_a_trunk(repo, capsys) -> None:
     repo.commit("chore: start")
-    assert main(["--trunk", "develop"]) == 2
-    assert 'the trunk "develop" is neither' in out_err(capsys)[1]
+    assert run_cli("commits", ["--trunk", "develop"]) == 2
+    assert (
+        "no base to compare with (neither origin/develop nor develop exists here); expected "
+        "--base REF, or the trunk (policy key trunk)"
+    ) in out_err(capsys)[1]
 
 
 def test_local_with_unrelated_history(repo, capsys) -> None:
     repo.commit("chore: start")
     repo.git("checkout", "-q", "--orphan", "other")
     repo.commit("feat: other")
-    assert main([]) == 2
+    assert run_cli("commits", []) == 2
     assert "have no common commit" in out_err(capsys)[1]
 
 
@@ -560,7 +567,7 @@ def test_pre_push_new_branch_checks_only_new_commits(repo, tmp_path, capsys, mon
     repo.commit("feat: x")
     bad = repo.commit("wip")
     pre_push(monkeypatch, ZERO, bad)
-    assert main([]) == 1
+    assert run_cli("commits", []) == 1
     out = out_err(capsys)[0]
     assert f'{bad[:7]}: header-format: "wip"' in out
     assert "Initial commit" not in out
@@ -572,7 +579,7 @@ def test_pre_push_new_branch_without_new_commits(repo, tmp_path, capsys, monkeyp
     with_remote(repo, tmp_path)
     repo.branch("feature/x")
     pre_push(monkeypatch, ZERO, head)
-    assert main([]) == 0
+    assert run_cli("commits", []) == 0
     assert "no new commits in" in out_err(capsys)[0]
 
 
@@ -585,10 +592,30 @@ def test_pre_push_update_checks_from_to(repo, tmp_path, capsys, monkeypatch):
     repo.commit("fix: y")
     new = repo.commit("Fix z")
     pre_push(monkeypatch, old, new)
-    assert main([]) == 1
+    assert run_cli("commits", []) == 1
     out = out_err(capsys)[0]
     assert "checked 2 commits in" in out
     assert f"{new[:7]}: for example: fix: z" in out
+
+
+def test_pre_push_of_a_rebased_branch_leaves_out_the_trunk_commits(
+    repo, tmp_path, capsys, monkeypatch
+):
+    repo.commit("chore: start")
+    with_remote(repo, tmp_path)
+    repo.branch("feature/x")
+    old = repo.commit("feat: x")
+    repo.git("push", "-q", "origin", "feature/x")
+    repo.checkout("main")
+    repo.commit("Legacy trunk commit")  # on the trunk already: checked when it got there
+    repo.git("push", "-q", "origin", "main")
+    repo.checkout("feature/x")
+    repo.git("rebase", "-q", "main")
+    new = repo.head()
+    pre_push(monkeypatch, old, new)
+    assert run_cli("commits", []) == 0
+    out = out_err(capsys)[0]
+    assert f"checked 1 commit in {old[:10]}..{new[:10]}, less those on origin/main" in out
 
 
 def test_pre_push_to_the_trunk_checks_trunk_commits(repo, tmp_path, capsys, monkeypatch):
@@ -596,7 +623,7 @@ def test_pre_push_to_the_trunk_checks_trunk_commits(repo, tmp_path, capsys, monk
     with_remote(repo, tmp_path)
     new = repo.commit("oops")
     pre_push(monkeypatch, old, new, branch="refs/heads/main")
-    assert main([]) == 1
+    assert run_cli("commits", []) == 1
     assert f'{new[:7]}: header-format: "oops"' in out_err(capsys)[0]
 
 
@@ -606,14 +633,14 @@ def test_pre_push_old_commit_unknown_here(repo, tmp_path, capsys, monkeypatch):
     repo.branch("feature/x")
     new = repo.commit("feat: x")
     pre_push(monkeypatch, "1" * 40, new)  # a force push over a commit this clone never saw
-    assert main([]) == 0
+    assert run_cli("commits", []) == 0
     assert "checked 1 commit in" in out_err(capsys)[0]
 
 
 def test_pre_push_deleting_a_branch(repo, capsys, monkeypatch):
     head = repo.commit("chore: start")
     pre_push(monkeypatch, head, ZERO)
-    assert main([]) == 0
+    assert run_cli("commits", []) == 0
     assert "deletes a branch" in out_err(capsys)[0]
 
 
@@ -635,9 +662,9 @@ def test_ci_pull_request_checks_commits_title_and_squash_subject(repo, capsys, g
     bad = repo.commit("tweak")
     title = "feat(parser): " + "a" * 54  # 68 characters: fits, but not with " (#12345)"
     summary, output = github_env("pull_request", pr_payload(base, bad, title, 12345))
-    assert main([]) == 1
+    assert run_cli("commits", []) == 1
     out = out_err(capsys)[0]
-    assert main(["--format", "github"]) == 1
+    assert run_cli("commits", ["--format", "github"]) == 1
     annotations = out_err(capsys)[0]
     # A commit is not a file: the annotation names it in its message, not as file=.
     assert f"::error title=trunkgate commits%3A header-format::{bad[:7]}: " in annotations
@@ -649,8 +676,9 @@ def test_ci_pull_request_checks_commits_title_and_squash_subject(repo, capsys, g
     assert "shorten the title by 5 characters" in out
     assert f"checked 2 commits in {base[:10]}..{bad[:10]} (pull request #12345)" in out
     assert "checked the pull request title and its squash-merge subject (#12345)" in out
-    assert "passed=false" in output.read_text()
-    assert "commits=2" in output.read_text()
+    written = outputs(output.read_text())
+    assert written["passed"] == "false"
+    assert written["commits"] == "2"
 
 
 def test_ci_pull_request_title_must_be_conventional(repo, capsys, github_env):
@@ -658,7 +686,7 @@ def test_ci_pull_request_title_must_be_conventional(repo, capsys, github_env):
     repo.branch("feature/x")
     head = repo.commit("feat: x")
     github_env("pull_request", pr_payload(base, head, "Add the x"))
-    assert main(["--format", "github"]) == 1
+    assert run_cli("commits", ["--format", "github"]) == 1
     out = out_err(capsys)[0]
     assert "::error title=trunkgate commits%3A header-format::pull request title: " in out
 
@@ -668,7 +696,7 @@ def test_ci_single_commit_squash_subject(repo, capsys, github_env):
     repo.branch("feature/x")
     head = repo.commit("feat: " + "b" * 64)  # 70 characters; GitHub may use it as the subject
     github_env("pull_request", pr_payload(base, head, "feat: short title", 123))
-    assert main([]) == 1
+    assert run_cli("commits", []) == 1
     out = out_err(capsys)[0]
     assert "(the commit subject and the pull request number) is 77 characters" in out
     assert "shorten the commit subject by 5 characters" in out
@@ -679,13 +707,13 @@ def test_ci_pull_request_passes(repo, capsys, github_env):
     repo.branch("feature/x")
     head = repo.commit("feat: x")
     github_env("pull_request", pr_payload(base, head, "feat: add x"))
-    assert main([]) == 0
+    assert run_cli("commits", []) == 0
 
 
 def test_ci_pull_request_with_no_commits(repo, capsys, github_env):
     head = repo.commit("chore: start")
     github_env("pull_request", pr_payload(head, head, "feat: add x"))
-    assert main([]) == 2
+    assert run_cli("commits", []) == 2
     assert "no commits in" in out_err(capsys)[1]
 
 
@@ -694,7 +722,7 @@ def test_ci_pull_request_without_shas_in_the_payload(repo, capsys, github_env):
     repo.branch("feature/x")
     repo.commit("feat: x")
     github_env("pull_request", {"pull_request": {"title": "feat: x"}})
-    assert main([]) == 0
+    assert run_cli("commits", []) == 0
     out = out_err(capsys)[0]
     assert "checked 1 commit in main..HEAD (the pull request)" in out
     assert "checked the pull request title" in out
@@ -707,14 +735,14 @@ def test_ci_pull_request_without_a_title(repo, capsys, github_env):
     payload = pr_payload(base, head, "")
     del payload["pull_request"]["title"]
     github_env("pull_request", payload)
-    assert main([]) == 0
+    assert run_cli("commits", []) == 0
     assert "title" not in out_err(capsys)[0]
 
 
 def test_ci_pull_request_head_missing_from_a_shallow_checkout(repo, capsys, github_env):
     base = repo.commit("chore: start")
     github_env("pull_request", pr_payload(base, "f" * 40, "feat: x"))
-    assert main([]) == 2
+    assert run_cli("commits", []) == 2
     assert "the pull request's head 'ffffffffff" in out_err(capsys)[1]
 
 
@@ -722,14 +750,15 @@ def test_ci_push_event(repo, capsys, github_env):
     before = repo.commit("chore: start")
     after = repo.commit("bad")
     github_env("push", {"before": before, "after": after}, ref="refs/heads/main")
-    assert main([]) == 1
-    assert f"checked 1 commit in {before}..{after}" in out_err(capsys)[0]
+    assert run_cli("commits", []) == 1
+    assert after == repo.head()  # the checkout is the pushed commit: HEAD
+    assert f"checked 1 commit in {before[:10]}..HEAD" in out_err(capsys)[0]
 
 
 def test_ci_push_deleting_a_branch(repo, capsys, github_env):
     before = repo.commit("chore: start")
     github_env("push", {"before": before, "after": ZERO, "deleted": True}, ref="refs/heads/x")
-    assert main([]) == 0
+    assert run_cli("commits", []) == 0
     assert "deletes a branch" in out_err(capsys)[0]
 
 
@@ -738,17 +767,56 @@ def test_ci_push_of_a_new_branch(repo, capsys, github_env):
     repo.branch("feature/x")
     after = repo.commit("feat: x")
     github_env("push", {"before": ZERO, "after": after}, ref="refs/heads/feature/x")
-    assert main([]) == 0
-    assert f"checked 1 commit in main..{after}" in out_err(capsys)[0]
+    assert run_cli("commits", []) == 0
+    assert after == repo.head()
+    assert (
+        "checked 1 commit in main..HEAD (the commits since HEAD left the trunk)"
+        in out_err(capsys)[0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "ref"),
+    [
+        ("schedule", {}, "refs/heads/main"),
+        ("workflow_dispatch", {}, "refs/heads/main"),
+        ("push", {"before": ZERO, "after": "1" * 40}, "refs/tags/v1.0.0"),
+    ],
+)
+def test_ci_event_without_a_base_passes_with_a_note(repo, capsys, github_env, event, payload, ref):
+    repo.commit("Not conventional")  # nothing is under review, so nothing is judged
+    github_env(event, payload, ref=ref)
+    assert run_cli("commits", []) == 0
+    kind = "tag" if event == "push" else event
+    out = out_err(capsys)[0]
+    assert f"no commits to check: a {kind} event has no base to compare with" in out
+    assert out.strip().endswith("trunkgate commits: passed")
+
+
+def test_ci_pull_request_checked_out_as_github_merge_commit(repo, capsys, github_env):
+    base = repo.commit("chore: start")
+    repo.branch("feature/x")
+    head = repo.commit("feat: x")
+    repo.checkout("main")
+    repo.commit("fix: on the trunk meanwhile")
+    tip = repo.head()
+    # actions/checkout on a pull request: refs/pull/N/merge, the head merged into the base
+    repo.git("checkout", "-q", "--detach", tip)
+    repo.git("merge", "-q", "--no-ff", "--no-edit", "-m", f"Merge {head} into {tip}", head)
+    github_env("pull_request", pr_payload(base, head, "feat: add x"))
+    assert run_cli("commits", []) == 0  # the merge commit is GitHub's, not the author's
+    assert f"checked 1 commit in {base[:10]}..{head[:10]} (pull request #12)" in out_err(capsys)[0]
 
 
 def test_gate_is_the_same_function_as_main(repo, capsys) -> None:
     base = repo.commit("chore: start")
     repo.commit("nope")
-    opts, pol = config.parse_args("commits", ["--range", f"{base}..HEAD"], commits.ARGS, "", "")
-    result = commits.gate(pol, opts, Context())
+    opts, pol = config.parse_args(
+        "trunkgate commits", "commits", ["--range", f"{base}..HEAD"], commits.ARGS, "", ""
+    )
+    result = commits.gate(pol, opts, Change.of(Context(), pol, opts))
     assert [f.rule for f in result.findings] == ["header-format"]
-    assert result.exit_code == main(["--range", f"{base}..HEAD"])
+    assert result.exit_code == run_cli("commits", ["--range", f"{base}..HEAD"])
 
 
 def test_git_comment_string_outside_the_working_directory(repo, tmp_path, monkeypatch) -> None:
@@ -776,9 +844,9 @@ _POLICIES = [
 @settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_every_example_passes_the_policy(repo, header: str, overrides: dict) -> None:
     pol = policy(**overrides)
-    example = commits.suggest(conventional.parse(header), pol)
+    example = messages.suggest(conventional.parse(header), pol)
     if example is None:
         return
     assert "\n" not in example
-    found = commits.check_message(conventional.parse(example), pol)
+    found = messages.check_message(conventional.parse(example), pol)
     assert [f for f in found if f.severity == "error"] == [], (header, example)

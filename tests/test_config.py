@@ -17,7 +17,7 @@ ARGS = (
 
 
 def parse(argv: list[str], gate: str = "branch") -> tuple[config.Options, config.Policy]:
-    return config.parse_args(gate, argv, ARGS, "doc", "trunkgate branch")
+    return config.parse_args(f"trunkgate {gate}", gate, argv, ARGS, "doc", "trunkgate branch")
 
 
 def test_defaults_match_the_handbook(tmp_path: Path) -> None:
@@ -83,11 +83,18 @@ def test_bad_flags_exit_2_through_argparse(repo, argv: list[str], capsys) -> Non
 def test_argparse_handles_what_the_fast_parser_declines(repo) -> None:
     # A positional given to a gate without positionals is an argparse error.
     with pytest.raises(SystemExit):
-        config.parse_args("branch", ["extra"], (), "doc", "ex")
+        config.parse_args("trunkgate branch", "branch", ["extra"], (), "doc", "ex")
     with pytest.raises(SystemExit):
-        config.parse_args("branch", [], (config.Arg("file", "one file", kind="pos"),), "doc", "ex")
+        config.parse_args(
+            "trunkgate branch",
+            "branch",
+            [],
+            (config.Arg("file", "one file", kind="pos"),),
+            "doc",
+            "ex",
+        )
     opts, _ = config.parse_args(
-        "branch", ["a"], (config.Arg("file", "one", kind="pos?"),), "doc", "ex"
+        "trunkgate branch", "branch", ["a"], (config.Arg("file", "one", kind="pos?"),), "doc", "ex"
     )
     assert opts.file == "a"
 
@@ -277,7 +284,9 @@ def test_policy_attributes(tmp_path) -> None:
 
 def test_help_lists_every_policy_key(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
-        config.parse_args("commits", ["--help"], (), "Check commits.", "trunkgate commits")
+        config.parse_args(
+            "trunkgate commits", "commits", ["--help"], (), "Check commits.", "trunkgate commits"
+        )
     assert exc.value.code == 0
     out = capsys.readouterr().out
     for key in config.keys_for("commits"):

@@ -15,7 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.cli import run_cli
+from tests.support.runner import outputs
 from trunkgate import config, git, report, run
+from trunkgate.change import Change
 from trunkgate.context import Context
 from trunkgate.gates import coverage
 
@@ -210,7 +213,7 @@ def total(path: Path) -> float:
 
 
 def run_gate(capsys, *argv: str) -> tuple[int, dict]:
-    code = coverage.main([*argv, "--format", "json"])
+    code = run_cli("coverage", [*argv, "--format", "json"])
     out, err = capsys.readouterr()
     assert not err, err
     return code, json.loads(out)
@@ -489,7 +492,7 @@ def test_passes_with_lower_minimums_and_keeps_the_uncovered_lines_as_warnings(in
 
 
 def test_text_output_names_the_lines(in_project, capsys):
-    assert coverage.main(["--base", "main", "--data", "coverage.xml"]) == 1
+    assert run_cli("coverage", ["--base", "main", "--data", "coverage.xml"]) == 1
     out = capsys.readouterr().out
     assert "app/calc.py:9: diff-uncovered: lines 9, 15, 20-21 are not covered" in out
     assert coverage.FIX in out
@@ -774,14 +777,14 @@ def test_project_in_a_subfolder_of_the_repository(repo, capsys, monkeypatch):
 def test_ci_measures_from_the_pull_request_base(in_project, capsys, github_env):
     base = git.rev_parse("main")
     _, output = github_env("pull_request", {"pull_request": {"base": {"sha": base}}})
-    code = coverage.main(["--format", "github", "--data", "coverage.xml"])
+    code = run_cli("coverage", ["--format", "github", "--data", "coverage.xml"])
     out = capsys.readouterr().out
     assert code == 1
     assert "::error file=app/calc.py,line=9,title=trunkgate coverage%3A diff-uncovered::" in out
     assert "(the pull request's base)" in out
-    outputs = output.read_text()
-    assert "diff-coverage=63.64\n" in outputs
-    assert f"coverage={round(total(in_project), 2)}\n" in outputs
+    written = outputs(output.read_text())
+    assert written["diff-coverage"] == "63.64"
+    assert written["coverage"] == str(round(total(in_project), 2))
 
 
 def test_ci_push_measures_from_the_previous_commit(in_project, capsys, github_env):
@@ -795,15 +798,15 @@ def test_locally_the_trunk_is_the_default_base(in_project, capsys):
     code, out = run_gate(capsys, "--data", "coverage.json", "--fail-under", "0")
     assert code == 1
     assert out["notes"][-1].endswith(
-        "(main); not measured: README.md, app/vendored.py, tests/test_calc.py"
+        "(the trunk, main); not measured: README.md, app/vendored.py, tests/test_calc.py"
     )
 
 
 def test_trunk_run_calls_the_gate_with_default_options(in_project):
-    opts = run._options(
-        coverage, {}, config.Options({"base": "main", "all": False, "config": None}, {})
-    )
-    result = coverage.gate(config.resolve("coverage"), opts, Context())
+    shared = config.Options({"base": "main", "all": False, "config": None}, {})
+    opts = run.defaults(coverage, {}, shared)
+    policy = config.resolve("coverage")
+    result = coverage.gate(policy, opts, Change.of(Context(), policy, shared))
     assert not result.passed
     assert result.metrics["diff-coverage"] == 63.64
 
@@ -857,7 +860,7 @@ def test_run_tests_that_fail(repo, capsys):
 )
 def test_run_tests_bad_commands(repo, capsys, command, error):
     repo.commit("chore: base", {"a.py": "x = 1\n"})
-    code = coverage.main(["--run-tests", "--test-command", command])
+    code = run_cli("coverage", ["--run-tests", "--test-command", command])
     err = capsys.readouterr().err
     assert code == 2
     assert error in err
@@ -867,7 +870,7 @@ def test_run_tests_bad_commands(repo, capsys, command, error):
 
 
 def one_error(capsys, *argv: str) -> str:
-    code = coverage.main(list(argv))
+    code = run_cli("coverage", list(argv))
     out, err = capsys.readouterr()
     assert code == 2, out
     assert out == ""
@@ -1010,8 +1013,8 @@ def test_no_trunk_to_compare_with(small, capsys):
     (small / "coverage.json").write_text('{"files": {}, "totals": {"percent_covered": 100}}')
     message = one_error(capsys, "--trunk", "develop")
     assert message.endswith(
-        "trunk: no branch 'develop' here (neither origin/develop nor develop) to measure the "
-        "change from; pass --base REF"
+        "no base to compare with (neither origin/develop nor develop exists here); expected "
+        "--base REF, or the trunk (policy key trunk)"
     )
 
 
@@ -1020,7 +1023,7 @@ def test_unrelated_base(small, repo, capsys):
     repo.git("checkout", "-q", "--orphan", "other")
     repo.commit("chore: unrelated", {"b.py": "y = 2\n"})
     message = one_error(capsys, "--base", "main")
-    assert "and HEAD have no common ancestor" in message
+    assert message.endswith("--base main and HEAD have no common commit")
 
 
 def test_base_outside_a_shallow_clone(project, tmp_path, monkeypatch, capsys):

@@ -7,7 +7,11 @@ import sys
 
 import pytest
 
+from tests.support.cli import run_cli
+from tests.support.runner import outputs
 from trunkgate import report, tools
+from trunkgate.change import Change, is_python
+from trunkgate.context import Context
 from trunkgate.gates import lint
 
 UNUSED = "import os\n\n\ndef f():\n    return 1\n"
@@ -19,7 +23,7 @@ SHORT = 'MESSAGE = "' + "a" * 10 + '"\n'
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = lint.main(list(argv))
+    code = run_cli("lint", list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -243,12 +247,30 @@ def test_changed_files_in_a_pull_request(repo, capsys, github_env):
     repo.commit("chore: start", {"old.py": UNUSED})
     base = repo.head()
     repo.branch("feature/x")
-    repo.commit("feat: add", {"pkg/new.py": UNUSED})
-    github_env("pull_request", {"pull_request": {"base": {"sha": base}, "head": {"sha": "x"}}})
+    head = repo.commit("feat: add", {"pkg/new.py": UNUSED})
+    github_env("pull_request", {"pull_request": {"base": {"sha": base}, "head": {"sha": head}}})
     code, data = as_json(capsys)
     assert code == 1
     assert rules(data) == [("pkg/new.py", 1, "F401")]
     assert "the pull request's base" in data["notes"][0]
+
+
+def test_a_pull_request_checked_out_as_github_merge_commit(repo, capsys, github_env):
+    repo.commit("chore: start", {"old.py": UNUSED_CLEAN})
+    repo.branch("feature/x")
+    head = repo.commit("feat: add", {"pkg/new.py": UNUSED})
+    repo.checkout("main")
+    tip = repo.commit("fix: meanwhile on the trunk", {"trunk.py": UNUSED})
+    # actions/checkout on a pull request: refs/pull/N/merge, the head merged into the base
+    repo.git("checkout", "-q", "--detach", tip)
+    repo.git("merge", "-q", "--no-ff", "--no-edit", head)
+    github_env("pull_request", {"pull_request": {"base": {"sha": tip}, "head": {"sha": head}}})
+    code, data = as_json(capsys)
+    assert code == 1
+    assert rules(data) == [("pkg/new.py", 1, "F401")]  # not trunk.py: the trunk's own change
+    assert data["notes"][0] == (
+        f"checked 1 changed Python file since {tip[:10]} (the pull request's base)"
+    )
 
 
 def test_changed_files_of_a_push(repo, capsys, github_env):
@@ -341,23 +363,25 @@ def test_a_ruff_crash_is_a_usage_error_with_its_stderr_tail(repo, capsys):
     code, out, err = run(capsys, "a.py")
     assert code == 2
     assert out == ""
-    assert err.startswith("trunkgate lint: error: ruff failed (exit status 2):\n")
+    assert err.startswith("trunkgate lint: error: ruff failed (exit status 2): ")
     assert "line-length" in err
-    assert len(err.strip().splitlines()) <= 1 + tools.TAIL_LINES
+    assert err.count("\n") == 1  # one error line: the tail of ruff's stderr joined with "; "
+    assert len(err.split("): ", 1)[1].split("; ")) <= tools.TAIL_LINES
 
 
 def test_github_format_annotates_findings(repo, capsys, github_env):
     repo.commit("chore: start", {"a.py": UNUSED_CLEAN})
     base = repo.head()
-    repo.commit("feat: x", {"a.py": UNUSED})
+    head = repo.commit("feat: x", {"a.py": UNUSED})
     _, output = github_env(
-        "pull_request", {"pull_request": {"base": {"sha": base}, "head": {"sha": "x"}}}
+        "pull_request", {"pull_request": {"base": {"sha": base}, "head": {"sha": head}}}
     )
     code, out, _ = run(capsys, "--format", "github")
     assert code == 1
     assert "::error file=a.py,line=1,title=trunkgate lint%3A F401::`os` imported but unused" in out
-    assert "findings=1" in output.read_text()
-    assert "violations=1" in output.read_text()
+    written = outputs(output.read_text())
+    assert written["findings"] == "1"
+    assert written["violations"] == "1"
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -401,12 +425,12 @@ def test_is_python(tmp_path):
     (tmp_path / "script").write_text("#!/usr/bin/python3\n")
     (tmp_path / "shell").write_text("#!/bin/sh\n")
     (tmp_path / "folder").mkdir()
-    assert tools.is_python(str(tmp_path / "a.py"))
-    assert tools.is_python(str(tmp_path / "script"))
-    assert not tools.is_python(str(tmp_path / "shell"))
-    assert not tools.is_python(str(tmp_path / "notes.txt"))
-    assert not tools.is_python(str(tmp_path / "folder"))
-    assert not tools.is_python(str(tmp_path / "missing"))
+    assert is_python(str(tmp_path / "a.py"))
+    assert is_python(str(tmp_path / "script"))
+    assert not is_python(str(tmp_path / "shell"))
+    assert not is_python(str(tmp_path / "notes.txt"))
+    assert not is_python(str(tmp_path / "folder"))
+    assert not is_python(str(tmp_path / "missing"))
 
 
 def test_a_project_below_the_repository_root_checks_only_its_own_changes(repo, capsys, monkeypatch):
@@ -422,12 +446,16 @@ def test_a_project_below_the_repository_root_checks_only_its_own_changes(repo, c
 
 def test_the_top_of_the_working_tree_with_and_without_git(repo, monkeypatch, tmp_path_factory):
     (repo.path / "svc").mkdir()
-    assert tools._toplevel(str(repo.path / "svc")) == str(repo.path)
+
+    def top(root: str) -> str:
+        return Change(Context({}), root=root, trunk="main").top
+
+    assert top(str(repo.path / "svc")) == str(repo.path)
     monkeypatch.setenv("GIT_DIR", str(repo.path / ".git"))  # as inside a git hook: ask git
     monkeypatch.setenv("GIT_WORK_TREE", str(repo.path))
-    assert tools._toplevel(str(repo.path / "svc")) == str(repo.path)
+    assert top(str(repo.path / "svc")) == str(repo.path)
     monkeypatch.delenv("GIT_DIR")
     monkeypatch.delenv("GIT_WORK_TREE")
     outside = tmp_path_factory.mktemp("outside")
     with pytest.raises(report.UsageError, match="not a git repository"):
-        tools._toplevel(str(outside))
+        top(str(outside))

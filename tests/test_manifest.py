@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from trunkgate import cli, config, init
+from trunkgate import cli, config, init, registry
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
@@ -28,7 +28,30 @@ def test_every_entry_is_a_trunkgate_command() -> None:
     for hook in MANIFEST:
         program, command, *_ = hook["entry"].split()
         assert program == "trunkgate"
-        assert command in cli.COMMANDS
+        assert command in [name for name, _ in cli.commands()]
+
+
+def test_the_manifest_is_the_registry() -> None:
+    """Every hook the registry declares is in the manifest with its entry and stages, and the
+    manifest has no hook the registry does not declare."""
+    declared = {hook.id: (gate, hook) for gate in registry.GATES for hook in gate.hooks}
+    assert [h["id"] for h in MANIFEST] == list(declared)
+    for entry in MANIFEST:
+        gate, hook = declared[entry["id"]]
+        command = gate.command or registry.gate(gate.module).command
+        assert entry["entry"] == " ".join(["trunkgate", str(command), *hook.args]), entry["id"]
+        assert tuple(entry.get("stages", ())) == hook.stages, entry["id"]
+        if gate.tool is not None:
+            extra = PYPROJECT["project"]["optional-dependencies"][gate.tool.extra]
+            assert entry["additional_dependencies"] == extra, entry["id"]
+
+
+def test_every_action_folder_is_declared() -> None:
+    """A gate with an action has its folder; every gate action folder belongs to a gate."""
+    folders = {p.parent.name for p in (ROOT / "actions").glob("*/action.yml")}
+    declared = {gate.action for gate in registry.GATES if gate.action}
+    assert declared <= folders
+    assert folders - declared == {"setup", "gates", "release-notes"}
 
 
 def test_hooks_that_are_not_about_files_always_run() -> None:
@@ -47,7 +70,7 @@ def test_tool_pins_match_the_extras() -> None:
 
 def test_readme_shows_what_init_writes() -> None:
     assert init.pre_commit_config() in README
-    assert set(init.HOOK_IDS) == {hook["id"] for hook in MANIFEST}
+    assert set(registry.HOOK_IDS) == {hook["id"] for hook in MANIFEST}
 
 
 def test_every_policy_key_is_documented() -> None:

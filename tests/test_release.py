@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -12,13 +11,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import Repo
-from trunkgate import cli, git, release
+from tests.support import runner
+from tests.support.cli import run_cli
+from trunkgate import cli, git, versions
+from trunkgate import files as tg_files
+from trunkgate.release import classify, files, notes
+from trunkgate.report import UsageError
 
 # --------------------------------------------------------------------------- helpers
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = release.main(list(argv))
+    code = run_cli("release", list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -373,7 +377,12 @@ def test_next_sets_step_outputs(repo: Repo, capsys: pytest.CaptureFixture[str], 
     _, output = github_env("workflow_dispatch", {})
     code, out, _ = run(capsys, "next", "--format", "github")
     assert (code, out) == (0, "2.0.0\n")
-    assert output.read_text() == "version=2.0.0\ntag=v2.0.0\nprevious=1.0.0\nbump=major\n"
+    assert runner.outputs(output.read_text()) == {
+        "version": "2.0.0",
+        "tag": "v2.0.0",
+        "previous": "1.0.0",
+        "bump": "major",
+    }
 
 
 def test_next_with_nothing_sets_empty_outputs(
@@ -382,7 +391,12 @@ def test_next_with_nothing_sets_empty_outputs(
     history(repo, ["v1.0.0"], ["docs: a"])
     _, output = github_env("workflow_dispatch", {})
     assert run(capsys, "next", "--format", "github")[:2] == (0, "")
-    assert output.read_text() == "version=\ntag=\nprevious=1.0.0\nbump=\n"
+    assert runner.outputs(output.read_text()) == {
+        "version": "",
+        "tag": "",
+        "previous": "1.0.0",
+        "bump": "",
+    }
 
 
 # --------------------------------------------------------------------------- pure parts
@@ -400,7 +414,7 @@ def test_next_with_nothing_sets_empty_outputs(
     ],
 )
 def test_bump(version: str, level: str, zero: str, expected: str) -> None:
-    assert release.bump(version, level, zero) == expected
+    assert versions.bump(version, level, zero) == expected
 
 
 @given(
@@ -410,10 +424,10 @@ def test_bump(version: str, level: str, zero: str, expected: str) -> None:
 )
 def test_a_bump_moves_exactly_its_part(parts: tuple[int, int, int], level: str, zero: str) -> None:
     version = "{}.{}.{}".format(*parts)
-    new = release.bump(version, level, zero)
-    assert release.semver_key(new) > release.semver_key(version)
-    assert release.bump_between(version, new) == release.effective_level(version, level, zero)
-    assert release.bump_between(new, version) is None
+    new = versions.bump(version, level, zero)
+    assert versions.semver_key(new) > versions.semver_key(version)
+    assert versions.bump_between(version, new) == versions.effective_level(version, level, zero)
+    assert versions.bump_between(new, version) is None
 
 
 @pytest.mark.parametrize(
@@ -427,7 +441,7 @@ def test_a_bump_moves_exactly_its_part(parts: tuple[int, int, int], level: str, 
     ],
 )
 def test_pull_request_suffix(text: str, expected: tuple[str, int | None]) -> None:
-    assert release._pr_suffix(text) == expected
+    assert classify._pr_suffix(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -444,7 +458,7 @@ def test_pull_request_suffix(text: str, expected: tuple[str, int | None]) -> Non
     ],
 )
 def test_repository_from_url(url: str, expected: str) -> None:
-    assert release.repository_from_url(url) == expected
+    assert files.repository_from_url(url) == expected
 
 
 def test_repository_comes_from_policy_env_or_origin(repo: Repo) -> None:
@@ -452,12 +466,12 @@ def test_repository_comes_from_policy_env_or_origin(repo: Repo) -> None:
 
     repo.commit("chore: start")
     policy = config.resolve("release", start=str(repo.path))
-    assert release.repository_of(policy, {}) == ""
+    assert files.repository_of(policy, {}) == ""
     repo.git("remote", "add", "origin", "git@github.com:acme/widget.git")
-    assert release.repository_of(policy, {}) == "acme/widget"
-    assert release.repository_of(policy, {"GITHUB_REPOSITORY": "acme/gadget"}) == "acme/gadget"
+    assert files.repository_of(policy, {}) == "acme/widget"
+    assert files.repository_of(policy, {"GITHUB_REPOSITORY": "acme/gadget"}) == "acme/gadget"
     policy = config.resolve("release", {"repository": "acme/thing"}, start=str(repo.path))
-    assert release.repository_of(policy, {"GITHUB_REPOSITORY": "acme/gadget"}) == "acme/thing"
+    assert files.repository_of(policy, {"GITHUB_REPOSITORY": "acme/gadget"}) == "acme/thing"
 
 
 def test_dirty_files(repo: Repo) -> None:
@@ -608,7 +622,8 @@ def test_notes_of_the_next_pre_release(
     _, output = github_env("workflow_dispatch", {})
     code, out, _ = run(capsys, "notes", "--pre", "rc", "--format", "github")
     assert (code, out) == (0, f"### Features\n\n- one ({feat[:7]})\n")
-    assert output.read_text().startswith("version=1.1.0-rc.2\ntag=v1.1.0-rc.2\nnotes<<")
+    found = runner.outputs(output.read_text())
+    assert (found["version"], found["tag"]) == ("1.1.0-rc.2", "v1.1.0-rc.2")
 
 
 def test_notes_with_nothing_notable(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
@@ -641,10 +656,10 @@ def test_notes_set_multiline_outputs_and_the_summary(
     notes = f"### Fixes\n\n- one ({fix[:7]})\n"
     assert out == notes
     text = output.read_text()
+    assert runner.outputs(text) == {"version": "1.0.1", "tag": "v1.0.1", "notes": notes}
     lines = text.split("\n")
-    assert lines[:2] == ["version=1.0.1", "tag=v1.0.1"]
-    assert lines[2].startswith("notes<<ghadelimiter_")
-    delimiter = lines[2][len("notes<<") :]
+    assert lines[6].startswith("notes<<ghadelimiter_")
+    delimiter = lines[6][len("notes<<") :]
     assert len(delimiter) == len("ghadelimiter_") + 32
     assert text.endswith(f"notes<<{delimiter}\n{notes}\n{delimiter}\n")
     assert summary.read_text() == f"## v1.0.1\n\n{notes}\n"
@@ -660,7 +675,7 @@ def test_notes_summary_without_notes(
     summary, output = github_env("workflow_dispatch", {})
     assert run(capsys, "notes", "--format", "github")[:2] == (0, "")
     assert summary.read_text() == "_No notable changes._\n"
-    assert output.read_text() == "version=\ntag=\nnotes=\n"
+    assert runner.outputs(output.read_text()) == {"version": "", "tag": "", "notes": ""}
 
 
 # --------------------------------------------------------------------------- cut
@@ -1027,7 +1042,7 @@ def test_cut_without_a_version_is_a_usage_error(
 ) -> None:
     project(repo)
     with pytest.raises(SystemExit) as exc:
-        release.main(["cut"])
+        run_cli("release", ["cut"])
     assert exc.value.code == 2
     assert "the following arguments are required: VERSION" in capsys.readouterr().err
     _untouched(repo)
@@ -1136,17 +1151,20 @@ def test_cut_needs_the_repository_for_reference_files(
     assert "reference-files: cannot tell this repository's owner/name" in err
 
 
-def test_cut_writes_all_files_or_none(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cut_writes_all_files_or_none(repo: Repo) -> None:
     project(repo)
-    # The version file's temporary file cannot be made: the changelog must stay as it was.
-    (repo.path / f".pyproject.toml.{os.getpid()}.trunkgate-tmp").mkdir()
-    code, _, err = run(capsys, "cut", "1.3.0", "--bump")
-    assert code == 2
-    assert "pyproject.toml: cannot write the file" in err
-    assert "nothing was changed" in err
-    assert (repo.path / "CHANGELOG.md").read_text() == CHANGELOG
-    assert (repo.path / "pyproject.toml").read_text() == PYPROJECT
-    assert not (repo.path / f".CHANGELOG.md.{os.getpid()}.trunkgate-tmp").exists()
+    # The second file cannot be staged (its folder is gone): the first must stay as it was,
+    # and nothing staged is left behind.
+    changelog = repo.path / "CHANGELOG.md"
+    with pytest.raises(UsageError, match=r"^gone/pyproject.toml: cannot write the file .*nothing"):
+        tg_files.write_all(
+            [
+                (str(changelog), "CHANGELOG.md", "new"),
+                (str(repo.path / "gone" / "pyproject.toml"), "gone/pyproject.toml", "new"),
+            ]
+        )
+    assert changelog.read_text() == CHANGELOG
+    assert sorted(p.name for p in repo.path.iterdir() if "trunkgate-tmp" in p.name) == []
 
 
 def test_cut_needs_a_changelog_and_commits(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
@@ -1179,7 +1197,6 @@ HOTFIX_BASE = """\
 
 def test_the_hotfix_path(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     """docs/releasing.md, "Hotfix": branch from the tag, fix, cut, tag, merge back."""
-    from trunkgate.gates import version as version_gate
 
     pyproject = '[project]\nname = "widget"\nversion = "1.0.0"\n'
     repo.commit(
@@ -1205,9 +1222,9 @@ def test_the_hotfix_path(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None
     code, _, err = run(capsys, "cut", "1.0.1", "--bump", "--date", "2026-02-01")
     assert code == 0, err
     repo.commit("chore(release): 1.0.1")
-    assert version_gate.main([]) == 0  # on hotfix/1.0.1
+    assert run_cli("version", []) == 0  # on hotfix/1.0.1
     repo.tag("v1.0.1")
-    assert version_gate.main([]) == 0  # on the tag
+    assert run_cli("version", []) == 0  # on the tag
     capsys.readouterr()
     # 4. Merge back into trunk; the changelog conflicts where both added under Unreleased.
     repo.checkout("main")
@@ -1244,7 +1261,7 @@ def test_the_hotfix_path(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None
         "[1.0.0]: https://github.com/acme/widget/releases/tag/v1.0.0\n"
     )
     repo.commit("chore(release): 1.1.0")
-    assert version_gate.main(["--ref", "v1.1.0"]) == 0
+    assert run_cli("version", ["--ref", "v1.1.0"]) == 0
 
 
 # --------------------------------------------------------------------------- cut: link shapes
@@ -1326,6 +1343,6 @@ def test_section_text_trims_blank_lines() -> None:
 
     text = "# C\n\n## [1.0.0] - 2026-01-01\n\n\n### Added\n\n- A.\n\n\n\n## [0.9.0] - 2025-01-01\n"
     section = kac.parse(text).section("1.0.0")
-    assert release.section_text(text, section) == "### Added\n\n- A.\n"
+    assert notes.section_text(text, section) == "### Added\n\n- A.\n"
     empty = kac.parse("## [1.0.0]\n\n").section("1.0.0")
-    assert release.section_text("## [1.0.0]\n\n", empty) == ""
+    assert notes.section_text("## [1.0.0]\n\n", empty) == ""

@@ -7,7 +7,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from trunkgate import report
+from tests.support import runner
+from trunkgate import cli, render, report
+from trunkgate.render import markdown, text
 from trunkgate.report import ERROR, NOTE, WARNING, Finding, GateResult
 
 SCHEMA = json.loads(
@@ -44,8 +46,8 @@ def test_finding_identity_and_rendering() -> None:
     assert len({a, Finding("R1", "msg", file="a.py", line=3)}) == 1
     assert repr(a) == "Finding(a.py:3: R1: 'msg', error)"
     assert Finding("R", "m", file="x").location() == "x"
-    assert report.finding_line(Finding("R", "m"), "branch") == "branch: R: m"
-    assert report.finding_line(Finding("R", "m", severity=WARNING), "g") == "g: R: warning: m"
+    assert text.finding_line(Finding("R", "m"), "branch") == "branch: R: m"
+    assert text.finding_line(Finding("R", "m", severity=WARNING), "g") == "g: R: warning: m"
 
 
 def test_verdicts_and_exit_codes() -> None:
@@ -55,16 +57,16 @@ def test_verdicts_and_exit_codes() -> None:
     assert (broken.passed, broken.exit_code) == (False, 2)
     assert report.exit_code_of([ok, lint, broken]) == 2
     assert report.exit_code_of([ok]) == 0
-    assert report.verdict_line(lint) == "trunkgate lint: failed (1 error, 1 warning)"
-    assert report.verdict_line(ok) == "trunkgate changelog: passed"
-    assert report.verdict_line(GateResult("x", [Finding("a", "b")] * 2)).endswith("(2 errors)")
-    assert report.verdict_line(broken) == "trunkgate audit: error: service down: http://127.0.0.1:9"
-    assert "\033[31;1mfailed" in report.verdict_line(lint, color=True)
+    assert text.verdict_line(lint) == "trunkgate lint: failed (1 error, 1 warning)"
+    assert text.verdict_line(ok) == "trunkgate changelog: passed"
+    assert text.verdict_line(GateResult("x", [Finding("a", "b")] * 2)).endswith("(2 errors)")
+    assert text.verdict_line(broken) == "trunkgate audit: error: service down: http://127.0.0.1:9"
+    assert "\033[31;1mfailed" in text.verdict_line(lint, color=True)
 
 
 def test_text_rendering_has_findings_hints_fix_notes_and_verdict() -> None:
     _, branch, _, _ = sample()
-    assert report.render_text(branch).splitlines() == [
+    assert text.gate_text(branch).splitlines() == [
         'branch: branch-name: branch "x,y" is bad',
         "",
         "rename it",
@@ -77,7 +79,7 @@ def test_text_rendering_has_findings_hints_fix_notes_and_verdict() -> None:
 
 def test_json_follows_the_contract(capsys) -> None:
     lint, *_ = sample()
-    assert report.emit(lint, "json") == 1
+    assert render.emit(lint, "json") == 1
     data = json.loads(capsys.readouterr().out)
     assert set(data) >= {"gate", "passed", "findings"}
     assert data["findings"][0] == {
@@ -94,19 +96,19 @@ def test_github_annotations_are_escaped(capsys, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
     monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "out"))
     finding = Finding("a:b", "50%\nnext", file="dir,1/a:b.py", line=2, hint="h")
-    assert report.emit(GateResult("g", [finding]), "github") == 1
+    assert render.emit(GateResult("g", [finding]), "github") == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0] == (
         "::error file=dir%2C1/a%3Ab.py,line=2,title=trunkgate g%3A a%3Ab::50%25%0Anext%0A%0Ah"
     )
     summary = (tmp_path / "summary.md").read_text()
     assert "### trunkgate g: ❌ failed" in summary
-    assert "| error | `dir,1/a:b.py:2` | a:b | 50% next |" in summary
-    assert (tmp_path / "out").read_text() == "passed=false\nfindings=1\n"
+    assert "| error | <code>dir,1/a:b.py:2</code> | a:b | 50% next |" in summary
+    assert runner.outputs((tmp_path / "out").read_text()) == {"passed": "false", "findings": "1"}
 
 
 def test_markdown_pipes_and_warnings() -> None:
-    text = report.render_markdown(
+    text = markdown.section(
         GateResult("g", [Finding("r", "a|b", severity=WARNING)], notes=["n"], fix="do this")
     )
     assert "| warning |  | r | a\\|b |" in text
@@ -119,15 +121,15 @@ def test_color_follows_tty_and_no_color(monkeypatch) -> None:
         def isatty(self) -> bool:
             return True
 
-    assert report._use_color(Tty())
-    assert not report._use_color(io.StringIO())
+    assert render.use_color(Tty())
+    assert not render.use_color(io.StringIO())
     monkeypatch.setenv("NO_COLOR", "1")
-    assert not report._use_color(Tty())
+    assert not render.use_color(Tty())
 
 
 def test_run_text_table(capsys) -> None:
     results = sample()
-    assert report.emit_run(results, "text") == 2
+    assert render.emit(results, "text", run=True) == 2
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["gate", "verdict", "findings", "time"]
     assert out[1].split() == ["lint", "failed", "1", "0.25s"]
@@ -136,14 +138,14 @@ def test_run_text_table(capsys) -> None:
     assert "audit: error: service down: http://127.0.0.1:9" in out
     assert out[-1] == "trunkgate run: failed (lint, branch, audit)"
     ok = GateResult("ok")
-    report.emit_run([ok], "text")
+    render.emit([ok], "text", run=True)
     assert capsys.readouterr().out.splitlines()[-1] == "trunkgate run: passed"
 
 
 def test_run_github_writes_one_section_per_gate_and_outputs(capsys, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
     monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "out"))
-    assert report.emit_run(sample(), "github") == 2
+    assert render.emit(sample(), "github", run=True) == 2
     out = capsys.readouterr().out
     # In the message (data) only %, CR and LF are escaped; ":" stays as it is.
     assert "::error title=trunkgate audit::service down%3A" not in out
@@ -151,7 +153,7 @@ def test_run_github_writes_one_section_per_gate_and_outputs(capsys, tmp_path, mo
     summary = (tmp_path / "summary.md").read_text()
     assert summary.count("### trunkgate ") == 4
     assert "### trunkgate audit: ⚠️ error" in summary
-    outputs = dict(line.split("=", 1) for line in (tmp_path / "out").read_text().splitlines())
+    outputs = runner.outputs((tmp_path / "out").read_text())
     assert outputs["passed"] == "false"
     assert outputs["lint-passed"] == "false"
     assert outputs["lint-files"] == "2"
@@ -160,7 +162,7 @@ def test_run_github_writes_one_section_per_gate_and_outputs(capsys, tmp_path, mo
 
 def test_sarif_validates_against_the_schema(tmp_path, capsys) -> None:
     results = sample()
-    assert report.emit_run(results, "sarif", sarif_path=str(tmp_path / "out.sarif")) == 2
+    assert render.emit(results, "sarif", run=True, sarif=str(tmp_path / "out.sarif")) == 2
     printed = json.loads(capsys.readouterr().out)
     written = json.loads((tmp_path / "out.sarif").read_text())
     assert printed == written
@@ -188,7 +190,7 @@ def test_sarif_validates_against_the_schema(tmp_path, capsys) -> None:
 
 
 def test_run_json(capsys) -> None:
-    assert report.emit_run(sample()[2:3], "json") == 0
+    assert render.emit(sample()[2:3], "json", run=True) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["passed"] is True
     assert data["gates"][0]["gate"] == "changelog"
@@ -196,12 +198,12 @@ def test_run_json(capsys) -> None:
 
 def test_sarif_file_that_cannot_be_written_is_a_usage_error(tmp_path) -> None:
     with pytest.raises(report.UsageError, match="cannot write the file"):
-        report.emit_run(sample(), "text", sarif_path=str(tmp_path / "no" / "dir" / "x.sarif"))
+        render.emit(sample(), "text", run=True, sarif=str(tmp_path / "no" / "dir" / "x.sarif"))
 
 
 def test_usage_error_in_actions_is_also_an_annotation(capsys, monkeypatch) -> None:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    assert report.usage_error("trunkgate x", "bad: thing") == 2
+    assert cli.usage_error("trunkgate x", "bad: thing") == 2
     captured = capsys.readouterr()
     assert captured.err == "trunkgate x: error: bad: thing\n"
     assert captured.out == "::error title=trunkgate x::bad: thing\n"

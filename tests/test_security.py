@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support.cli import run_cli
 from trunkgate import report
 from trunkgate.gates import security
 
@@ -26,7 +27,7 @@ def calls(n: int, *, before: str = "") -> str:
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = security.main(list(argv))
+    code = run_cli("security", list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -515,8 +516,8 @@ def test_changed_files_in_a_pull_request(repo, capsys, github_env):
     repo.commit("chore: start", {"old.py": SHELL})
     base = repo.head()
     repo.branch("feature/x")
-    repo.commit("feat: add", {"conf.py": YAML})
-    github_env("pull_request", {"pull_request": {"base": {"sha": base}, "head": {"sha": "x"}}})
+    head = repo.commit("feat: add", {"conf.py": YAML})
+    github_env("pull_request", {"pull_request": {"base": {"sha": base}, "head": {"sha": head}}})
     code, out, _ = run(capsys, "--format", "github")
     assert code == 0
     assert "::warning file=conf.py,line=6,title=trunkgate security%3A B506::" in out
@@ -583,5 +584,6 @@ def test_a_bandit_crash_is_a_usage_error_with_its_stderr_tail(repo, capsys):
     code, out, err = run(capsys, "app.py")
     assert code == 2
     assert out == ""
-    assert err.startswith("trunkgate security: error: bandit failed (exit status 2):\n")
+    assert err.startswith("trunkgate security: error: bandit failed (exit status 2): ")
+    assert err.count("\n") == 1  # the tail of bandit's stderr, on the one error line
     assert "Error parsing file" in err

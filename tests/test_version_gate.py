@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo
-from trunkgate import cli, release
+from tests.support import runner
+from tests.support.cli import run_cli
+from trunkgate import cli, versions
 from trunkgate.gates import version
+from trunkgate.release import classify
 
 CHANGELOG = """\
 # Changelog
@@ -58,7 +61,7 @@ def project(
 
 
 def gate(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = version.main(list(argv))
+    code = run_cli("version", list(argv))
     out, err = capsys.readouterr()
     assert err == ""
     return code, out
@@ -119,7 +122,7 @@ def test_an_empty_repository(repo: Repo, capsys: pytest.CaptureFixture[str]) -> 
         0,
         "not a release (branch main): nothing to check\ntrunkgate version: passed\n",
     )
-    assert version.main(["--ref", "v1.0.0"]) == 2
+    assert run_cli("version", ["--ref", "v1.0.0"]) == 2
     assert capsys.readouterr().err == (
         "trunkgate version: error: the tag v1.0.0 names a release, "
         "but the repository has no commits\n"
@@ -302,7 +305,7 @@ def test_a_shallow_clone_cannot_check_the_bump(
         check=True,
     )
     monkeypatch.chdir(shallow)
-    assert version.main(["--ref", "v1.3.0"]) == 2
+    assert run_cli("version", ["--ref", "v1.3.0"]) == 2
     err = capsys.readouterr().err
     assert "no release tag before 1.3.0 in the history of HEAD, and the clone is shallow" in err
     assert "fetch-depth: 0" in err
@@ -332,8 +335,8 @@ def test_a_pushed_tag_in_ci(repo: Repo, capsys: pytest.CaptureFixture[str], gith
     code, out = gate(capsys, "--format", "github")
     assert code == 1
     assert out.startswith("::error title=trunkgate version%3A version-bump::1.2.1 is a patch bump")
-    assert "version=1.2.1\n" in output.read_text()
-    assert "bump=patch\n" in output.read_text()
+    found = runner.outputs(output.read_text())
+    assert (found["version"], found["bump"]) == ("1.2.1", "patch")
 
 
 def test_a_pull_request_from_a_release_branch(
@@ -383,8 +386,8 @@ def test_the_policy_file_is_read(repo: Repo, capsys: pytest.CaptureFixture[str])
 
 
 def test_required_level_prefers_the_strongest_reason() -> None:
-    feat = release.Change("a" * 40, "feat: a")
-    fix = release.Change("b" * 40, "fix: b")
-    assert version.required_level([fix], None) == (release.PATCH, "the fixes")
-    assert version.required_level([fix, feat], None)[0] == release.MINOR
+    feat = classify.Change("a" * 40, "feat: a")
+    fix = classify.Change("b" * 40, "fix: b")
+    assert version.required_level([fix], None) == (versions.PATCH, "the fixes")
+    assert version.required_level([fix, feat], None)[0] == versions.MINOR
     assert version.required_level([], None) == (None, "no change")

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support import runner
 from tests.support.act import STUB_REFS
-from trunkgate import config, report
+from trunkgate import config, registry, report
 from trunkgate import run as run_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -282,9 +283,8 @@ def engine_flags(command: str) -> set[str]:
     if command == "run":
         args, common, table = run_module.ARGS, config.RUN_COMMON, "run"
     else:
-        module = __import__(f"trunkgate.gates.{command}", fromlist=["ARGS"])
-        args, common = module.ARGS, config.COMMON
-        table = config.TABLE_OF.get(command, command)
+        gate = registry.BY_COMMAND[command]
+        args, common, table = gate.load().ARGS, config.COMMON, gate.table
     flags = {a.flag for a in [*args, *common] if a.flag.startswith("--")}
     flags |= {f"--{key}" for key in config.keys_for(table)}
     bools = {f"--{k}" for k, spec in config.keys_for(table).items() if spec[0] == config.BOOL}
@@ -510,7 +510,10 @@ def test_gate_sh_runs_the_engine_and_writes_its_outputs(
     engine.write_text(
         "#!/bin/sh\n"
         'echo "args: $*"\n'
-        f'[ {code} -ge 2 ] || printf "passed={passed}\\nfindings={code}\\n" >> "$GITHUB_OUTPUT"\n'
+        # As the engine does: the heredoc form, names with TRUNKGATE_OUTPUT_PREFIX.
+        f'p="$TRUNKGATE_OUTPUT_PREFIX"; [ {code} -ge 2 ] || printf '
+        f'"%spassed<<D1\\n{passed}\\nD1\\n%sfindings<<D2\\n{code}\\nD2\\n" "$p" "$p" '
+        '>> "$GITHUB_OUTPUT"\n'
         f"exit {code}\n",
         encoding="utf-8",
     )
@@ -531,7 +534,11 @@ def test_gate_sh_runs_the_engine_and_writes_its_outputs(
     output = (tmp_path / "output").read_text(encoding="utf-8")
     error = "true" if code == 2 else "false"
     findings = 0 if code == 2 else code
-    assert output == f"pre-passed={passed}\npre-findings={findings}\npre-error={error}\n"
+    assert runner.outputs(output) == {
+        "pre-passed": passed,
+        "pre-findings": str(findings),
+        "pre-error": error,
+    }
     summary = tmp_path / "summary"
     if code == 2:
         assert summary.read_text(encoding="utf-8").startswith("### trunkgate lint: ⚠️ error")

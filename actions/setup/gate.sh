@@ -85,29 +85,35 @@ tg_cd() {
 }
 
 # Run `trunkgate "${tg_args[@]}" --format github`; its outputs go to $GITHUB_OUTPUT with
-# the prefix $1 (empty for a gate's own outputs). Returns the engine's exit code.
+# the prefix $1 (empty for a gate's own outputs), which the engine writes in the heredoc form
+# with a random delimiter. Returns the engine's exit code.
 tg_run() {
     local prefix="${1:-}" code=0 out
     [[ -n "${TRUNKGATE_BIN:-}" ]] || tg_die "the setup step did not report the trunkgate command"
     out="$(mktemp "${RUNNER_TEMP:-/tmp}/trunkgate-output.XXXXXX")"
-    GITHUB_OUTPUT="${out}" "${TRUNKGATE_BIN}" "${tg_args[@]}" --format github || code=$?
+    GITHUB_OUTPUT="${out}" TRUNKGATE_OUTPUT_PREFIX="${prefix}" \
+        "${TRUNKGATE_BIN}" "${tg_args[@]}" --format github || code=$?
     if [[ "${code}" -ge 2 ]]; then
         # The engine could not decide (bad input or configuration); it printed why as an
         # error annotation. Say so in the outputs and the summary instead of leaving them empty.
-        printf 'passed=false\nfindings=0\nerror=true\n' >"${out}"
+        printf '%spassed=false\n%sfindings=0\n%serror=true\n' "${prefix}" "${prefix}" "${prefix}" >"${out}"
         if [[ -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
             printf '### trunkgate %s: ⚠️ error\n\n> The gate could not decide (exit code %s); see the error annotation.\n\n' \
                 "${tg_args[0]}" "${code}" >>"${GITHUB_STEP_SUMMARY}"
         fi
     else
-        echo "error=false" >>"${out}"
+        printf '%serror=false\n' "${prefix}" >>"${out}"
     fi
-    sed -e "s/^/${prefix}/" "${out}" >>"${GITHUB_OUTPUT}"
+    cat "${out}" >>"${GITHUB_OUTPUT}"
     tg_out_file="${out}"
+    tg_out_prefix="${prefix}"
     return "${code}"
 }
 
-# The value of one output of the last tg_run (empty when it wrote none).
+# The value of one output of the last tg_run (empty when it wrote none), in either form.
 tg_value() {
-    sed -n "s/^$1=//p" "${tg_out_file:-/dev/null}" | tail -n 1
+    awk -v key="${tg_out_prefix:-}$1" '
+        index($0, key "<<") == 1 { getline; value = $0; found = 1; next }
+        index($0, key "=") == 1 { value = substr($0, length(key) + 2); found = 1 }
+        END { if (found) print value }' "${tg_out_file:-/dev/null}"
 }

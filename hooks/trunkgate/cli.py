@@ -1,47 +1,98 @@
-"""`trunkgate <command>`: dispatch to the gate asked for, importing nothing else."""
+"""`trunkgate <command>`: parse, run the gate asked for (importing nothing else), report.
+
+The commands are the registry's: every gate with a command, then `release`, `run` and
+`init`. This is the one place that turns errors into exit codes: a `UsageError` is one line
+on stderr and exit 2; so is any other exception (bad input must never look like a failed
+gate, exit 1, nor print a traceback; TRUNKGATE_DEBUG=1 shows it). A closed stdout (`| head`)
+ends quietly.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 
-from trunkgate import __version__
-from trunkgate.report import USAGE, usage_error
+from trunkgate import __version__, registry
+from trunkgate.report import USAGE, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-# command -> (module, its entry point, one-line description)
-COMMANDS: dict[str, tuple[str, str, str]] = {
-    "branch": ("gates.branch", "main", "branch naming, trunk protection, short-lived branches"),
-    "commit-msg": ("gates.commits", "main_msg", "one commit message file (Conventional Commits)"),
-    "commits": ("gates.commits", "main", "every commit of a range, a pull-request title"),
-    "changelog": ("gates.changelog", "main", "a Keep a Changelog file, and that it is updated"),
-    "lint": ("gates.lint", "main", "ruff check and ruff format --check"),
-    "security": ("gates.security", "main", "bandit, with severity thresholds and a baseline"),
-    "audit": ("gates.audit", "main", "pip-audit: known vulnerabilities in the dependencies"),
-    "coverage": ("gates.coverage", "main", "total coverage and coverage of the changed lines"),
-    "version": ("gates.version", "main", "a release's version file, changelog and tag agree"),
-    "release": ("release", "main", "next version, release notes, changelog cut (next|notes|cut)"),
-    "run": ("run", "main", "every enabled gate, independent ones concurrently, one report"),
-    "init": ("init", "main", "set a repository up: hooks, CI workflows, the policy"),
-}
+
+def commands() -> list[tuple[str, str]]:
+    """(command, one-line summary) of every `trunkgate <command>`, from the registry."""
+    gates = [(g.command, g.summary) for g in registry.GATES if g.command]
+    return [*gates, *((c.name, c.summary) for c in registry.COMMANDS)]
 
 
 def _usage() -> str:
-    width = max(len(name) for name in COMMANDS)
+    listed = commands()
+    width = max(len(name) for name, _ in listed)
     lines = [
         "usage: trunkgate <command> [options]   (trunkgate <command> --help for more)",
         "",
         "commands:",
     ]
-    lines += [f"  {name:<{width}}  {text}" for name, (_, _, text) in COMMANDS.items()]
+    lines += [f"  {name:<{width}}  {text}" for name, text in listed]
     lines += ["", "exit codes: 0 passed, 1 failed, 2 usage or input error"]
     return "\n".join(lines)
 
 
+def _wants_github(args: Sequence[str]) -> bool:
+    """Output for a GitHub job log: inside Actions, or `--format github` anywhere."""
+    if os.environ.get("GITHUB_ACTIONS") == "true" or "--format=github" in args:
+        return True
+    return any(args[i] == "--format" and args[i + 1] == "github" for i in range(len(args) - 1))
+
+
+def usage_error(prog: str, message: str) -> int:
+    """One clear line on stderr (and an error annotation in Actions); exit code 2."""
+    parts = [" ".join(part.split()) for part in message.splitlines() if part.strip()]
+    line = "; ".join(parts).replace(":; ", ": ")
+    print(f"{prog}: error: {line}", file=sys.stderr)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from trunkgate import github
+
+        github.command("error", message, {"title": prog})
+    return USAGE
+
+
+def run_gate(gate: registry.Gate, argv: Sequence[str]) -> int:
+    """`trunkgate <gate> ...`: its flags and policy, the change under review, the verdict."""
+    from trunkgate import config, render
+    from trunkgate.change import Change
+    from trunkgate.context import Context
+
+    module = gate.load()
+    opts, policy = config.parse_args(
+        f"trunkgate {gate.command}",
+        gate.table,
+        module.prepare_argv(argv) if hasattr(module, "prepare_argv") else argv,
+        module.ARGS,
+        module.__doc__ or "",
+        module.EXAMPLE,
+    )
+    change = Change.of(Context(), policy, opts)
+    result = module.gate(policy, opts, change)
+    return render.emit(result, opts.format)
+
+
+def _dispatch(command: str, rest: list[str]) -> int:
+    gate = registry.BY_COMMAND.get(command)
+    if gate is not None:
+        return run_gate(gate, rest)
+    module = next(c.module for c in registry.COMMANDS if c.name == command)
+    code: int = __import__(f"trunkgate.{module}", fromlist=["main"]).main(rest)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if _wants_github(args):
+        from trunkgate import github
+
+        github.guard()
     if not args:
         print(_usage(), file=sys.stderr)
         return USAGE
@@ -52,15 +103,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command in ("-V", "--version"):
         print(f"trunkgate {__version__}")
         return 0
-    if command not in COMMANDS:
+    names = [name for name, _ in commands()]
+    prog = f"trunkgate {command}"
+    if command not in names:
         import difflib
 
-        close = difflib.get_close_matches(command, list(COMMANDS), n=1)
+        close = difflib.get_close_matches(command, names, n=1)
         hint = f' (did you mean "{close[0]}"?)' if close else ""
         return usage_error("trunkgate", f'unknown command "{command}"{hint}; see trunkgate --help')
-    module_name, entry, _ = COMMANDS[command]
-    module = __import__(f"trunkgate.{module_name}", fromlist=[entry])
-    code: int = getattr(module, entry)(rest)
+    try:
+        code = _dispatch(command, rest)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except UsageError as exc:
+        return usage_error(prog, str(exc))
+    except BrokenPipeError:
+        # The reader went away (`trunkgate ... | head`): say nothing more, and keep Python
+        # from complaining when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # as a shell reports a command ended by SIGPIPE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a crash on input is still one line and exit 2
+        if os.environ.get("TRUNKGATE_DEBUG"):
+            raise
+        detail = str(exc) or "no detail"
+        return usage_error(
+            prog,
+            f"unexpected {type(exc).__name__}: {detail} (TRUNKGATE_DEBUG=1 shows where)",
+        )
     return code
 
 

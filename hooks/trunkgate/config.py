@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 
-from trunkgate.report import FORMATS, RUN_FORMATS, UsageError
+from trunkgate.render import FORMATS, RUN_FORMATS
+from trunkgate.report import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -260,8 +261,6 @@ GATES: dict[str, dict[str, tuple]] = {
     },
 }
 
-# Subcommands that read another gate's table.
-TABLE_OF = {"commit-msg": "commits", "commits": "commits", "version": "release"}
 
 _KEY_WORDS = {
     STR: "a string",
@@ -686,6 +685,19 @@ COMMON = (
 RUN_COMMON = (COMMON[0], Arg("--format", "output format", default="text", choices=RUN_FORMATS))
 
 
+def defaults(args: Sequence[Arg]) -> dict[str, object]:
+    """The values of arguments that were not given: False for a flag, None for --x/--no-x."""
+    values: dict[str, object] = {}
+    for arg in args:
+        if arg.kind == "flag":
+            values[arg.dest] = False
+        elif arg.kind == "bool":
+            values[arg.dest] = None
+        else:
+            values[arg.dest] = arg.default
+    return values
+
+
 def _policy_args(table: str) -> list[Arg]:
     args = []
     for key, spec in keys_for(table).items():
@@ -743,10 +755,7 @@ def _fast_parse(argv: Sequence[str], args: Sequence[Arg]) -> dict[str, object] |
             flags[arg.flag] = arg
             if arg.kind == "bool":
                 flags["--no-" + arg.flag[2:]] = arg
-    values: dict[str, object] = {a.dest: (None if a.kind == "bool" else a.default) for a in args}
-    for arg in args:
-        if arg.kind == "flag":
-            values[arg.dest] = False
+    values = defaults(args)
     positionals: list[str] = []
     i = 0
     while i < len(argv):
@@ -790,19 +799,21 @@ def _fast_parse(argv: Sequence[str], args: Sequence[Arg]) -> dict[str, object] |
 
 
 def parse_args(
-    gate: str,
+    prog: str,
+    table: str,
     argv: Sequence[str] | None,
     args: Sequence[Arg],
     description: str,
     example: str,
+    *,
+    run: bool = False,
 ) -> tuple[Options, Policy]:
-    """Parse a gate's arguments and resolve its policy (flags win over the file)."""
-    table = TABLE_OF.get(gate, gate)
-    every = [*args, *(RUN_COMMON if gate == "run" else COMMON), *_policy_args(table)]
+    """Parse a command's arguments and resolve its policy table (flags win over the file)."""
+    every = [*args, *(RUN_COMMON if run else COMMON), *_policy_args(table)]
     argv = list(argv or ())
     values = _fast_parse(argv, every)
     if values is None:
-        namespace = _argparse(f"trunkgate {gate}", description, example, every).parse_args(argv)
+        namespace = _argparse(prog, description, example, every).parse_args(argv)
         values = vars(namespace)
     overrides: dict[str, object] = {}
     plain: dict[str, object] = {}

@@ -102,6 +102,21 @@ class Context:
             return []
         return [str(lbl.get("name")) for lbl in labels if isinstance(lbl, dict) and lbl.get("name")]
 
+    def _merge_group(self, key: str) -> str | None:
+        group = self.event.get("merge_group") if self.ci else None
+        value = group.get(key) if isinstance(group, dict) else None
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def merge_group_base_sha(self) -> str | None:
+        """A merge queue entry's base (merge_group events)."""
+        return self._merge_group("base_sha")
+
+    @property
+    def merge_group_head_sha(self) -> str | None:
+        """A merge queue entry's head: the queue's temporary commit."""
+        return self._merge_group("head_sha")
+
     @property
     def push_range(self) -> tuple[str | None, str | None]:
         """(before, after) of a push event."""

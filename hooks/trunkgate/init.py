@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import __version__, config, report
+from trunkgate import __version__, config, files, registry, report
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -24,22 +24,11 @@ ARGS = (
     config.Arg("directory", "the repository to set up (default: here)", kind="pos?", default="."),
 )
 WORKFLOWS = ("quality-gates.yml", "dependency-audit.yml")
-HOOK_IDS = (
-    "trunkgate-branch",
-    "trunkgate-commit-msg",
-    "trunkgate-commits",
-    "trunkgate-changelog",
-    "trunkgate-changelog-updated",
-    "trunkgate-lint",
-    "trunkgate-security",
-    "trunkgate-audit",
-    "trunkgate-coverage",
-)
 
 
 def pre_commit_config() -> str:
     """The adopter's `.pre-commit-config.yaml` (the README shows the same)."""
-    hooks = "".join(f"    -   id: {hook}\n" for hook in HOOK_IDS)
+    hooks = "".join(f"    -   id: {hook}\n" for hook in registry.HOOK_IDS)
     return (
         "default_install_hook_types: [pre-commit, commit-msg, pre-push]\n"
         "repos:\n"
@@ -124,27 +113,21 @@ def plan(directory: str, force: bool) -> tuple[list[tuple[str, str]], list[str]]
     return writes, notes
 
 
-@report.entrypoint("trunkgate init")
 def main(argv: Sequence[str] | None = None) -> int:
-    opts, _ = config.parse_args("init", argv, ARGS, __doc__ or "", EXAMPLE)
+    opts, _ = config.parse_args("trunkgate init", "init", argv, ARGS, __doc__ or "", EXAMPLE)
     directory = opts.directory
     if not os.path.isdir(directory):
         raise report.UsageError(f"{directory}: no such directory")
     writes, notes = plan(directory, opts.force)
-    for path, text in writes:
+    if not opts.dry_run:
+        for path, _ in writes:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        files.write_all([(path, os.path.relpath(path, directory), text) for path, text in writes])
+    for path, _ in writes:
         rel = os.path.relpath(path, directory)
-        if opts.dry_run:
-            print(f"would write {rel}")
-            continue
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        report.write_atomic(path, text)
-        print(f"wrote {rel}")
+        print(f"would write {rel}" if opts.dry_run else f"wrote {rel}")
     for note in notes:
         print(note)
     if not opts.dry_run:
         print("next: pre-commit install   (installs the pre-commit, commit-msg and pre-push hooks)")
     return report.PASS
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,9 +1,9 @@
 """Shared helpers of the tool gates (lint, security, audit, coverage).
 
 Find a tool next to the running interpreter or on PATH, run it with an argument list
-(never a shell), turn a crash into one clear `UsageError` with the tail of its stderr, and
-choose the files a gate scans: the files given, the files changed since a base, or the
-whole tree. Gates never import each other; what two of them share lives here.
+(never a shell), and turn a crash into one clear `UsageError` with the tail of its stderr.
+Which files a gate scans is the change model's answer (`Change.select`). Gates never import
+each other; what two of them share lives here.
 """
 
 from __future__ import annotations
@@ -11,15 +11,13 @@ from __future__ import annotations
 import os
 import sys
 
-from trunkgate import config, git
+from trunkgate import config
 from trunkgate.report import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Iterable, Sequence
-
-    from trunkgate.context import Context
+    from collections.abc import Sequence
 
 TAIL_LINES = 5
 
@@ -39,8 +37,6 @@ FILE_ARGS = (
         metavar="REF",
     ),
 )
-
-PY_SUFFIXES = (".py", ".pyw", ".pyi")
 
 
 # --------------------------------------------------------------------------- run
@@ -172,131 +168,3 @@ def load_json(argv: Sequence[str], proc: subprocess.CompletedProcess[str]) -> ob
         return json.loads(proc.stdout)
     except ValueError:
         raise failure(argv, proc, f"gave no JSON report (exit status {proc.returncode})") from None
-
-
-# --------------------------------------------------------------------------- paths
-
-
-def relative(path: str, root: str) -> str:
-    """A path as findings show it: relative to the project root, posix, no leading `./`."""
-    absolute = os.path.normpath(os.path.join(root, path))
-    rel = os.path.relpath(absolute, root)
-    return rel.replace(os.sep, "/") if os.sep != "/" else rel
-
-
-def is_python(path: str, suffixes: Sequence[str] = PY_SUFFIXES) -> bool:
-    """A Python file by its suffix, or an extensionless script with a python shebang."""
-    name = os.path.basename(path)
-    if name.endswith(tuple(suffixes)):
-        return True
-    if "." in name.lstrip("."):
-        return False
-    try:
-        with open(path, "rb") as fh:
-            first = fh.readline(200)
-    except OSError:
-        return False
-    return first.startswith(b"#!") and b"python" in first
-
-
-class Selection:
-    """The files a gate scans, and a sentence that says which and why."""
-
-    __slots__ = ("files", "note", "whole_tree")
-
-    def __init__(self, files: list[str], note: str, whole_tree: bool = False) -> None:
-        self.files = files  # relative to the project root, posix; [] for the whole tree
-        self.note = note
-        self.whole_tree = whole_tree
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
-
-
-def _keep(paths: Iterable[str], root: str, suffixes: Sequence[str], inside: bool) -> list[str]:
-    """Existing Python files among `paths` (relative to root), deduplicated, in order."""
-    out: dict[str, None] = {}
-    for path in paths:
-        rel = relative(path, root)
-        if inside and (rel == ".." or rel.startswith("../")):
-            continue
-        full = os.path.join(root, rel)
-        if os.path.isfile(full) and is_python(full, suffixes):
-            out[rel] = None
-    return list(out)
-
-
-def _toplevel(root: str) -> str:
-    """The top of the working tree holding root: the nearest folder with a `.git` (a folder, or
-    a file in a worktree or submodule); git is asked only when the environment redirects it."""
-    here = os.path.abspath(root)
-    if "GIT_DIR" not in os.environ and "GIT_WORK_TREE" not in os.environ:
-        while True:
-            if os.path.exists(os.path.join(here, ".git")):
-                return here
-            parent = os.path.dirname(here)
-            if parent == here:
-                break
-            here = parent
-    return git.toplevel(cwd=root)
-
-
-def changed(base: str, root: str, suffixes: Sequence[str] = PY_SUFFIXES) -> list[str]:
-    """Python files changed between the merge-base of `base` and HEAD, relative to root."""
-    names = git.changed_files(base, "HEAD", cwd=root)
-    top = _toplevel(root)
-    return _keep((os.path.join(top, n) for n in names), root, suffixes, inside=True)
-
-
-def select(
-    policy: config.Policy,
-    opts: config.Options,
-    ctx: Context,
-    *,
-    suffixes: Sequence[str] = PY_SUFFIXES,
-    verb: str = "checked",
-) -> Selection:
-    """Which files to scan: `--all`; the files given; changes since `--base`, or in CI since
-    the pull request's base (or the push's previous commit); a CI run with no base (a
-    schedule, a new branch) scans the whole tree. Locally with nothing given: the change
-    since the merge-base with the trunk."""
-    root = policy.root
-    if getattr(opts, "all", False):
-        return Selection([], f"{verb} the whole tree (--all)", whole_tree=True)
-    given = getattr(opts, "files", None) or []
-    if given:
-        cwd = os.getcwd()
-        files = _keep((os.path.join(cwd, f) for f in given), root, suffixes, inside=False)
-        skipped = len(given) - len(files)
-        extra = f" ({_plural(skipped, 'other file')} skipped)" if skipped else ""
-        return Selection(files, f"{verb} {_plural(len(files), 'Python file')} given{extra}")
-    base = getattr(opts, "base", None)
-    source = "--base"
-    if not base and ctx.ci:
-        if ctx.pr_base_sha:
-            base, source = ctx.pr_base_sha, "the pull request's base"
-        else:
-            before, _ = ctx.push_range
-            if before and not git.is_null(before):
-                base, source = before, "the push's previous commit"
-            else:
-                event = ctx.event_name or "this"
-                note = f"{verb} the whole tree (no base to compare with in a {event} event)"
-                return Selection([], note, whole_tree=True)
-    if not base:  # locally, with nothing given: the change since the trunk, as other gates do
-        base = git.trunk_ref(policy.trunk, cwd=root)
-        source = f"the trunk, {policy.trunk}"
-    if not base:
-        return Selection(
-            [],
-            f"nothing to check: no files given and no trunk ({policy.trunk}) to compare with "
-            "(pass file names, --base REF or --all)",
-        )
-    sha = git.require_commit(base, source if source != "--base" else "--base", cwd=root)
-    files = changed(sha, root, suffixes)
-    label = base if source == "--base" else source
-    return Selection(
-        files,
-        f"{verb} {_plural(len(files), 'changed Python file')} since {sha[:10]} ({label})",
-    )

@@ -1,11 +1,18 @@
-"""Version schemes: is a version valid in the policy's scheme, and how do two compare.
+"""Version schemes and semver arithmetic: is a version valid in the policy's scheme, how do two
+compare, and in semver what a bump gives (`bump`, `effective_level`, `bump_between`, the levels
+MAJOR, MINOR, PATCH and their RANK) and which pre-release comes next (`pre_release`).
 
-Used by the branch gate (release/1.4.0), the changelog gate (## [1.4.0]) and releases.
+Used by the branch gate (release/1.4.0), the changelog gate (## [1.4.0]), the version gate
+and releases. Only the standard library: errors are ValueErrors, callers word them.
 """
 
 from __future__ import annotations
 
 import re
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 _NUM = r"(?:0|[1-9]\d*)"
 _PRE_ID = r"(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
@@ -25,6 +32,9 @@ PEP440 = re.compile(
 )
 PATTERNS = {"semver": SEMVER, "calver": CALVER, "pep440": PEP440}
 EXAMPLES = {"semver": "1.4.0", "calver": "2026.11.0", "pep440": "1.4.0rc1"}
+# The parts of a semver version a bump moves, and their order (None: no bump).
+MAJOR, MINOR, PATCH = "major", "minor", "patch"
+RANK = {None: 0, PATCH: 1, MINOR: 2, MAJOR: 3}
 
 
 def is_valid(version: str, scheme: str = "semver") -> bool:
@@ -78,3 +88,65 @@ def parse_semver(version: str) -> tuple[int, int, int, str | None]:
     if m is None:
         raise ValueError(f"{version!r} is not {describe('semver')}")
     return int(m["major"]), int(m["minor"]), int(m["patch"]), m["pre"]
+
+
+def bump(version: str, level: str, zero_major: str = "minor") -> str:
+    """The version after a bump; a breaking change bumps the minor while major is 0 (policy)."""
+    major, minor, patch, _ = parse_semver(version)
+    if level == MAJOR and major == 0 and zero_major == "minor":
+        level = MINOR
+    if level == MAJOR:
+        return f"{major + 1}.0.0"
+    if level == MINOR:
+        return f"{major}.{minor + 1}.0"
+    return f"{major}.{minor}.{patch + 1}"
+
+
+def effective_level(version: str, level: str, zero_major: str = "minor") -> str:
+    """The part of the version a bump moves: major, minor or patch."""
+    if level == MAJOR and parse_semver(version)[0] == 0 and zero_major == "minor":
+        return MINOR
+    return level
+
+
+def bump_between(old: str, new: str) -> str | None:
+    """Which part moved from `old` to `new` (release cores compared), None if none went up."""
+    a = parse_semver(old)[:3]
+    b = parse_semver(new)[:3]
+    if b[0] > a[0]:
+        return MAJOR
+    if b[0] == a[0] and b[1] > a[1]:
+        return MINOR
+    if b[:2] == a[:2] and b[2] > a[2]:
+        return PATCH
+    return None
+
+
+def check_pre_name(name: str) -> str:
+    """A pre-release name such as rc, beta, alpha: letters, digits and '-', not only digits.
+
+    Raises ValueError, saying what was expected, for any other name."""
+    ok = bool(name) and all(c.isascii() and (c.isalnum() or c == "-") for c in name)
+    if not ok or name.isdigit():
+        raise ValueError(
+            f'expected a pre-release name such as "rc" or "beta" '
+            f"(letters, digits, '-'), got {name!r}"
+        )
+    return name
+
+
+def pre_release(core: str, name: str, existing: Sequence[str]) -> str:
+    """core-name.N, N one above the highest existing core-name.N (1 for the first)."""
+    head = f"{core}-{name}."
+    numbers = [
+        int(v[len(head) :]) for v in existing if v.startswith(head) and v[len(head) :].isdigit()
+    ]
+    return f"{head}{max(numbers, default=0) + 1}"
+
+
+def is_pre(version: str) -> bool:
+    return "-" in version.split("+", 1)[0]
+
+
+def semver_key(version: str) -> tuple:
+    return sort_key(version, "semver")

@@ -23,12 +23,14 @@ from __future__ import annotations
 import os
 
 from trunkgate import config, report, tools
-from trunkgate.context import Context
+from trunkgate.change import Change, relative
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Iterable, Sequence
+
+    from trunkgate.context import Context
 
 GATE = "audit"
 EXAMPLE = (
@@ -247,7 +249,7 @@ def read_requirements(
     """
     files: list[str] = []
     reqs: list[Requirement] = []
-    queue = [(p, tools.relative(p, root), "requirements file") for p in map(os.path.abspath, paths)]
+    queue = [(p, relative(p, root), "requirements file") for p in map(os.path.abspath, paths)]
     while queue:
         path, shown, what = queue.pop(0)
         if path in files:
@@ -262,7 +264,7 @@ def read_requirements(
         for include in includes:
             target = os.path.normpath(os.path.join(os.path.dirname(path), include))
             where = f"requirements file (included by {shown})"
-            queue.append((target, tools.relative(target, root), where))
+            queue.append((target, relative(target, root), where))
     return files, reqs
 
 
@@ -388,11 +390,11 @@ def choose_source(policy: config.Policy, opts: config.Options, ctx: Context) -> 
     paths = _requirement_paths(policy, opts)
     if paths:
         files, reqs = read_requirements(paths, root)
-        label = ", ".join(tools.relative(f, root) for f in files)
+        label = ", ".join(relative(f, root) for f in files)
         return Source("requirements", label, files=files, requirements=reqs)
     pyproject = os.path.join(root, "pyproject.toml")
     if os.path.isfile(pyproject):
-        shown = tools.relative(pyproject, root)
+        shown = relative(pyproject, root)
         deps = project_dependencies(_read(pyproject, shown, "file"), shown)
         if deps is not None:
             label = f"the [project] dependencies of {shown}"
@@ -400,55 +402,27 @@ def choose_source(policy: config.Policy, opts: config.Options, ctx: Context) -> 
     return _environment(root, ctx)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
-
-
-def _ci_base(ctx: Context) -> tuple[str | None, str]:
-    """In CI: the pull request's base, else a push's previous commit (None: no base)."""
-    if not ctx.ci:
-        return None, ""
-    if ctx.pr_base_sha:
-        return ctx.pr_base_sha, "the pull request's base"
-    from trunkgate import git
-
-    before, _ = ctx.push_range
-    if before and not git.is_null(before):
-        return before, "the push's previous commit"
-    return None, ""
-
-
-def skip_reason(
-    files: Sequence[str], policy: config.Policy, opts: config.Options, ctx: Context
-) -> str | None:
+def skip_reason(files: Sequence[str], policy: config.Policy, change: Change) -> str | None:
     """Why the audit need not run, or None when it must.
 
     It must with --all; otherwise when one of the dependency `files` is among the files
-    given (pre-commit), or changed since --base, or in CI since the pull request's base or
-    the push's previous commit. Locally with neither, and in CI with no base (a schedule,
-    a new branch), it always runs.
+    given (pre-commit), or changed since --base, or in CI since the change's base. Locally
+    with neither, and in CI with no base (a schedule, a tag), it always runs.
     """
-    if getattr(opts, "all", False):
+    if change.whole_tree:
         return None
     root = policy.root
-    ours = {tools.relative(f, root) for f in files}
-    given = getattr(opts, "files", None) or []
-    base = getattr(opts, "base", None)
-    label = base or ""
-    if not given and not base:
-        base, label = _ci_base(ctx)
-    if given:
-        cwd = os.getcwd()
-        names = [tools.relative(os.path.join(cwd, f), root) for f in given]
-        what = f"the {_plural(len(names), 'file')} given"
-    elif base:
-        from trunkgate import git
-
-        sha = git.require_commit(base, label if label != base else "--base", cwd=root)
-        top = git.toplevel(cwd=root)
-        changed = git.changed_files(sha, "HEAD", cwd=root)
-        names = [tools.relative(os.path.join(top, n), root) for n in changed]
-        what = f"the {_plural(len(names), 'file')} changed since {sha[:10]} ({label})"
+    ours = {relative(f, root) for f in files}
+    if change.given:
+        names = change.given_in_project()
+        what = f"the {report.plural(len(names), 'file')} given"
+    elif change.explicit_base or change.ctx.ci:
+        base = change.base
+        if base is None:
+            return None
+        names = change.changed_in_project()
+        count = report.plural(len(names), "file")
+        what = f"the {count} changed since {base.since()}"
     else:
         return None
     if ours.intersection(names):
@@ -627,7 +601,7 @@ def cache_dir(policy: config.Policy, ctx: Context) -> str:
 def _mode_note(source: Source) -> str:
     if source.kind == "environment":
         return f"audited {source.label}"
-    count = _plural(len(source.requirements), "requirement")
+    count = report.plural(len(source.requirements), "requirement")
     if source.pinned:
         return (
             f"audited {count} from {source.label}, all pinned with ==: pip-audit ran with "
@@ -687,20 +661,21 @@ def _run_pip_audit(
     return argv, data.get("dependencies")
 
 
-def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
+def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
     root = policy.root
     ignores: list[dict] = policy.ignore  # type: ignore[attr-defined]
     today = _today() if ignores else None  # datetime loads only for ignore entries
     expired: list[report.Finding] = []
     if today is not None:
-        policy_file = tools.relative(policy.source, root) if policy.source else None
+        policy_file = relative(policy.source, root) if policy.source else None
         policy_text = ""
         if policy.source and any(entry["until"] < today for entry in ignores):
             policy_text = _read(policy.source, policy_file or policy.source, "policy file")
         expired = check_ignores(ignores, today, policy_file, policy_text)
     metrics: dict[str, object] = {"vulnerabilities": 0, "ignored": 0}
 
-    skipped = skip_reason(dependency_files(policy, opts), policy, opts, ctx)
+    ctx = change.ctx
+    skipped = skip_reason(dependency_files(policy, opts), policy, change)
     if skipped:
         return report.GateResult(GATE, expired, notes=[skipped], fix=FIX, metrics=metrics)
     source = choose_source(policy, opts, ctx)
@@ -727,7 +702,7 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
     )
 
 
-def _merge_requirement_flags(argv: Sequence[str]) -> list[str]:
+def prepare_argv(argv: Sequence[str]) -> list[str]:
     """Every `--requirement X` (repeatable) folded into one comma-separated flag."""
     out: list[str] = []
     paths: list[str] = []
@@ -750,14 +725,3 @@ def _merge_requirement_flags(argv: Sequence[str]) -> list[str]:
     if paths:
         out[:0] = ["--requirement", ",".join(paths)]
     return out
-
-
-@report.entrypoint("trunkgate audit")
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _merge_requirement_flags(argv or ())
-    opts, policy = config.parse_args(GATE, args, ARGS, __doc__ or "", EXAMPLE)
-    return report.emit(gate(policy, opts, Context()), opts.format)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -10,7 +10,11 @@ straight onto the trunk fails unless the policy allows it.
 from __future__ import annotations
 
 from trunkgate import config, git, report
-from trunkgate.context import Context
+from trunkgate.change import Change
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from trunkgate.context import Context
 
 GATE = "branch"
 EXAMPLE = "trunkgate branch --branch feature/login-form --max-behind 50"
@@ -235,7 +239,8 @@ def _history(target: _Target, policy: config.Policy, ctx: Context) -> tuple[int 
     return first, behind
 
 
-def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
+def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
+    ctx = change.ctx
     target, findings = _target(opts, policy, ctx)
     if target.name is None:
         return report.GateResult(GATE, notes=[f"nothing to check: {target.source}"])
@@ -264,13 +269,3 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
         findings += check_history(target.name, first, behind, time.time(), policy)
     findings = check_name(target.name, policy) + findings
     return report.GateResult(GATE, findings, notes=notes)
-
-
-@report.entrypoint("trunkgate branch")
-def main(argv: list[str] | None = None) -> int:
-    opts, policy = config.parse_args(GATE, argv, ARGS, __doc__ or "", EXAMPLE)
-    return report.emit(gate(policy, opts, Context()), opts.format)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -22,7 +22,7 @@ import os
 
 from trunkgate import config, git, report
 from trunkgate import keepachangelog as kac
-from trunkgate.context import Context
+from trunkgate.change import Change
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -489,12 +489,6 @@ class Commit:
         self.merge = merge
 
 
-def _plural(n: int, word: str) -> str:
-    if n == 1:
-        return f"1 {word}"
-    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
-
-
 def check_updated(
     before: kac.Changelog,
     after: kac.Changelog,
@@ -549,7 +543,7 @@ def check_updated(
         )
     if not code:
         notes.append(
-            f"no code changed ({_plural(len(changed), 'file')} changed, none matching the "
+            f"no code changed ({report.plural(len(changed), 'file')} changed, none matching the "
             "policy's code patterns): no entry needed"
         )
     else:
@@ -575,33 +569,11 @@ def check_updated(
                 )
             )
         else:
-            notes.append(f"[Unreleased] gained {_plural(len(gained), 'entry')}")
+            notes.append(f"[Unreleased] gained {report.plural(len(gained), 'entry', 'entries')}")
     return findings, notes
 
 
 # --------------------------------------------------------------------------- the gate
-
-
-def _base(opts: config.Options, policy: config.Policy, ctx: Context) -> tuple[str, str]:
-    """(ref, how it was chosen) to compare with."""
-    if opts.base:
-        return opts.base, "--base"
-    if ctx.ci:
-        if ctx.pull_request is not None and ctx.pr_base_sha:
-            return ctx.pr_base_sha, "the pull request's base"
-        before, _ = ctx.push_range
-        if before and not git.is_null(before):
-            return before, "the commit before the push"
-    if ctx.pre_push and ctx.from_ref and not git.is_null(ctx.from_ref):
-        return ctx.from_ref, "the remote's commit (pre-push)"
-    trunk = git.trunk_ref(policy.trunk)  # type: ignore[arg-type]
-    if trunk is None:
-        hint = f"; {git.SHALLOW_HINT}" if git.is_shallow() else ""
-        raise report.UsageError(
-            f"--base: no base to compare with (neither origin/{policy.trunk} nor {policy.trunk} "
-            f"exists here), expected --base REF{hint}"
-        )
-    return trunk, "the trunk"
 
 
 def _display(path: str) -> str:
@@ -609,50 +581,41 @@ def _display(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def _updated(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
+def _updated(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
     paths: list[str] = opts.paths
     if len(paths) > 1:
         raise report.UsageError(
             f"--check-updated: {len(paths)} paths given, expected at most one changelog"
         )
-    path = paths[0] if paths else policy.path(policy.changelog_file)  # type: ignore[arg-type]
+    path = paths[0] if paths else policy.path(policy.changelog_file)
     shown = paths[0] if paths else _display(path)
-    ref, how = _base(opts, policy, ctx)
-    base = git.require_commit(ref, "the base")
-    head = "HEAD"
-    if ctx.pre_push and ctx.to_ref and not git.is_null(ctx.to_ref):
-        head = ctx.to_ref
-    head_sha = git.require_commit(head, "HEAD" if head == "HEAD" else "the pushed commit")
-    merge_base = git.merge_base(base, head_sha)
-    if merge_base is None:
-        hint = f"; {git.SHALLOW_HINT}" if git.is_shallow() else ""
-        raise report.UsageError(f"the base {ref!r} and {head} share no history{hint}")
-    top = git.toplevel()
+    base = change.require_base()
+    merge_base = change.diff_start
+    top = change.top
     rel = os.path.relpath(os.path.realpath(path), os.path.realpath(top)).replace(os.sep, "/")
-    commits = [
-        Commit(c.sha, c.message, c.is_merge) for c in git.commits([f"{merge_base}..{head_sha}"])
-    ]
-    if head == "HEAD":
+    commits = [Commit(c.sha, c.message, c.is_merge) for c in change.commits()]
+    if change.head_is_worktree:
         text = read_text(path, shown)
-        changed = git.changed_files(merge_base)
         against = "the working tree"
     else:
+        what = "the pushed commit" if change.event == "pre-push" else change.head_how
+        head_sha = git.require_commit(change.head, what)
         shown_text = git.show(head_sha, rel)
         if shown_text is None:
-            raise report.UsageError(f"{shown}: no such file in the pushed commit {head_sha[:10]}")
+            raise report.UsageError(f"{shown}: no such file in {what} {head_sha[:10]}")
         text = shown_text
-        changed = git.changed_files(merge_base, head_sha)
-        against = f"the pushed commit {head_sha[:10]}"
+        against = f"{what} {head_sha[:10]}"
+    changed = change.changed_files()
     old = git.show(merge_base, rel)
     before = kac.parse(old) if old is not None else kac.Changelog()
     after = kac.parse(text)
-    labels = ctx.labels if ctx.ci else []
+    labels = change.ctx.labels if change.ctx.ci else []
     findings, notes = check_updated(
         before, after, changed, commits, policy, shown, labels=labels, changelog_path=rel
     )
     base_note = (
-        f"base: {how} ({ref}), merge-base {merge_base[:10]}; compared {shown} there with "
-        f"{against}; {_plural(len(commits), 'commit')} in the range"
+        f"base: {base.how} ({base.ref}), merge-base {merge_base[:10]}; compared {shown} there "
+        f"with {against}; {report.plural(len(commits), 'commit')} in the range"
     )
     return report.GateResult(
         GATE,
@@ -662,13 +625,13 @@ def _updated(policy: config.Policy, opts: config.Options, ctx: Context) -> repor
     )
 
 
-def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
+def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
     """Lint the changelog(s), or with `opts.check_updated`, check that the change updates it.
 
     `opts` needs `paths` (list), `check_updated` (bool) and `base` (str or None).
     """
     if opts.check_updated:
-        return _updated(policy, opts, ctx)
+        return _updated(policy, opts, change)
     if opts.base:
         raise report.UsageError("--base: only used with --check-updated")
     paths: list[str] = opts.paths
@@ -685,17 +648,9 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
         findings += check_changelog(doc, policy, shown)
         count = len(doc.releases)
         releases += count
-        notes.append(f"checked {shown}: {_plural(count, 'release')} ({policy.version_scheme})")
+        notes.append(
+            f"checked {shown}: {report.plural(count, 'release')} ({policy.version_scheme})"
+        )
     return report.GateResult(
         GATE, findings, notes=notes, fix=FORMAT_FIX, metrics={"releases": releases}
     )
-
-
-@report.entrypoint("trunkgate changelog")
-def main(argv: Sequence[str] | None = None) -> int:
-    opts, policy = config.parse_args(GATE, argv, ARGS, __doc__ or "", EXAMPLE)
-    return report.emit(gate(policy, opts, Context()), opts.format)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -4,18 +4,17 @@ Which commits are checked: `--range A..B` if given, and `--pr-title TEXT` checks
 pull-request title. Otherwise, in GitHub Actions on a pull request: its commits, its title
 and the subject a squash merge would write; on a push: the pushed commits. In pre-commit's
 pre-push stage: the commits being pushed. Anywhere else: the commits on HEAD that are not
-on the trunk. A range with no commits, or one a shallow clone cuts short, is an error
-(exit 2): a gate that saw nothing must not say "passed".
+on the trunk (see `trunkgate.change` for how the base is chosen). A range with no commits,
+or one a shallow clone cuts short, is an error (exit 2): a gate that saw nothing must not say
+"passed". A CI event with nothing to compare with (a schedule, a manual run, a tag push)
+passes with a note: there is no change, so no commits to check.
 """
 
 from __future__ import annotations
 
-from trunkgate import config, conventional, git, report
-from trunkgate.context import Context
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Sequence
+from trunkgate import config, git, report
+from trunkgate.change import Change, short
+from trunkgate.messages import check_commit, check_header, fix_block
 
 GATE = "commits"
 EXAMPLE = "trunkgate commits --range origin/main..HEAD"
@@ -25,470 +24,7 @@ ARGS = (
     config.Arg("--pr-title", "check a pull-request title as a commit header", metavar="TEXT"),
 )
 
-MSG_GATE = "commit-msg"
-MSG_DOC = """Check one commit message file (the commit-msg hook) against Conventional Commits.
-
-Comment lines (core.commentChar, "#" by default) and everything after the scissors line of
-`git commit -v` are ignored, as git ignores them. An empty message passes: git aborts the
-commit itself.
-"""
-MSG_EXAMPLE = "trunkgate commit-msg .git/COMMIT_EDITMSG"
-MSG_ARGS = (
-    config.Arg(
-        "file", "the commit message file git passes to the hook", kind="pos", metavar="FILE"
-    ),
-)
-
-ERROR, WARNING = report.ERROR, report.WARNING
-_SEVERITY = {conventional.ERROR: ERROR, conventional.WARNING: WARNING}
-# When git opens an editor it writes its comment template with the configured comment char,
-# so a message in which no line starts with a char that could be another comment char was
-# written under "#" (or, from `git commit -m`, is not stripped of comments at all): no need
-# to spawn git. "#" itself, and "-", "*" and "+" of bullet lists, do not count; nobody makes
-# a bullet the comment char.
-_OTHER_COMMENT_CHARS = frozenset("!\"$%&'(),./:;<=>?@[\\]^_`{|}~")
-PLACEHOLDER = "describe the change"
-
-# The first word of a free-form subject, and the type it most likely means.
-_TYPE_WORDS = {
-    "add": "feat",
-    "added": "feat",
-    "adds": "feat",
-    "adding": "feat",
-    "create": "feat",
-    "created": "feat",
-    "feature": "feat",
-    "implement": "feat",
-    "implemented": "feat",
-    "introduce": "feat",
-    "new": "feat",
-    "support": "feat",
-    "bug": "fix",
-    "bugfix": "fix",
-    "correct": "fix",
-    "fixed": "fix",
-    "fixes": "fix",
-    "fixing": "fix",
-    "hotfix": "fix",
-    "repair": "fix",
-    "resolve": "fix",
-    "doc": "docs",
-    "document": "docs",
-    "documentation": "docs",
-    "readme": "docs",
-    "tests": "test",
-    "testing": "test",
-    "clean": "refactor",
-    "cleanup": "refactor",
-    "move": "refactor",
-    "moved": "refactor",
-    "refactored": "refactor",
-    "refactoring": "refactor",
-    "rename": "refactor",
-    "renamed": "refactor",
-    "simplify": "refactor",
-    "optimise": "perf",
-    "optimize": "perf",
-    "performance": "perf",
-    "speed": "perf",
-    "format": "style",
-    "formatted": "style",
-    "lint": "style",
-    "bump": "build",
-    "deps": "build",
-    "update": "chore",
-    "updated": "chore",
-    "reverted": "revert",
-}
-
-_STRICT = {
-    conventional.MERGE: (
-        'merge commit "{header}" (policy strict: no merge commits)',
-        "rebase onto the trunk instead of merging it in: git rebase origin/{trunk}",
-    ),
-    conventional.REVERT: (
-        'git\'s default revert subject "{header}" (policy strict: every commit is '
-        'conventional); expected "revert: <the reverted header>" and a "Refs: <sha>" footer',
-        None,
-    ),
-    conventional.FIXUP: (
-        '"{header}" is a fixup!/squash!/amend! commit (policy strict: squash them before '
-        "they are shared)",
-        "squash it into the commit it fixes: git rebase -i --autosquash origin/{trunk}",
-    ),
-}
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def _types(policy: config.Policy) -> list[str]:
-    return [t.lower() for t in policy.types]  # type: ignore[attr-defined]
-
-
-def _scope_allowed(scope: str, scopes: Sequence[str]) -> bool:
-    """A scope, or each of a comma-separated list of scopes, from the policy (any case)."""
-    allowed = {s.lower() for s in scopes}
-    parts = [p.strip().lower() for p in scope.split(",")]
-    return scope.strip().lower() in allowed or all(p in allowed for p in parts)
-
-
-def _pick_type(word: str, types: Sequence[str]) -> str | None:
-    """The allowed type a word most likely means ("Feature" -> "feat"), or None."""
-    word = word.lower()
-    if word in types:
-        return word
-    mapped = _TYPE_WORDS.get(word)
-    if mapped and (not types or mapped in types):
-        return mapped
-    if not types:
-        return word if conventional.is_type(word) else None
-    if len(word) >= 3:
-        for name in types:
-            if word.startswith(name) or name.startswith(word):
-                return name
-    return None
-
-
-def _tidy(description: str) -> str:
-    """A description as the spec's examples write it: no final period, lower-case start."""
-    text = description.strip().rstrip(".").strip()
-    if not text:
-        return PLACEHOLDER
-    if not (len(text) > 1 and text[1].isupper()):  # keep acronyms: "API", "CLI"
-        text = text[0].lower() + text[1:]
-    return text
-
-
-def _loose(header: str, types: Sequence[str]) -> tuple[str | None, str | None, bool, str]:
-    """Best guess at (type, scope, bang, description) of a header that is not conventional."""
-    text = header.strip()
-    colon = text.find(":")
-    if colon > 0:
-        prefix = text[:colon]
-        word = prefix.split("(", 1)[0].strip().rstrip("!").strip()
-        chosen = _pick_type(word, types) if " " not in word else None
-        if chosen:
-            scope = None
-            if "(" in prefix:
-                scope = prefix.split("(", 1)[1].split(")", 1)[0].strip() or None
-            return chosen, scope, prefix.rstrip().endswith("!"), text[colon + 1 :]
-    first, _, rest = text.partition(" ")
-    word = first.strip(".,;:!?[]()").lower()
-    if word in types and rest.strip():  # "Fix crash in parser" -> "fix: crash in parser"
-        return word, None, False, rest
-    return _pick_type(word, types) if word in _TYPE_WORDS else None, None, False, text
-
-
-def suggest(message: conventional.Message, policy: config.Policy) -> str | None:
-    """One corrected header for a failing message, built from what it says (None: no header
-    would help, e.g. a merge commit under strict)."""
-    types = _types(policy)
-    default = "feat" if not types or "feat" in types else types[0]
-    scope: str | None = None
-    bang = False
-    kind = message.kind
-    if kind in (conventional.MERGE, conventional.FIXUP):
-        return None
-    if kind == conventional.EMPTY:
-        chosen: str | None = default
-        description = PLACEHOLDER
-    elif kind == conventional.REVERT:
-        chosen = "revert" if not types or "revert" in types else default
-        description = message.header[message.header.index('"') + 1 : -1]
-    elif kind == conventional.CONVENTIONAL:
-        chosen = _pick_type(message.type or "", types)
-        scope, bang = message.scope, message.bang
-        description = message.description or ""
-    else:
-        chosen, scope, bang, description = _loose(message.header, types)
-    chosen = chosen or default
-    if kind != conventional.REVERT:
-        description = _tidy(description)
-    scopes: list[str] = policy.scopes  # type: ignore[attr-defined]
-    scope = scope.strip() if scope and scope.strip() else None
-    if scope and scopes and not _scope_allowed(scope, scopes):
-        low = scope.lower()
-        scope = next((s for s in scopes if s.lower().startswith(low[:3])), scopes[0])
-    if scope is None and policy.require_scope:  # type: ignore[attr-defined]
-        scope = scopes[0] if scopes else "<scope>"
-    limit: int = policy.max_subject_length  # type: ignore[attr-defined]
-    if limit and scope and len(chosen) + len(scope) + 6 > limit:
-        scope = scopes[0] if policy.require_scope and scopes else None  # type: ignore[attr-defined]
-    head = f"{chosen}{f'({scope})' if scope else ''}{'!' if bang else ''}: "
-    if limit and len(head) + len(description) > limit and limit > len(head):
-        room = limit - len(head)
-        cut = description[:room]
-        if " " in cut and description[room : room + 1] != " ":
-            cut = cut[: cut.rfind(" ")]
-        description = cut.rstrip(" ,;:-") or description[:room]
-    return head + description
-
-
-def _locate(
-    rule: str,
-    line: int,
-    text: str,
-    where: str | None,
-    lines: Sequence[int] | None,
-    severity: str = ERROR,
-) -> report.Finding:
-    """A finding on line `line` of the cleaned message: a file line, or "line N" in the text."""
-    if lines is not None:
-        at = lines[line - 1] if 0 < line <= len(lines) else None
-        return report.Finding(rule, text, file=where, line=at, severity=severity)
-    if line > 1:
-        text = f"line {line}: {text}"
-    return report.Finding(rule, text, where=where, severity=severity)
-
-
-def check_message(
-    message: conventional.Message,
-    policy: config.Policy,
-    *,
-    where: str | None = None,
-    lines: Sequence[int] | None = None,
-) -> list[report.Finding]:
-    """Findings for one parsed message under the policy.
-
-    `where` names it (a file, a short sha, "pull request title"); `lines` maps the lines of
-    the cleaned message to lines of that file (None: say "line N" in the message instead).
-    """
-    kind = message.kind
-    found: list[report.Finding] = []
-    hint = None
-    if kind == conventional.EMPTY:
-        found.append(
-            _locate(
-                "empty",
-                1,
-                f'the message is empty; expected a header "{conventional.HEADER_SHAPE}"',
-                where,
-                lines,
-            )
-        )
-    elif kind in _STRICT:
-        if policy.strict:  # type: ignore[attr-defined]
-            text, how = _STRICT[kind]
-            found.append(_locate(kind, 1, text.format(header=message.header), where, lines))
-            hint = how.format(trunk=policy.trunk) if how else None  # type: ignore[attr-defined]
-    else:
-        for issue in message.issues:
-            text = f"{issue.what}; expected {issue.expected}"
-            found.append(
-                _locate(issue.rule, issue.line, text, where, lines, _SEVERITY[issue.severity])
-            )
-        found.extend(_check_policy(message, policy, where, lines))
-    errors = [f for f in found if f.severity == ERROR]
-    if not errors:
-        return found
-    example = suggest(message, policy)
-    if example and example != message.header:  # else the header is fine; the body is not
-        hint = f"for example: {example}"
-    if hint:
-        errors[0].hint = f"{where}: {hint}" if where and lines is None else hint
-    return found
-
-
-def _check_policy(
-    message: conventional.Message,
-    policy: config.Policy,
-    where: str | None,
-    lines: Sequence[int] | None,
-) -> list[report.Finding]:
-    """Allowed types and scopes, a required scope, the header's length."""
-    found = []
-    types = _types(policy)
-    scopes: list[str] = policy.scopes  # type: ignore[attr-defined]
-    if message.kind == conventional.CONVENTIONAL:
-        if types and message.type not in types:
-            found.append(
-                _locate(
-                    "type",
-                    1,
-                    f'type "{message.type}" is not allowed; expected one of: {", ".join(types)}',
-                    where,
-                    lines,
-                )
-            )
-        scope = message.scope
-        if scope and scope.strip() and scopes and not _scope_allowed(scope, scopes):
-            found.append(
-                _locate(
-                    "scope",
-                    1,
-                    f'scope "{scope}" is not allowed; expected one of: {", ".join(scopes)}',
-                    where,
-                    lines,
-                )
-            )
-        if scope is None and policy.require_scope:  # type: ignore[attr-defined]
-            allowed = f" (one of: {', '.join(scopes)})" if scopes else ""
-            found.append(
-                _locate(
-                    "scope-required",
-                    1,
-                    f'the header names no scope; expected "<type>(<scope>): <description>"'
-                    f"{allowed}",
-                    where,
-                    lines,
-                )
-            )
-    limit: int = policy.max_subject_length  # type: ignore[attr-defined]
-    if limit and len(message.header) > limit:
-        found.append(
-            _locate(
-                "subject-length",
-                1,
-                f"the header is {len(message.header)} characters long; expected at most "
-                f"{limit} (max-subject-length)",
-                where,
-                lines,
-            )
-        )
-    return found
-
-
-def _nbytes(text: str) -> int:
-    """Length in the original bytes of text decoded with surrogateescape."""
-    return sum(
-        1 if 0xDC80 <= ord(c) <= 0xDCFF else len(c.encode("utf-8", "surrogatepass")) for c in text
-    )
-
-
-def check_encoding(
-    text: str, cleaned: Sequence[tuple[int, str]], where: str | None, *, is_file: bool = True
-) -> report.Finding | None:
-    """A finding for the first byte that is not UTF-8 in the lines git would commit.
-
-    `text` was decoded with "surrogateescape"; `cleaned` is `conventional.clean_lines(text)`,
-    so bytes in comments or after the scissors line (a diff of a Latin-1 file) do not count.
-    """
-    for number, line in cleaned:
-        if line.isascii():
-            continue
-        try:
-            line.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            column = exc.start
-        else:
-            continue
-        before = text.split("\n")[: number - 1]
-        offset = sum(_nbytes(part) + 1 for part in before) + _nbytes(line[:column])
-        if number == 1 and text.startswith("\ufeff"):
-            offset += 3
-        code = ord(line[column])
-        what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
-        return report.Finding(
-            "encoding",
-            f"the message is not UTF-8: {what} at byte offset {offset} (line {number}, "
-            f"column {column + 1}) cannot be decoded",
-            file=where if is_file else None,
-            where=None if is_file else where,
-            line=number if is_file else None,
-            hint="save the message as UTF-8 (your editor's encoding setting, or "
-            "iconv -f latin1 -t utf-8); Conventional Commits tools and GitHub read UTF-8",
-        )
-    return None
-
-
-# --------------------------------------------------------------------------- commit-msg
-
-
-def _comment_char(text: str) -> str:
-    if not any(line[:1] in _OTHER_COMMENT_CHARS for line in text.split("\n")):
-        return "#"
-    value = git.comment_string()
-    if value is None:
-        return "#"
-    if value == "auto":
-        return conventional.auto_comment_char(text)
-    return value
-
-
-def _fix_block(policy: config.Policy, how: str) -> str:
-    types = ", ".join(_types(policy)) or "any"
-    scopes: list[str] = policy.scopes  # type: ignore[attr-defined]
-    lines = [
-        f'A Conventional Commits header is "{conventional.HEADER_SHAPE}" '
-        f"({conventional.SPEC_URL}).",
-        f"Allowed types: {types}.",
-    ]
-    if scopes:
-        lines.append(f"Allowed scopes: {', '.join(scopes)}.")
-    if policy.require_scope:  # type: ignore[attr-defined]
-        lines.append("Every header names a scope.")
-    lines.append(how)
-    return "\n".join(lines)
-
-
-def gate_msg(policy: config.Policy, opts: config.Options) -> report.GateResult:
-    """Check the commit message file `opts.file` (what the commit-msg hook receives)."""
-    path: str = opts.file  # type: ignore[attr-defined]
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        raise report.UsageError(
-            f"{path}: no such file; expected the commit message file git passes to the "
-            "commit-msg hook (.git/COMMIT_EDITMSG)"
-        ) from None
-    except OSError as exc:
-        raise report.UsageError(
-            f"{path}: cannot read the commit message file ({exc.strerror})"
-        ) from None
-    text = data.decode("utf-8", "surrogateescape")
-    cleaned = conventional.clean_lines(text, _comment_char(text))
-    fix = _fix_block(
-        policy, f"Re-edit the message and commit again:\n  git commit --edit --file={path}"
-    )
-    # A message that is not UTF-8 fails the gate (exit 1) rather than being a usage error
-    # (exit 2): git handed us the right file, and what is wrong is the author's text, fixed
-    # like any other bad message by re-editing it. Exit 2 would say the hook is misconfigured.
-    bad = check_encoding(text, cleaned, path)
-    if bad is not None:
-        return report.GateResult(MSG_GATE, [bad], fix=fix)
-    message = conventional.parse("\n".join(line for _, line in cleaned))
-    if message.kind == conventional.EMPTY:
-        return report.GateResult(
-            MSG_GATE,
-            notes=[f"{path}: the message is empty; git aborts a commit with an empty message"],
-        )
-    found = check_message(message, policy, where=path, lines=[n for n, _ in cleaned])
-    return report.GateResult(MSG_GATE, found, fix=fix)
-
-
-@report.entrypoint("trunkgate commit-msg")
-def main_msg(argv: Sequence[str] | None = None) -> int:
-    opts, policy = config.parse_args(MSG_GATE, argv, MSG_ARGS, MSG_DOC, MSG_EXAMPLE)
-    return report.emit(gate_msg(policy, opts), opts.format)  # type: ignore[attr-defined]
-
-
 # --------------------------------------------------------------------------- commits
-
-
-def check_commit(commit: git.Commit, policy: config.Policy) -> list[report.Finding]:
-    """Findings for one commit, located by its short sha."""
-    where = commit.sha[:7]
-    cleaned = conventional.clean_lines(commit.message, None)
-    bad = check_encoding(commit.message, cleaned, where, is_file=False)
-    if bad is not None:
-        bad.line = None
-        return [bad]
-    message = conventional.parse("\n".join(line for _, line in cleaned))
-    return check_message(message, policy, where=where)
-
-
-def check_header(text: str, policy: config.Policy, where: str) -> list[report.Finding]:
-    """Findings for a one-line header such as a pull-request title."""
-    return check_message(conventional.parse(text), policy, where=where)
-
-
-def _short(ref: str) -> str:
-    for prefix in ("refs/remotes/", "refs/heads/"):
-        if ref.startswith(prefix):
-            return ref[len(prefix) :]
-    return ref[:10] if len(ref) == 40 else ref
 
 
 class _Run:
@@ -506,34 +42,22 @@ class _Run:
         for commit in reversed(commits):  # oldest first, as they were written
             self.findings.extend(check_commit(commit, policy))
         self.commits.extend(commits)
-        count = len(commits)
-        self.notes.append(f"checked {count} commit{'s' * (count != 1)} in {label}")
+        self.notes.append(f"checked {report.plural(len(commits), 'commit')} in {label}")
         self.how.append(
             "Reword the commits: git rebase -i <base> (mark them reword), then push with "
             "--force-with-lease."
         )
 
 
-def _trunk(policy: config.Policy) -> str:
-    trunk: str = policy.trunk  # type: ignore[attr-defined]
-    ref = git.trunk_ref(trunk)
-    if ref is None:
-        raise report.UsageError(
-            f'the trunk "{trunk}" is neither refs/remotes/origin/{trunk} nor refs/heads/{trunk}'
-            " here; pass --range A..B, or set trunk in the policy"
-        )
-    return ref
-
-
-def _range(run: _Run, text: str, policy: config.Policy, what: str = "--range") -> None:
+def _range(run: _Run, text: str, policy: config.Policy) -> None:
     base, dots, head = text.partition("..")
     if not dots or head.startswith("."):
         raise report.UsageError(
-            f'{what} "{text}": expected A..B (the commits reachable from B but not from A)'
+            f'--range "{text}": expected A..B (the commits reachable from B but not from A)'
         )
     base, head = base or "HEAD", head or "HEAD"
-    git.require_commit(base, f"{what} start")
-    git.require_commit(head, f"{what} end")
+    git.require_commit(base, "--range start")
+    git.require_commit(head, "--range end")
     commits = git.commits([f"{base}..{head}"])
     if not commits:
         # Exit 2, not 1: nothing was wrong with any message, and nothing was checked. A range
@@ -546,7 +70,8 @@ def _range(run: _Run, text: str, policy: config.Policy, what: str = "--range") -
     run.check(commits, f"{base}..{head}", policy)
 
 
-def _title(run: _Run, ctx: Context, policy: config.Policy) -> None:
+def _title(run: _Run, change: Change, policy: config.Policy) -> None:
+    ctx = change.ctx
     title = ctx.pr_title
     if title is None:
         return
@@ -578,79 +103,70 @@ def _title(run: _Run, ctx: Context, policy: config.Policy) -> None:
     run.notes.append(f"checked the pull request title and its squash-merge subject (#{number})")
 
 
-def _pull_request(run: _Run, ctx: Context, policy: config.Policy) -> None:
-    base = ctx.pr_base_sha or _trunk(policy)
-    head = ctx.pr_head_sha or "HEAD"
-    git.require_commit(base, "the pull request's base")
-    git.require_commit(head, "the pull request's head")
-    commits = git.commits([f"{base}..{head}"])
-    number = ctx.pr_number
-    label = f"{_short(base)}..{_short(head)} (" + (
-        f"pull request #{number})" if number is not None else "the pull request)"
-    )
-    if not commits:
-        # An empty pull-request range is suspicious, not a pass: the checkout does not hold
-        # the pull request's commits, or the payload is stale (exit 2, see _range).
-        raise report.UsageError(
-            f"no commits in {label}; expected the pull request's commits (does the checkout "
-            "hold the head commit? use actions/checkout with fetch-depth: 0)"
-        )
-    run.check(commits, label, policy)
-    _title(run, ctx, policy)
-
-
-def _pre_push(run: _Run, ctx: Context, policy: config.Policy) -> None:
-    old, new = ctx.from_ref or "", ctx.to_ref or ""
-    if git.is_null(new):
+def _change(run: _Run, change: Change, policy: config.Policy) -> None:
+    """The commits of the change under review, as the change model names them."""
+    event = change.event
+    if event == "pre-push" and git.is_null(change.ctx.to_ref):
         run.notes.append("the push deletes a branch: no commits to check")
         return
-    trunk: str = policy.trunk  # type: ignore[attr-defined]
-    git.require_commit(new, "the pushed commit (PRE_COMMIT_TO_REF)")
-    # A new branch, or a force push over a commit this clone never saw: the commits that are
-    # on no remote yet. Commits on the trunk were checked when they got there, so they are
-    # left out too, unless the push goes to the trunk itself.
-    known = not git.is_null(old) and git.rev_parse(old) is not None
-    exclude = [old] if known else ["--remotes"]
-    label = f"{_short(old)}..{_short(new)}" if known else f"{_short(new)} (on no remote)"
-    trunk_ref = git.trunk_ref(trunk)
-    if trunk_ref and ctx.remote_branch != f"refs/heads/{trunk}":
-        exclude.append(trunk_ref)
-        label += f", less those on {_short(trunk_ref)}"
-    commits = git.commits([new, "--not", *exclude])
-    if not commits:
-        # A push that adds no commit (a new branch at an existing commit, a rewind) has
-        # nothing new to check; failing it would block a legitimate push.
-        run.notes.append(f"no new commits in {label}: nothing to check")
+    if event == "push" and git.is_null(change.ctx.push_range[1]):
+        run.notes.append("the push deletes a branch: no commits to check")
         return
-    run.check(commits, label, policy)
-
-
-def _local(run: _Run, policy: config.Policy) -> None:
-    trunk_ref = _trunk(policy)
-    git.require_commit("HEAD", "HEAD")
-    if git.merge_base(trunk_ref, "HEAD") is None:
-        hint = f"; {git.SHALLOW_HINT}" if git.is_shallow() else ""
-        raise report.UsageError(
-            f"HEAD and {_short(trunk_ref)} have no common commit{hint}; pass --range A..B"
-        )
-    commits = git.commits([f"{trunk_ref}..HEAD"])
-    label = f"{_short(trunk_ref)}..HEAD (the commits since HEAD left the trunk)"
+    if change.ctx.ci and change.base is None:
+        # A schedule, a manual run, a tag push or a new trunk: no change to measure. Locally
+        # (and in pre-push) a missing trunk is an error instead, raised by change.commits().
+        run.notes.append(f"no commits to check: a {event} event has no base to compare with")
+        return
+    commits = change.commits()
+    label = _label(change)
     if not commits:
+        if event == "pre-push":
+            # A push that adds no commit (a new branch at an existing commit, a rewind) has
+            # nothing new to check; failing it would block a legitimate push.
+            run.notes.append(f"no new commits in {label}: nothing to check")
+            return
+        # An empty range is suspicious, not a pass: the checkout does not hold the change's
+        # commits, or the payload is stale (exit 2, see _range).
+        base = change.require_base()
+        if change.ctx.ci:
+            raise report.UsageError(
+                f"no commits in {label}; expected the change's commits (does the checkout "
+                "hold the head commit? use actions/checkout with fetch-depth: 0)"
+            )
+        why = " (every commit of HEAD is in the base)"
+        if base.how == change.trunk_how:
+            why = ": HEAD is on the trunk"
         raise report.UsageError(
-            f"no commits in {_short(trunk_ref)}..HEAD: HEAD is on the trunk; "
-            "pass --range A..B to choose the commits to check"
+            f"no commits in {change.range_label}{why}; pass --range A..B to choose the commits "
+            "to check"
         )
     run.check(commits, label, policy)
 
 
-def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
-    """Check the commits (and pull-request title) that the options or the context name."""
+def _label(change: Change) -> str:
+    base, head = change.base, short(change.head)
+    trunk = change.trunk_left_out
+    less = f", less those on {short(trunk)}" if trunk else ""
+    if change.event == "pre-push" and (base is None or base.how == change.trunk_how):
+        return f"{head} (on no remote){less}"
+    if base is None:  # not reached: commits() raised first
+        return head
+    label = f"{short(base.ref)}..{head}{less}"
+    if change.event == "pull_request" and base.how != "--base":
+        number = change.ctx.pr_number
+        return label + (
+            f" (pull request #{number})" if number is not None else " (the pull request)"
+        )
+    if base.how == change.trunk_how:
+        return label + " (the commits since HEAD left the trunk)"
+    return label
+
+
+def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
+    """Check the commits (and pull-request title) that the options or the change name."""
     run = _Run()
-    rng: str | None = opts.range  # type: ignore[attr-defined]
-    base: str | None = opts.base  # type: ignore[attr-defined]
-    if rng is None and base:  # `trunkgate run --base REF` passes its base here too
-        rng = f"{base}..HEAD"
-    title: str | None = opts.pr_title  # type: ignore[attr-defined]
+    rng: str | None = opts.range
+    title: str | None = opts.pr_title
     if rng is not None or title is not None:
         if rng is not None:
             _range(run, rng, policy)
@@ -658,30 +174,10 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
             run.findings.extend(check_header(title, policy, "pull request title"))
             run.notes.append("checked the pull request title")
             run.how.append("Edit the pull request title.")
-    elif ctx.ci and ctx.pull_request is not None:
-        _pull_request(run, ctx, policy)
-    elif ctx.ci and ctx.event_name == "push" and ctx.push_range[1]:
-        before, after = ctx.push_range
-        if git.is_null(after):
-            run.notes.append("the push deletes a branch: no commits to check")
-        elif before and not git.is_null(before):
-            _range(run, f"{before}..{after}", policy, "the pushed range")
-        else:
-            _range(run, f"{_short(_trunk(policy))}..{after}", policy, "the pushed branch")
-    elif ctx.from_ref and ctx.to_ref:
-        _pre_push(run, ctx, policy)
     else:
-        _local(run, policy)
-    fix = _fix_block(policy, "\n".join(dict.fromkeys(run.how)))
+        _change(run, change, policy)
+        if change.event == "pull_request":
+            _title(run, change, policy)
+    fix = fix_block(policy, "\n".join(dict.fromkeys(run.how)))
     metrics: dict[str, object] = {"commits": len(run.commits)}
     return report.GateResult(GATE, run.findings, notes=run.notes, fix=fix, metrics=metrics)
-
-
-@report.entrypoint("trunkgate commits")
-def main(argv: Sequence[str] | None = None) -> int:
-    opts, policy = config.parse_args(GATE, argv, ARGS, __doc__, EXAMPLE)
-    return report.emit(gate(policy, opts, Context()), opts.format)  # type: ignore[attr-defined]
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

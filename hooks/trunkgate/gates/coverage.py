@@ -20,8 +20,8 @@ from __future__ import annotations
 import os
 import time
 
-from trunkgate import config, git, report, tools
-from trunkgate.context import Context
+from trunkgate import config, report, tools
+from trunkgate.change import Change, relative
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -797,48 +797,12 @@ def run_tests(policy: config.Policy) -> report.Finding | None:
     )
 
 
-def _base(policy: config.Policy, opts: config.Options, ctx: Context) -> tuple[str, str]:
-    """(commit, what it is) to measure the change from."""
-    root = policy.root
-    base = getattr(opts, "base", None)
-    if base:
-        return git.require_commit(base, "--base", cwd=root), str(base)
-    if ctx.ci and ctx.pr_base_sha:
-        what = "the pull request's base"
-        return git.require_commit(ctx.pr_base_sha, what, cwd=root), what
-    before, _ = ctx.push_range
-    if before and not git.is_null(before):
-        what = "the push's previous commit"
-        return git.require_commit(before, what, cwd=root), what
-    trunk = str(policy.trunk)
-    ref = git.trunk_ref(trunk, cwd=root)
-    if ref is None:
-        raise report.UsageError(
-            f"trunk: no branch {trunk!r} here (neither origin/{trunk} nor {trunk}) to measure "
-            "the change from; pass --base REF"
-        )
-    name = ref.removeprefix("refs/remotes/").removeprefix("refs/heads/")
-    return git.require_commit(ref, "the trunk", cwd=root), name
-
-
-def _merge_base(sha: str, what: str, root: str) -> str:
-    found = git.merge_base(sha, "HEAD", cwd=root)
-    if found is None:
-        hint = f"; {git.SHALLOW_HINT}" if git.is_shallow(root) else ""
-        raise report.UsageError(f"{what} ({sha[:10]}) and HEAD have no common ancestor{hint}")
-    return found
-
-
 def _names(paths: Sequence[str]) -> str:
     shown = ", ".join(paths[:SHOWN])
     return shown + (f" and {len(paths) - SHOWN} more" if len(paths) > SHOWN else "")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
-
-
-def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
+def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
     root = policy.root
     notes: list[str] = []
     ran = getattr(opts, "run_tests", False)
@@ -849,7 +813,7 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
         if failed:
             return report.GateResult(GATE, [failed], notes=notes, fix=FIX)
     path = find_data(policy)
-    where = tools.relative(path, root)
+    where = relative(path, root)
     if ran and os.stat(path).st_mtime_ns < started - SLACK_NS:
         raise report.UsageError(
             f"{where}: older than the test run, so test-command `{policy.test_command}` does "
@@ -860,13 +824,13 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
     each_file = not diff_only and bool(policy.file_fail_under)
     total = not diff_only and bool(policy.fail_under)
 
-    top = os.path.realpath(git.toplevel(cwd=root))
+    top = os.path.realpath(change.top)
     loading = _Loading(path, where, top)  # the data loads while git works out the change
     try:
-        sha, what = _base(policy, opts, ctx)
-        start = _merge_base(sha, what, root)
-        given = [os.path.abspath(f) for f in getattr(opts, "files", None) or ()]
-        changed = git.changed_lines(start, paths=given or [os.path.realpath(root)], cwd=root)
+        base = change.require_base()
+        start = change.diff_start
+        given = [os.path.abspath(f) for f in change.given]
+        changed = change.changed_lines(given)
     except BaseException:
         loading.thread.join()  # a git error wins, once the loading is over
         raise
@@ -880,7 +844,7 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
             return p
         if p.startswith(inside):
             return p[len(inside) :]
-        return tools.relative(os.path.join(top, p), root)
+        return relative(os.path.join(top, p), root)
 
     findings: list[report.Finding] = []
     metrics: dict[str, object] = {}
@@ -898,11 +862,11 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
     files, unmeasured = diff_files(changed, measured.files)
     found, note = check_diff(files, policy, shown)
     findings += found
-    since = f"since {start[:10]}" + ("" if sha.startswith(what) else f" ({what})")
+    since = f"since {base.since(start)}"
     if not changed:
         notes.append(f"diff coverage: nothing to measure, no lines changed {since}")
     else:
-        scope = f"{_plural(len(changed), 'changed file')} {since}"
+        scope = f"{report.plural(len(changed), 'changed file')} {since}"
         if unmeasured:
             scope += f"; not measured: {_names([shown(p) for p in unmeasured])}"
         notes.append(f"{note}, in {scope}")
@@ -910,13 +874,3 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
         if share is not None:
             metrics["diff-coverage"] = round(share, 2)
     return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
-
-
-@report.entrypoint("trunkgate coverage")
-def main(argv: Sequence[str] | None = None) -> int:
-    opts, policy = config.parse_args(GATE, argv, ARGS, __doc__ or "", EXAMPLE)
-    return report.emit(gate(policy, opts, Context()), opts.format)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

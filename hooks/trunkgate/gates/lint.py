@@ -14,7 +14,7 @@ fixes and formats the files, for local use: it is refused in CI.
 from __future__ import annotations
 
 from trunkgate import config, report, tools
-from trunkgate.context import Context
+from trunkgate.change import Change, relative
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def findings_from_ruff(
         if formatting and code != "unformatted":
             continue
         filename = item.get("filename")
-        path = tools.relative(filename, root) if isinstance(filename, str) and filename else None
+        path = relative(filename, root) if isinstance(filename, str) and filename else None
         message = str(item.get("message") or code)
         if formatting:
             code, message = FORMAT_RULE, "would be reformatted by ruff format"
@@ -135,18 +135,18 @@ def _fix(
         files = sorted({f.file for f in unformatted if f.file})
         if files:
             tools.run([ruff, "format", "--force-exclude", "--", *files], cwd=root)
-            notes.append(f"reformatted {len(files)} file{'s' * (len(files) != 1)} with ruff format")
+            notes.append(f"reformatted {report.plural(len(files), 'file')} with ruff format")
             argv = _check_argv(ruff, targets, fix=False)  # the lines have moved
             findings = _read_check(argv, tools.run(argv, cwd=root, ok=(0, 1, 2)), root)
     notes.append("applied ruff check --fix; review the changes before committing")
     return findings
 
 
-def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
+def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
     fix = bool(getattr(opts, "fix", False))
-    if fix and ctx.ci:
+    if fix and change.ctx.ci:
         raise report.UsageError(FIX_REFUSED)
-    chosen = tools.select(policy, opts, ctx, suffixes=SUFFIXES)
+    chosen = change.select(SUFFIXES)
     notes = [chosen.note]
     if not chosen.files and not chosen.whole_tree:
         return report.GateResult(GATE, notes=notes)
@@ -168,13 +168,3 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
     findings = sorted(findings + unformatted, key=_sort_key)
     metrics = {"violations": len(findings) - len(unformatted), "unformatted": len(unformatted)}
     return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
-
-
-@report.entrypoint("trunkgate lint")
-def main(argv: Sequence[str] | None = None) -> int:
-    opts, policy = config.parse_args(GATE, argv, ARGS, __doc__ or "", EXAMPLE)
-    return report.emit(gate(policy, opts, Context()), opts.format)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

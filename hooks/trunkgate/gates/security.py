@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 
 from trunkgate import config, git, report, tools
-from trunkgate.context import Context
+from trunkgate.change import Change, Selection, relative
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def issues_from_bandit(data: object, root: str) -> tuple[list[Issue], list[tuple
     for item in data.get("results") or []:
         if not isinstance(item, dict):
             continue
-        path = tools.relative(str(item.get("filename") or ""), root)
+        path = relative(str(item.get("filename") or ""), root)
         lines = _source_lines(os.path.join(root, path), cache)
         line = item.get("line_number")
         issues.append(
@@ -171,7 +171,7 @@ def issues_from_bandit(data: object, root: str) -> tuple[list[Issue], list[tuple
             )
         )
     errors = [
-        (tools.relative(str(e.get("filename") or ""), root), str(e.get("reason") or "unknown"))
+        (relative(str(e.get("filename") or ""), root), str(e.get("reason") or "unknown"))
         for e in data.get("errors") or []
         if isinstance(e, dict)
     ]
@@ -431,21 +431,17 @@ def scan(bandit: str, files: Sequence[str], root: str) -> dict[str, object]:
     return {**merged, "metrics": {"_totals": {"nosec": nosec}}}
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
-
-
-def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
+def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
     root = policy.root
     update = bool(getattr(opts, "update_baseline", False))
-    if update and not getattr(opts, "files", None) and not getattr(opts, "base", None):
-        chosen = tools.Selection([], "scanned the whole tree", whole_tree=True)
+    if update and not change.given and not change.explicit_base:
+        chosen = Selection([], "scanned the whole tree", whole_tree=True)
     else:
-        chosen = tools.select(policy, opts, ctx, suffixes=SUFFIXES, verb="scanned")
+        chosen = change.select(SUFFIXES, verb="scanned")
     files = chosen.files
     if chosen.whole_tree:
         files = [f for f in git.ls_files(TREE_PATTERNS, cwd=root) if os.path.isfile(f"{root}/{f}")]
-        chosen.note += f": {_plural(len(files), 'Python file')}"
+        chosen.note += f": {report.plural(len(files), 'Python file')}"
     patterns: list[str] = policy.exclude
     kept = [f for f in files if not is_excluded(f, patterns)]
     notes = [chosen.note]
@@ -473,36 +469,26 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
         document = baseline_document(issues, keep)
         write_baseline(baseline_path, document)
         total = sum(int(e["count"]) for e in document["findings"])  # type: ignore[attr-defined]
-        notes.append(f"wrote {shown}: {_plural(total, 'accepted finding')}")
+        notes.append(f"wrote {shown}: {report.plural(total, 'accepted finding')}")
         return report.GateResult(GATE, notes=notes, metrics={"baselined": total})
     new, matched, stale = split_baseline(issues, baseline_counts(entries or []), kept)
     findings, below = classify(new, policy.severity, policy.warn_severity, policy.confidence)
     findings = error_findings(errors) + findings
     findings.sort(key=lambda f: (f.file or "", f.line or 0, f.rule))
     if matched:
-        notes.append(f"{_plural(matched, 'finding')} accepted by the baseline {shown}")
+        notes.append(f"{report.plural(matched, 'finding')} accepted by the baseline {shown}")
     if stale:
         entries_word = "entry no longer occurs" if stale == 1 else "entries no longer occur"
         notes.append(f"{stale} baseline {entries_word}; shrink the baseline with --update-baseline")
     if below:
         notes.append(
-            f"{_plural(below, 'finding')} below the thresholds not shown (warn-severity "
+            f"{report.plural(below, 'finding')} below the thresholds not shown (warn-severity "
             f"{policy.warn_severity}, confidence {policy.confidence})"
         )
     if nosec:
-        notes.append(f"{_plural(nosec, 'finding')} skipped by # nosec")
+        notes.append(f"{report.plural(nosec, 'finding')} skipped by # nosec")
     reported = {(f.file, f.line, f.rule) for f in findings}
     levels = [i.severity for i in new if (i.path, i.line, i.test_id) in reported]
     metrics: dict[str, object] = {level: levels.count(level) for level in ("high", "medium", "low")}
     metrics["baselined"] = matched
     return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
-
-
-@report.entrypoint("trunkgate security")
-def main(argv: Sequence[str] | None = None) -> int:
-    opts, policy = config.parse_args(GATE, argv, ARGS, __doc__ or "", EXAMPLE)
-    return report.emit(gate(policy, opts, Context()), opts.format)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

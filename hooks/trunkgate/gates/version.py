@@ -16,14 +16,15 @@ from __future__ import annotations
 import os
 
 from trunkgate import config, git, report
-from trunkgate.context import Context
+from trunkgate.change import Change
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from trunkgate import keepachangelog as kac
-    from trunkgate import release
+    from trunkgate.context import Context
+    from trunkgate.release import classify, plan
 
 GATE = "version"
 EXAMPLE = "trunkgate version --ref v1.3.0"
@@ -114,22 +115,22 @@ def where_we_are(
 
 
 def required_level(
-    changes: Sequence[release.Change], section: kac.Section | None
+    changes: Sequence[classify.Change], section: kac.Section | None
 ) -> tuple[str | None, str]:
     """The bump the changes ask for (before the zero-major rule), and why, for messages."""
-    from trunkgate import release
+    from trunkgate import versions
 
-    breaking = [c for c in changes if c.level == release.MAJOR]
+    breaking = [c for c in changes if c.level == versions.MAJOR]
     if breaking:
-        return release.MAJOR, f'the breaking commit {breaking[0].short} "{breaking[0].msg.header}"'
+        return versions.MAJOR, f'the breaking commit {breaking[0].short} "{breaking[0].msg.header}"'
     entry = next((e for _, e in section.entries if e.breaking), None) if section else None
     if entry is not None:
-        return release.MAJOR, f"the **Breaking:** entry at line {entry.line} of the changelog"
-    features = [c for c in changes if c.level == release.MINOR]
+        return versions.MAJOR, f"the **Breaking:** entry at line {entry.line} of the changelog"
+    features = [c for c in changes if c.level == versions.MINOR]
     if features:
-        return release.MINOR, f'the feature {features[0].short} "{features[0].msg.header}"'
-    if any(c.level == release.PATCH for c in changes):
-        return release.PATCH, "the fixes"
+        return versions.MINOR, f'the feature {features[0].short} "{features[0].msg.header}"'
+    if any(c.level == versions.PATCH for c in changes):
+        return versions.PATCH, "the fixes"
     return None, "no change"
 
 
@@ -141,7 +142,6 @@ def check_agreement(
     doc: kac.Changelog,
 ) -> list[report.Finding]:
     """The version file and the changelog's newest section say the release's version."""
-    from trunkgate import release
 
     found = []
     if version_file is not None and version_file[1] != rel.version:
@@ -170,7 +170,7 @@ def check_agreement(
             report.Finding(
                 "version-changelog",
                 f"## [Unreleased] still holds "
-                f"{release.plural(len(unreleased.entries), 'entry', 'entries')}; "
+                f"{report.plural(len(unreleased.entries), 'entry', 'entries')}; "
                 f"a release moves them under ## [{rel.version}]",
                 file=changelog_file,
                 line=unreleased.line,
@@ -188,9 +188,9 @@ def check_bump(
     zero_major: str = "minor",
 ) -> list[report.Finding]:
     """The release is above the previous one, by at least the bump the changes ask for."""
-    from trunkgate import release
+    from trunkgate import versions
 
-    if release.semver_key(rel.version) <= release.semver_key(previous):
+    if versions.semver_key(rel.version) <= versions.semver_key(previous):
         return [
             report.Finding(
                 "version-order",
@@ -200,11 +200,11 @@ def check_bump(
         ]
     if level is None:
         return []
-    needed = release.effective_level(previous, level, zero_major)
-    actual = release.bump_between(previous, rel.version)
-    if release.RANK[actual] >= release.RANK[needed]:
+    needed = versions.effective_level(previous, level, zero_major)
+    actual = versions.bump_between(previous, rel.version)
+    if versions.RANK[actual] >= versions.RANK[needed]:
         return []
-    expected = release.bump(previous, level, zero_major)
+    expected = versions.bump(previous, level, zero_major)
     return [
         report.Finding(
             "version-bump",
@@ -214,45 +214,49 @@ def check_bump(
     ]
 
 
-def _previous(rel: Release, tags: release.Tags) -> tuple[str, str] | None:
+def _previous(rel: Release, tags: plan.Tags) -> tuple[str, str] | None:
     """The last release before this one in the history of HEAD (pre-releases skipped unless
     this is one)."""
-    from trunkgate import release
+    from trunkgate import versions
 
     for version, tag in tags.merged("HEAD"):
-        if version == rel.version or (release.is_pre(version) and not release.is_pre(rel.version)):
+        if version == rel.version or (
+            versions.is_pre(version) and not versions.is_pre(rel.version)
+        ):
             continue
         return version, tag
     return None
 
 
-def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.GateResult:
+def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
     prefix = str(policy.tag_prefix)
     scheme = str(policy.version_scheme)
     git.require_repo()
-    seen, rel = where_we_are(opts, ctx, prefix, scheme)
+    seen, rel = where_we_are(opts, change.ctx, prefix, scheme)
     if rel is None:
         return report.GateResult(GATE, notes=[f"not a release ({seen}): nothing to check"])
     if not git.has_commits():
         raise report.UsageError(f"the {rel} names a release, but the repository has no commits")
     from trunkgate import keepachangelog as kac
-    from trunkgate import release
+    from trunkgate import versions
+    from trunkgate.files import read_text
+    from trunkgate.release import classify, files, plan
 
     notes = [f"release {rel.version} ({rel})"]
     version_file = None
     if policy.version_file:
         vpath = policy.path(str(policy.version_file))
         vshown = os.path.relpath(vpath)
-        version_file = (vshown, release.read_version(release.read_text(vpath, vshown), vshown))
+        version_file = (vshown, files.read_version(read_text(vpath, vshown), vshown))
     cpath = policy.path(str(policy.changelog_file))
     cshown = os.path.relpath(cpath)
-    doc = kac.parse(release.read_text(cpath, cshown))
+    doc = kac.parse(read_text(cpath, cshown))
     findings = check_agreement(rel, version_file=version_file, changelog_file=cshown, doc=doc)
     metrics: dict[str, object] = {"version": rel.version}
     if scheme != "semver":
         notes.append(f"the bump is not checked: the version scheme is {scheme}, not semver")
         return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
-    tags = release.Tags(prefix, warn=lambda message: notes.append(f"warning: {message}"))
+    tags = plan.Tags(prefix, warn=lambda message: notes.append(f"warning: {message}"))
     previous = _previous(rel, tags)
     if previous is None:
         if git.is_shallow():
@@ -262,26 +266,16 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
             )
         notes.append("the first release: no earlier release tag, so no bump to check")
         return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
-    rng = release.Range(release.commits_since(previous[1]))
+    rng = classify.Range(plan.commits_since(previous[1]))
     level, why = required_level(rng.counted, doc.section(rel.version))
     findings += check_bump(rel, previous[0], level, why, str(policy.zero_major_breaking))
     metrics["previous"] = previous[0]
-    metrics["bump"] = release.bump_between(previous[0], rel.version) or ""
+    metrics["bump"] = versions.bump_between(previous[0], rel.version) or ""
     asked = "no bump"
     if level is not None:
-        asked = f"a {release.effective_level(previous[0], level, policy.zero_major_breaking)} bump"
+        asked = f"a {versions.effective_level(previous[0], level, policy.zero_major_breaking)} bump"
     notes.append(
-        f"{rel.version} after {previous[1]}: {release.plural(rng.total, 'commit')}, "
+        f"{rel.version} after {previous[1]}: {report.plural(rng.total, 'commit')}, "
         f"asking for {asked} ({why})"
     )
     return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
-
-
-@report.entrypoint("trunkgate version")
-def main(argv: Sequence[str] | None = None) -> int:
-    opts, policy = config.parse_args(GATE, argv, ARGS, __doc__ or "", EXAMPLE)
-    return report.emit(gate(policy, opts, Context()), opts.format)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

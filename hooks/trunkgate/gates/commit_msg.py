@@ -1,0 +1,56 @@
+"""Check one commit message file (the commit-msg hook) against Conventional Commits.
+
+Comment lines (core.commentChar, "#" by default) and everything after the scissors line of
+`git commit -v` are ignored, as git ignores them. An empty message passes: git aborts the
+commit itself.
+"""
+
+from __future__ import annotations
+
+from trunkgate import config, conventional, report
+from trunkgate.change import Change
+from trunkgate.messages import check_encoding, check_message, comment_char, fix_block
+
+GATE = "commit-msg"
+EXAMPLE = "trunkgate commit-msg .git/COMMIT_EDITMSG"
+ARGS = (
+    config.Arg(
+        "file", "the commit message file git passes to the hook", kind="pos", metavar="FILE"
+    ),
+)
+
+
+def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
+    """Check the commit message file `opts.file` (what the commit-msg hook receives)."""
+    path: str = opts.file  # type: ignore[attr-defined]
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        raise report.UsageError(
+            f"{path}: no such file; expected the commit message file git passes to the "
+            "commit-msg hook (.git/COMMIT_EDITMSG)"
+        ) from None
+    except OSError as exc:
+        raise report.UsageError(
+            f"{path}: cannot read the commit message file ({exc.strerror})"
+        ) from None
+    text = data.decode("utf-8", "surrogateescape")
+    cleaned = conventional.clean_lines(text, comment_char(text))
+    fix = fix_block(
+        policy, f"Re-edit the message and commit again:\n  git commit --edit --file={path}"
+    )
+    # A message that is not UTF-8 fails the gate (exit 1) rather than being a usage error
+    # (exit 2): git handed us the right file, and what is wrong is the author's text, fixed
+    # like any other bad message by re-editing it. Exit 2 would say the hook is misconfigured.
+    bad = check_encoding(text, cleaned, path)
+    if bad is not None:
+        return report.GateResult(GATE, [bad], fix=fix)
+    message = conventional.parse("\n".join(line for _, line in cleaned))
+    if message.kind == conventional.EMPTY:
+        return report.GateResult(
+            GATE,
+            notes=[f"{path}: the message is empty; git aborts a commit with an empty message"],
+        )
+    found = check_message(message, policy, where=path, lines=[n for n, _ in cleaned])
+    return report.GateResult(GATE, found, fix=fix)
