@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from trunkgate import conventional as cc
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 MESSAGES = Path(__file__).parent / "messages"
 
@@ -408,3 +414,128 @@ def test_round_trip(
     assert msg.footers == [(token, shown) for token, _, shown in footers]
     assert msg.breaking == (bang or any(t == "BREAKING CHANGE" for t, _, _ in footers))
     assert msg.header == header
+
+
+# --------------------------------------------------------------------------- linear time
+# Counted, not timed (as in test_keepachangelog.py): what a parse costs, at one size and at
+# four times that size. Linear work grows four times; work that is quadratic in the input (a
+# footer value rebuilt for every line, a line scanned again for every character) sixteen.
+
+_SCANS = frozenset(("pop", "insert", "remove", "index", "count"))  # may touch every item
+
+
+def work(function: Callable[[str], object], text: str) -> tuple[int, int, int]:
+    """(bytes allocated, str and list items handed to C methods, calls) of `function(text)`.
+
+    Bytes allocated: tracemalloc's peak over where memory stood at the previous call or
+    return, summed over every call and return (a string rebuilt for every line allocates its
+    whole length each time). Items: the length of every str a str method is called on, and
+    of every list a list method that may touch every item is called on (`pop(0)` shifts the
+    whole list). Calls: Python and C calls.
+    """
+    function(text)  # once before counting, so that only the parse itself is counted
+    allocated = items = calls = last = 0
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        nonlocal allocated, items, calls, last
+        current, peak = tracemalloc.get_traced_memory()
+        allocated += peak - last
+        last = current
+        tracemalloc.reset_peak()
+        if event == "call":
+            calls += 1
+        elif event == "c_call":
+            calls += 1
+            owner = getattr(arg, "__self__", None)  # the str or list of a method
+            scans = isinstance(owner, list) and getattr(arg, "__name__", "") in _SCANS
+            if isinstance(owner, str) or scans:
+                items += len(owner)
+
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    try:
+        last = tracemalloc.get_traced_memory()[0]
+        sys.setprofile(profile)
+        try:
+            function(text)
+        finally:
+            sys.setprofile(None)
+    finally:
+        if not tracing:
+            tracemalloc.stop()
+    return allocated, items, calls
+
+
+def assert_linear(function: Callable[[str], object], make: Callable[[int], str]) -> None:
+    small, large = work(function, make(300)), work(function, make(1200))
+    for what, a, b in zip(("bytes allocated", "items scanned", "calls"), small, large, strict=True):
+        assert b <= 6 * a, f"{what}: {a} for 300, {b} for 1200 ({b / a:.1f}x, linear is 4x)"
+
+
+def _long_footer(n: int) -> str:
+    """One footer value of n lines, after a short body."""
+    lines = [f"continued, line {i} of what breaks" for i in range(n)]
+    return "feat(api)!: drop v1\n\nThe body.\n\nRefs: #1\nBREAKING CHANGE: v1 is gone:\n" + (
+        "\n".join(lines)
+    )
+
+
+def _long_body(n: int) -> str:
+    """A body of n lines in paragraphs, some of which start like a footer."""
+    lines = []
+    for i in range(n):
+        if i % 5 == 0:
+            lines.append("")
+        lines.append(f"Note: paragraph {i}" if i % 10 == 0 else f"line {i} of the body")
+    return "fix: x\n" + "\n".join(lines) + "\n\nBreaking changes: none\n\nRefs: #1"
+
+
+def _many_footers(n: int) -> str:
+    lines = [f"Refs: #{i}" if i % 2 else f"Closes #{i}" for i in range(n)]
+    return "fix: x\n\nThe body.\n\n" + "\n".join(lines)
+
+
+def _long_lines(n: int) -> str:
+    """A header, a body paragraph and a footer, each one line of 50 n characters."""
+    word = "a" * 50 * n
+    return f"{word}: x\n\n{word}: not a footer, for a body follows\n\nbody\n\nRefs: {word}"
+
+
+def _editor_file(n: int) -> str:
+    """What git leaves for the commit-msg hook: a message, its comments, then the scissors."""
+    comments = "\n".join(f"# comment {i}" for i in range(n))
+    rest = "\n".join(f"diff line {i}" for i in range(n))
+    return f"{_long_footer(n)}\n{comments}\n# {cc.SCISSORS}\n{rest}\n"
+
+
+def _hook(text: str) -> cc.Message:  # what the commit-msg hook does with the file
+    return cc.parse(cc.clean(text, cc.auto_comment_char(text)))
+
+
+def test_long_shapes_parse_as_expected() -> None:
+    msg = _hook(_editor_file(100))
+    assert (msg.valid, msg.breaking, msg.body) == (True, True, "The body.")
+    assert [token for token, _ in msg.footers] == ["Refs", "BREAKING CHANGE"]
+    assert msg.footers[1][1].startswith("v1 is gone:\ncontinued, line 0 of what breaks\n")
+    assert msg.footers[1][1].endswith("\ncontinued, line 99 of what breaks")
+    assert msg.footers[1][1].count("\n") == 100
+    msg = cc.parse(_long_body(100))
+    assert msg.body.startswith("Note: paragraph 0\nline 1 of the body\n")
+    assert msg.body.endswith("\nline 99 of the body\n\nBreaking changes: none")
+    assert (msg.footers, msg.issues) == ([("Refs", "#1")], [])
+    msg = cc.parse(_many_footers(100))
+    assert len(msg.footers) == 100
+    assert msg.footers[:2] == [("Closes", "#0"), ("Refs", "#1")]
+    msg = cc.parse(_long_lines(100))
+    assert (msg.type, msg.description, msg.body[-4:]) == ("a" * 5000, "x", "body")
+    assert msg.footers == [("Refs", "a" * 5000)]
+
+
+@pytest.mark.parametrize("make", [_long_footer, _long_body, _many_footers, _long_lines])
+def test_parse_is_linear(make: Callable[[int], str]) -> None:
+    assert_linear(cc.parse, make)
+
+
+def test_the_hook_path_is_linear() -> None:
+    assert_linear(_hook, _editor_file)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import string
+import sys
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trunkgate import keepachangelog as kac
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 HERE = Path(__file__).parent / "changelogs"
 GOOD = (HERE / "good.md").read_text(encoding="utf-8")
@@ -470,3 +476,107 @@ def test_parser_never_raises_on_changelog_like_text(lines: list[str]) -> None:
             assert section.line < entry.line <= entry.end <= section.end
     again = kac.parse(kac.render(doc))
     assert [s.label for s in again.sections] == [s.label for s in doc.sections]
+
+
+# --------------------------------------------------------------------------- linear time
+# Counted, not timed: what a parse costs, at one size and at four times that size. Linear
+# work grows four times; work that is quadratic in the input (a string rebuilt for every
+# line, a list shifted for every item) grows sixteen times.
+
+_SCANS = frozenset(("pop", "insert", "remove", "index", "count"))  # may touch every item
+
+
+def work(function: Callable[[str], object], text: str) -> tuple[int, int, int]:
+    """(bytes allocated, str and list items handed to C methods, calls) of `function(text)`.
+
+    Bytes allocated: tracemalloc's peak over where memory stood at the previous call or
+    return, summed over every call and return (a string rebuilt for every line allocates its
+    whole length each time). Items: the length of every str a str method is called on, and
+    of every list a list method that may touch every item is called on (`pop(0)` shifts the
+    whole list). Calls: Python and C calls.
+    """
+    function(text)  # once before counting, so that only the parse itself is counted
+    allocated = items = calls = last = 0
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        nonlocal allocated, items, calls, last
+        current, peak = tracemalloc.get_traced_memory()
+        allocated += peak - last
+        last = current
+        tracemalloc.reset_peak()
+        if event == "call":
+            calls += 1
+        elif event == "c_call":
+            calls += 1
+            owner = getattr(arg, "__self__", None)  # the str or list of a method
+            scans = isinstance(owner, list) and getattr(arg, "__name__", "") in _SCANS
+            if isinstance(owner, str) or scans:
+                items += len(owner)
+
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    try:
+        last = tracemalloc.get_traced_memory()[0]
+        sys.setprofile(profile)
+        try:
+            function(text)
+        finally:
+            sys.setprofile(None)
+    finally:
+        if not tracing:
+            tracemalloc.stop()
+    return allocated, items, calls
+
+
+def assert_linear(function: Callable[[str], object], make: Callable[[int], str]) -> None:
+    small, large = work(function, make(300)), work(function, make(1200))
+    for what, a, b in zip(("bytes allocated", "items scanned", "calls"), small, large, strict=True):
+        assert b <= 6 * a, f"{what}: {a} for 300, {b} for 1200 ({b / a:.1f}x, linear is 4x)"
+
+
+def _long_entry(n: int) -> str:
+    """One entry of n continuation lines: indented, lazy, after blank lines, and fenced."""
+    lines = ["# Changelog", "", "## [Unreleased]", "", "### Added", "", "- One long entry:"]
+    for i in range(n):
+        if i % 10 == 5:
+            lines.append("")
+        lines.append(f"lazy line {i}" if i % 10 == 3 else f"  line {i} of the entry")
+    lines += ["  ```", *(f"code {i}" for i in range(n // 10)), "  ```", "- The next entry."]
+    return "\n".join(lines) + "\n"
+
+
+def _many_versions(n: int) -> str:
+    """n lines: versions with a summary, a group, an entry, stray lines, and link references."""
+    lines = ["# Changelog", "", "Intro."]
+    for i in range(n // 12):
+        lines += [f"## [1.0.{i}] - 2026-01-01", "", "Summary.", "", "### Fixed", "", f"- Fix {i}"]
+        lines += ["  wrapped.", "+ stray", "#### Deep", ""]
+    lines += [f"[1.0.{i}]: https://example.com/{i}" for i in range(n // 12)]
+    return "\n".join(lines) + "\n"
+
+
+def _blank_intro(n: int) -> str:
+    """n blank lines before and after the title and the intro."""
+    return "\n" * n + "# Changelog\n" + "\n" * n + "Intro.\n" + "\n" * n + "## [1.0.0]\n"
+
+
+def test_long_shapes_parse_as_expected() -> None:
+    doc = kac.parse(_long_entry(100))
+    first, second = doc.sections[0].groups[0].entries
+    assert first.text.count("\n") == first.end - first.line
+    assert first.text.startswith("One long entry:\n  line 0 of the entry\n")
+    assert "\n  line 2 of the entry\nlazy line 3\n  line 4 of the entry\n\n  line 5 " in first.text
+    assert first.text.endswith("\ncode 8\ncode 9\n  ```")
+    assert (second.text, second.line) == ("The next entry.", first.end + 1)
+    doc = kac.parse(_many_versions(1200))
+    assert len(doc.sections) == len(doc.links) == 100
+    assert len(doc.unplaced) == 200
+    assert doc.sections[99].groups[0].entries[0].text == "Fix 99\n  wrapped."
+    doc = kac.parse(_blank_intro(100))
+    assert (doc.title, doc.title_line, doc.intro) == ("Changelog", 101, ["Intro."])
+
+
+@pytest.mark.parametrize("make", [_long_entry, _many_versions, _blank_intro])
+def test_parse_is_linear(make: Callable[[int], str]) -> None:
+    assert_linear(kac.parse, make)

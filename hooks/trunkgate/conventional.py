@@ -42,7 +42,6 @@ CONVENTIONAL, MERGE, REVERT, FIXUP, INVALID, EMPTY = (
 )
 ERROR, WARNING = "error", "warning"
 
-_WORD_CHARS = frozenset("_-")
 _MERGE_PREFIXES = (
     "Merge branch ",
     "Merge branches ",
@@ -61,7 +60,8 @@ FIXUP_PREFIXES = ("fixup! ", "squash! ", "amend! ")  # git commit --fixup / --sq
 
 def is_type(word: str) -> bool:
     """One word: a letter, then letters, digits, "_" or "-" (a type, or a footer token)."""
-    return bool(word) and word[0].isalpha() and all(c.isalnum() or c in _WORD_CHARS for c in word)
+    # str methods rather than a loop over the characters: a long word costs a few C scans.
+    return word[:1].isalpha() and word.replace("_", "").replace("-", "").isalnum()
 
 
 def _footer_start(line: str) -> tuple[str, int] | None:
@@ -72,17 +72,26 @@ def _footer_start(line: str) -> tuple[str, int] | None:
     """
     if line.startswith("BREAKING CHANGE: "):
         return "BREAKING CHANGE", 17
-    i = 0
-    while i < len(line) and (line[i].isalnum() or line[i] in _WORD_CHARS):
-        i += 1
+    if not line[:1].isalpha():  # a token starts with a letter
+        return None
+    # It runs to the first space or colon (neither can be in a token): found with str
+    # methods rather than by a loop over the characters, so that a long line costs little.
+    space = line.find(" ")
+    colon = line.find(":", 0, space if space >= 0 else len(line))
+    i = colon if colon >= 0 else space
     token = line[:i]
-    if not token or not token[0].isalpha():
+    if i < 0 or not is_type(token):
         return None
     if line.startswith(": ", i):
         return token, i + 2
     if line.startswith(" #", i):
         return token, i + 1
     return None
+
+
+def _first_of(text: str, chars: str) -> int:
+    """Where the first of these characters is in the text (its length if none is)."""
+    return min((i for i in map(text.find, chars) if i >= 0), default=len(text))
 
 
 def _looks_breaking(line: str) -> bool:
@@ -141,9 +150,7 @@ class _Header:
 def _split_header(header: str) -> _Header | None:
     """`type`, optional `(scope)` (no parentheses inside), optional `!`, then `:`."""
     n = len(header)
-    i = 0
-    while i < n and header[i] not in "(!:":
-        i += 1
+    i = _first_of(header, "(!:")
     type_ = header[:i]
     if not is_type(type_):
         return None
@@ -305,7 +312,7 @@ def _diagnose(header: str) -> tuple[str, str]:
     prefix = header[:colon]
     if prefix != prefix.rstrip() and _split_header(prefix.rstrip() + ":"):
         return f'a space before the colon in "{prefix}:"', expected
-    cut = min((i for i in (prefix.find("("), prefix.find("!")) if i >= 0), default=len(prefix))
+    cut = _first_of(prefix, "(!")
     word, rest = prefix[:cut], prefix[cut:]
     if not word.strip():
         return f'"{header}" has no type before "{header[: colon + 1].strip()}"', expected
@@ -445,14 +452,14 @@ def _parse_rest(msg: Message, lines: Sequence[str]) -> None:
     while body_end > start and not lines[body_end - 1].strip():
         body_end -= 1
     msg.body = "\n".join(lines[start:body_end])
-    footers: list[list[str]] = []
+    footers: list[tuple[str, list[str]]] = []  # (token, the lines of its value)
     for line in lines[footer_at:end]:
         start_of = _footer_start(line)
         if start_of:
-            footers.append([start_of[0], line[start_of[1] :]])
+            footers.append((start_of[0], [line[start_of[1] :]]))
         else:  # a value goes on until the next token (spec rule 10)
-            footers[-1][1] += "\n" + line
-    msg.footers = [(token, value.strip()) for token, value in footers]
+            footers[-1][1].append(line)
+    msg.footers = [(token, "\n".join(value).strip()) for token, value in footers]
     for index in range(start, end):
         line = lines[index]
         if not _looks_breaking(line):

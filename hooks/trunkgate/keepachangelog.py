@@ -396,6 +396,11 @@ class _Parser:
         self.paragraph: str | None = None  # the open paragraph: _IN_SUMMARY, or an unplaced kind
         self.in_section = False  # has this section had content (summary, groups, stray)?
         self.last = 0  # last content line of the current section
+        # The entry whose continuation lines are being collected, and its text so far in
+        # parts, joined once when another entry continues or the parse ends (`+=` on the
+        # text would copy it for every line: quadratic in a long entry).
+        self.continued: Entry | None = None
+        self.parts: list[str] = []
 
     # --- places
     def close_section(self) -> None:
@@ -459,10 +464,20 @@ class _Parser:
             self.unplaced(UNGROUPED, number, line)
 
     def continuation(self, entry: Entry, number: int, line: str) -> None:
-        entry.text += "\n" * (self.blanks + 1) + line
+        if entry is not self.continued:
+            self.join_continued()
+            self.continued = entry
+            self.parts = [entry.text]
+        self.parts += ("\n" * (self.blanks + 1), line)
         entry.end = number
         self.blanks = 0
         self.mark(number)
+
+    def join_continued(self) -> None:
+        if self.continued is not None:
+            self.continued.text = "".join(self.parts)
+            self.continued = None
+            self.parts = []
 
     def text(self, section: Section, number: int, line: str) -> None:
         """A line of prose (not a heading, item or link) inside a section."""
@@ -563,10 +578,16 @@ class _Parser:
             else:
                 self.text(section, number, line)
         self.close_section()
-        while doc.intro and not doc.intro[-1].strip():
-            doc.intro.pop()
-        while doc.intro and not doc.intro[0].strip():
-            doc.intro.pop(0)
+        self.join_continued()
+        # Without its leading and trailing blank lines, cut once (pop(0) for each leading
+        # one would move the whole list each time).
+        intro = doc.intro
+        start, end = 0, len(intro)
+        while end > start and not intro[end - 1].strip():
+            end -= 1
+        while start < end and not intro[start].strip():
+            start += 1
+        doc.intro = intro[start:end]
         return doc
 
 
