@@ -18,7 +18,7 @@ import pytest
 from tests.support.cli import run_cli
 from tests.support.osv_server import OSVServer
 from tests.support.runner import outputs
-from trunkgate import config, report
+from trunkgate import config, flags, report
 from trunkgate.change import Change
 from trunkgate.context import Context
 from trunkgate.gates import audit
@@ -326,11 +326,11 @@ def test_merge_requirement_flags():
 
 def test_osv_url_precedence(repo):
     policy_file(repo, 'osv-url = "http://file.invalid/v1/query"')
-    opts, policy = config.parse_args("trunkgate audit", "audit", [], audit.ARGS, "", "")
+    opts, policy = flags.parse_args("trunkgate audit", "audit", [], audit.ARGS, "", "")
     env = {"PIP_AUDIT_OSV_URL": "http://env.invalid/v1/query"}
     assert audit.osv_url(policy, opts, Context(env)) == "http://env.invalid/v1/query"
     assert audit.osv_url(policy, opts, Context({})) == "http://file.invalid/v1/query"
-    opts, policy = config.parse_args(
+    opts, policy = flags.parse_args(
         "trunkgate audit",
         "audit",
         ["--osv-url", "http://flag.invalid/v1/query"],
@@ -340,18 +340,18 @@ def test_osv_url_precedence(repo):
     )
     assert audit.osv_url(policy, opts, Context(env)) == "http://flag.invalid/v1/query"
     repo.write("pyproject.toml", "")
-    opts, policy = config.parse_args("trunkgate audit", "audit", [], audit.ARGS, "", "")
+    opts, policy = flags.parse_args("trunkgate audit", "audit", [], audit.ARGS, "", "")
     assert audit.osv_url(policy, opts, Context({})) == audit.DEFAULT_OSV_URL
 
 
 def test_cache_dir(repo, tmp_path):
-    _opts, policy = config.parse_args("trunkgate audit", "audit", [], audit.ARGS, "", "")
+    _opts, policy = flags.parse_args("trunkgate audit", "audit", [], audit.ARGS, "", "")
     ctx = Context({"TRUNKGATE_CACHE_DIR": str(tmp_path / "c")})
     assert audit.cache_dir(policy, ctx) == str(tmp_path / "c" / "pip-audit")
     ctx = Context({"XDG_CACHE_HOME": str(tmp_path / "x")})
     assert audit.cache_dir(policy, ctx) == str(tmp_path / "x" / "trunkgate" / "pip-audit")
     policy_file(repo, 'cache-dir = ".cache/audit"')
-    _, policy = config.parse_args("trunkgate audit", "audit", [], audit.ARGS, "", "")
+    _, policy = flags.parse_args("trunkgate audit", "audit", [], audit.ARGS, "", "")
     assert audit.cache_dir(policy, ctx) == str(repo.path / ".cache" / "audit")
 
 
@@ -953,7 +953,7 @@ def test_gate_with_default_options_as_run_calls_it(repo, osv, monkeypatch):
     repo.write("requirements.txt", VULNERABLE)
     monkeypatch.setenv("PIP_AUDIT_OSV_URL", osv.url)
     policy = config.resolve("audit")
-    opts = config.Options({}, {})
+    opts = flags.Options({}, {})
     result = audit.gate(policy, opts, Change.of(Context(), policy, opts))
     assert [f.rule for f in result.findings] == ["PYSEC-2023-74", "PYSEC-2021-108"]
     assert result.metrics == {"vulnerabilities": 2, "ignored": 0}

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.support.cli import run_cli
 from tests.support.runner import outputs
-from trunkgate import config, conventional, git, messages
+from trunkgate import config, conventional, flags, git, messages
 from trunkgate.change import Change
 from trunkgate.context import Context
 from trunkgate.gates import commits
@@ -811,7 +811,7 @@ def test_ci_pull_request_checked_out_as_github_merge_commit(repo, capsys, github
 def test_gate_is_the_same_function_as_main(repo, capsys) -> None:
     base = repo.commit("chore: start")
     repo.commit("nope")
-    opts, pol = config.parse_args(
+    opts, pol = flags.parse_args(
         "trunkgate commits", "commits", ["--range", f"{base}..HEAD"], commits.ARGS, "", ""
     )
     result = commits.gate(pol, opts, Change.of(Context(), pol, opts))

@@ -6,18 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from trunkgate import config
+from trunkgate import cache, config, flags, schema
 from trunkgate.report import UsageError
 
 ARGS = (
-    config.Arg("--branch", "a name", metavar="NAME"),
-    config.Arg("--dry", "a switch", kind="flag"),
-    config.Arg("files", "some files", kind="pos*"),
+    flags.Arg("--branch", "a name", metavar="NAME"),
+    flags.Arg("--dry", "a switch", kind="flag"),
+    flags.Arg("files", "some files", kind="pos*"),
 )
 
 
-def parse(argv: list[str], gate: str = "branch") -> tuple[config.Options, config.Policy]:
-    return config.parse_args(f"trunkgate {gate}", gate, argv, ARGS, "doc", "trunkgate branch")
+def parse(argv: list[str], gate: str = "branch") -> tuple[flags.Options, config.Policy]:
+    return flags.parse_args(f"trunkgate {gate}", gate, argv, ARGS, "doc", "trunkgate branch")
 
 
 def test_defaults_match_the_handbook(tmp_path: Path) -> None:
@@ -58,10 +58,10 @@ def test_precedence_flag_over_gate_table_over_shared_over_default(repo) -> None:
 
 
 def test_fast_parser_and_argparse_agree(repo) -> None:
-    every = [*ARGS, *config.COMMON, *config._policy_args("branch")]
+    every = [*ARGS, *flags.COMMON, *flags._policy_args("branch")]
     argv = ["--branch", "x", "--dry", "--prefixes", "a/, b/", "--no-allow-trunk-commits", "f1"]
-    fast = config._fast_parse([*argv, "--", "-f2"], every)
-    slow = vars(config._argparse("p", "d", "e", every).parse_args([*argv, "--", "-f2"]))
+    fast = flags._fast_parse([*argv, "--", "-f2"], every)
+    slow = vars(flags._argparse("p", "d", "e", every).parse_args([*argv, "--", "-f2"]))
     assert fast == slow
     opts, policy = parse([*argv, "--", "-f2"])
     assert (opts.branch, opts.dry, opts.files) == ("x", True, ["f1", "-f2"])
@@ -83,18 +83,18 @@ def test_bad_flags_exit_2_through_argparse(repo, argv: list[str], capsys) -> Non
 def test_argparse_handles_what_the_fast_parser_declines(repo) -> None:
     # A positional given to a gate without positionals is an argparse error.
     with pytest.raises(SystemExit):
-        config.parse_args("trunkgate branch", "branch", ["extra"], (), "doc", "ex")
+        flags.parse_args("trunkgate branch", "branch", ["extra"], (), "doc", "ex")
     with pytest.raises(SystemExit):
-        config.parse_args(
+        flags.parse_args(
             "trunkgate branch",
             "branch",
             [],
-            (config.Arg("file", "one file", kind="pos"),),
+            (flags.Arg("file", "one file", kind="pos"),),
             "doc",
             "ex",
         )
-    opts, _ = config.parse_args(
-        "trunkgate branch", "branch", ["a"], (config.Arg("file", "one", kind="pos?"),), "doc", "ex"
+    opts, _ = flags.parse_args(
+        "trunkgate branch", "branch", ["a"], (flags.Arg("file", "one", kind="pos?"),), "doc", "ex"
     )
     assert opts.file == "a"
 
@@ -269,9 +269,7 @@ def test_the_cache_keeps_toml_dates(repo) -> None:
     again = config.resolve("audit").ignore  # from the cache
     assert first == again
     assert config.resolve("branch").start_after == datetime.date(2026, 1, 1)
-    assert config._thaw(config._freeze({"t": [datetime.time(1, 2)]})) == {
-        "t": [datetime.time(1, 2)]
-    }
+    assert cache.thaw(cache.freeze({"t": [datetime.time(1, 2)]})) == {"t": [datetime.time(1, 2)]}
 
 
 def test_policy_attributes(tmp_path) -> None:
@@ -284,12 +282,12 @@ def test_policy_attributes(tmp_path) -> None:
 
 def test_help_lists_every_policy_key(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
-        config.parse_args(
+        flags.parse_args(
             "trunkgate commits", "commits", ["--help"], (), "Check commits.", "trunkgate commits"
         )
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for key in config.keys_for("commits"):
+    for key in schema.keys_for("commits"):
         assert f"--{key}" in out
     assert "example:\n  trunkgate commits" in out
     assert "exit codes: 0 passed, 1 failed, 2 usage or input error" in out

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests.support.cli import run_cli
 from tests.support.runner import outputs
-from trunkgate import config, git, report, run
+from trunkgate import config, flags, git, report, run
 from trunkgate.change import Change
 from trunkgate.context import Context
 from trunkgate.gates import coverage
@@ -803,7 +803,7 @@ def test_locally_the_trunk_is_the_default_base(in_project, capsys):
 
 
 def test_trunk_run_calls_the_gate_with_default_options(in_project):
-    shared = config.Options({"base": "main", "all": False, "config": None}, {})
+    shared = flags.Options({"base": "main", "all": False, "config": None}, {})
     opts = run.defaults(coverage, {}, shared)
     policy = config.resolve("coverage")
     result = coverage.gate(policy, opts, Change.of(Context(), policy, shared))

@@ -18,16 +18,19 @@ from trunkgate import registry
 COMMON = {
     "__future__",
     "trunkgate",
+    "trunkgate.cache",
     "trunkgate.change",
     "trunkgate.cli",
     "trunkgate.config",
     "trunkgate.context",
+    "trunkgate.flags",
     "trunkgate.gates",
     "trunkgate.git",
     "trunkgate.registry",
     "trunkgate.render",
     "trunkgate.render.text",
     "trunkgate.report",
+    "trunkgate.schema",
 }
 HOOKS = {
     "branch": (["branch"], {"trunkgate.gates.branch"}),

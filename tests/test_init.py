@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from tests.support.cli import run_cli
-from trunkgate import config, init, registry
+from trunkgate import config, init, registry, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ def test_init_writes_hooks_workflows_and_the_policy(repo, capsys) -> None:
     assert data["project"] == {"name": "x"}
     table = data["tool"]["trunkgate"]
     assert table["trunk"] == "main"
-    assert table["branch"]["prefixes"] == config.GATES["branch"]["prefixes"][1]
+    assert table["branch"]["prefixes"] == schema.GATES["branch"]["prefixes"][1]
     # The written policy is valid, and spells out exactly the defaults.
     policy = config.resolve("coverage")
     assert policy.source.endswith("pyproject.toml")
@@ -72,6 +72,6 @@ def test_init_into_a_folder_that_does_not_exist(tmp_path, capsys) -> None:
 @pytest.mark.parametrize("prefix", ["tool.trunkgate", ""])
 def test_every_key_is_in_the_written_policy(prefix: str) -> None:
     text = init.policy_table(prefix)
-    for table, keys in config.GATES.items():
+    for table, keys in schema.GATES.items():
         for key in keys:
             assert f"{key} = " in text, (table, key)

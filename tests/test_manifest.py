@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from trunkgate import cli, config, init, registry
+from trunkgate import cli, init, registry, schema
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
@@ -74,8 +74,8 @@ def test_readme_shows_what_init_writes() -> None:
 
 
 def test_every_policy_key_is_documented() -> None:
-    for key in config.SHARED:
+    for key in schema.SHARED:
         assert f"`{key}`" in README, key
-    for table, keys in config.GATES.items():
+    for table, keys in schema.GATES.items():
         for key in keys:
             assert f"`{key}`" in README, f"[tool.trunkgate.{table}] {key}"

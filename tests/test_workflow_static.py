@@ -22,7 +22,7 @@ import yaml
 
 from tests.support import runner
 from tests.support.act import STUB_REFS
-from trunkgate import config, registry, report
+from trunkgate import flags, registry, report, schema
 from trunkgate import run as run_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -281,14 +281,14 @@ def test_every_input_reaches_a_step_and_every_variable_is_used(path: Path) -> No
 def engine_flags(command: str) -> set[str]:
     """Every flag `trunkgate <command>` accepts: its own, the common ones, its policy keys."""
     if command == "run":
-        args, common, table = run_module.ARGS, config.RUN_COMMON, "run"
+        args, common, table = run_module.ARGS, flags.RUN_COMMON, "run"
     else:
         gate = registry.BY_COMMAND[command]
-        args, common, table = gate.load().ARGS, config.COMMON, gate.table
-    flags = {a.flag for a in [*args, *common] if a.flag.startswith("--")}
-    flags |= {f"--{key}" for key in config.keys_for(table)}
-    bools = {f"--{k}" for k, spec in config.keys_for(table).items() if spec[0] == config.BOOL}
-    return flags | {f"--no-{b[2:]}" for b in bools}
+        args, common, table = gate.load().ARGS, flags.COMMON, gate.table
+    found = {a.flag for a in [*args, *common] if a.flag.startswith("--")}
+    found |= {f"--{key}" for key in schema.keys_for(table)}
+    bools = {f"--{k}" for k, spec in schema.keys_for(table).items() if spec[0] == schema.BOOL}
+    return found | {f"--no-{b[2:]}" for b in bools}
 
 
 def flags_used(script: str) -> set[str]:

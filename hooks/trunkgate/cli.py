@@ -60,12 +60,12 @@ def usage_error(prog: str, message: str) -> int:
 
 def run_gate(gate: registry.Gate, argv: Sequence[str]) -> int:
     """`trunkgate <gate> ...`: its flags and policy, the change under review, the verdict."""
-    from trunkgate import config, render
+    from trunkgate import flags, render
     from trunkgate.change import Change
     from trunkgate.context import Context
 
     module = gate.load()
-    opts, policy = config.parse_args(
+    opts, policy = flags.parse_args(
         f"trunkgate {gate.command}",
         gate.table,
         module.prepare_argv(argv) if hasattr(module, "prepare_argv") else argv,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import __version__, config, files, registry, report
+from trunkgate import __version__, config, files, flags, registry, report, schema
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
 EXAMPLE = "trunkgate init --dry-run"
 ARGS = (
-    config.Arg("--force", "overwrite hook and workflow files that exist", kind="flag"),
-    config.Arg("--dry-run", "show what would be written, write nothing", kind="flag"),
-    config.Arg("directory", "the repository to set up (default: here)", kind="pos?", default="."),
+    flags.Arg("--force", "overwrite hook and workflow files that exist", kind="flag"),
+    flags.Arg("--dry-run", "show what would be written, write nothing", kind="flag"),
+    flags.Arg("directory", "the repository to set up (default: here)", kind="pos?", default="."),
 )
 WORKFLOWS = ("quality-gates.yml", "dependency-audit.yml")
 
@@ -55,7 +55,7 @@ def _keys(table: dict[str, tuple]) -> list[str]:
         lines.append(f"# {spec[2]}")
         default = spec[1]
         if default is None or default == "":
-            examples = {config.DATE: "2026-01-01", config.REGEX: "'^feature/.+$'"}
+            examples = {schema.DATE: "2026-01-01", schema.REGEX: "'^feature/.+$'"}
             lines.append(f"# {key} = " + examples.get(spec[0], '""'))
         else:
             lines.append(f"{key} = {_toml_value(default)}")
@@ -65,8 +65,8 @@ def _keys(table: dict[str, tuple]) -> list[str]:
 def policy_table(prefix: str = "tool.trunkgate") -> str:
     """Every key with its default, documented, as TOML (`prefix` "" for .trunkgate.toml)."""
     head = f"[{prefix}]" if prefix else "# trunkgate policy"
-    lines = [head, *_keys(config.SHARED)]
-    for gate, table in config.GATES.items():
+    lines = [head, *_keys(schema.SHARED)]
+    for gate, table in schema.GATES.items():
         lines += ["", f"[{prefix}.{gate}]" if prefix else f"[{gate}]", *_keys(table)]
     return "\n".join(lines) + "\n"
 
@@ -102,7 +102,7 @@ def plan(directory: str, force: bool) -> tuple[list[tuple[str, str]], list[str]]
     if os.path.isfile(pyproject):
         with open(pyproject, encoding="utf-8") as fh:
             text = fh.read()
-        if config._table_of_pyproject(pyproject) is not None:
+        if config.table_of_pyproject(pyproject) is not None:
             notes.append("pyproject.toml already has [tool.trunkgate]: the policy is left as it is")
         else:
             writes.append((pyproject, text.rstrip("\n") + "\n\n" + policy_table()))
@@ -114,7 +114,7 @@ def plan(directory: str, force: bool) -> tuple[list[tuple[str, str]], list[str]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    opts, _ = config.parse_args("trunkgate init", "init", argv, ARGS, __doc__ or "", EXAMPLE)
+    opts, _ = flags.parse_args("trunkgate init", "init", argv, ARGS, __doc__ or "", EXAMPLE)
     directory = opts.directory
     if not os.path.isdir(directory):
         raise report.UsageError(f"{directory}: no such directory")

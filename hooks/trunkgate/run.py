@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from trunkgate import config, registry, render, report
+from trunkgate import config, flags, registry, render, report, schema
 from trunkgate.change import Change
 from trunkgate.context import Context
 
@@ -18,31 +18,29 @@ if TYPE_CHECKING:
 
 EXAMPLE = "trunkgate run --skip audit --format sarif > trunkgate.sarif"
 ARGS = (
-    config.Arg("--base", "compare with this commit (changed files, diff coverage)", metavar="REF"),
-    config.Arg("--all", "scan the whole tree, not only what changed", kind="flag"),
-    config.Arg("--sarif", "also write the results as SARIF 2.1.0 to this file", metavar="PATH"),
+    flags.Arg("--base", "compare with this commit (changed files, diff coverage)", metavar="REF"),
+    flags.Arg("--all", "scan the whole tree, not only what changed", kind="flag"),
+    flags.Arg("--sarif", "also write the results as SARIF 2.1.0 to this file", metavar="PATH"),
 )
 
 
 def defaults(
-    module: registry.GateModule, fixed: dict[str, object], opts: config.Options
-) -> config.Options:
+    module: registry.GateModule, fixed: dict[str, object], opts: flags.Options
+) -> flags.Options:
     """A gate's options as if it had been run with no flags but run's --config, plus the
     gate's fixed ones (the changelog-updated gate's --check-updated)."""
-    values = config.defaults([*module.ARGS, *config.COMMON])
+    values = flags.defaults([*module.ARGS, *flags.COMMON])
     values.update(config=opts.config, **fixed)  # --base and --all are the change's
-    return config.Options(values, {})
+    return flags.Options(values, {})
 
 
-def run_gates(
-    names: Sequence[str], opts: config.Options, change: Change
-) -> list[report.GateResult]:
+def run_gates(names: Sequence[str], opts: flags.Options, change: Change) -> list[report.GateResult]:
     """Run the named gates concurrently; results come back in the order asked for."""
     from concurrent.futures import ThreadPoolExecutor
 
     gates = [registry.gate(name) for name in names]
     modules = {gate.name: gate.load() for gate in gates}
-    shared = {k: v for k, v in opts.overrides.items() if k in config.SHARED}
+    shared = {k: v for k, v in opts.overrides.items() if k in schema.SHARED}
 
     def one(gate: registry.Gate) -> report.GateResult:
         module = modules[gate.name]
@@ -74,7 +72,7 @@ def selected(policy: config.Policy) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    opts, policy = config.parse_args(
+    opts, policy = flags.parse_args(
         "trunkgate run", "run", argv, ARGS, __doc__ or "", EXAMPLE, run=True
     )
     names = selected(policy)

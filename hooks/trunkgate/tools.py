@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from trunkgate import config
+from trunkgate import flags
 from trunkgate.report import UsageError
 
 TYPE_CHECKING = False
@@ -23,14 +23,14 @@ TAIL_LINES = 5
 
 # The arguments every file-scanning gate takes, in the same words.
 FILE_ARGS = (
-    config.Arg(
+    flags.Arg(
         "files",
         "files to check (pre-commit passes the staged ones); default: the change in CI",
         kind="pos*",
         metavar="FILE",
     ),
-    config.Arg("--all", "check the whole tree instead of the given or changed files", kind="flag"),
-    config.Arg(
+    flags.Arg("--all", "check the whole tree instead of the given or changed files", kind="flag"),
+    flags.Arg(
         "--base",
         "check the files changed between the merge-base of REF and HEAD "
         "(default in CI: the pull request's base, or the push's previous commit)",

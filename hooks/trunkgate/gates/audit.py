@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import config, report, tools
+from trunkgate import config, flags, report, tools
 from trunkgate.change import Change, relative
 
 TYPE_CHECKING = False
@@ -38,19 +38,19 @@ EXAMPLE = (
     "  trunkgate audit --osv-url http://osv.internal/v1/query --format json"
 )
 ARGS = (
-    config.Arg(
+    flags.Arg(
         "files",
         "files pre-commit passes: the audit runs only when a dependency file is among them",
         kind="pos*",
         metavar="FILE",
     ),
-    config.Arg("--all", "audit even when no dependency file was given or changed", kind="flag"),
-    config.Arg(
+    flags.Arg("--all", "audit even when no dependency file was given or changed", kind="flag"),
+    flags.Arg(
         "--base",
         "audit only when a dependency file changed between the merge-base of REF and HEAD",
         metavar="REF",
     ),
-    config.Arg(
+    flags.Arg(
         "--requirement",
         "a requirements file to audit, relative to the current folder; repeatable, or a "
         "comma-separated list (replaces the policy key requirements)",
@@ -281,7 +281,7 @@ def _line_of(text: str, needle: str, start: int = 0) -> int | None:
 
 def project_dependencies(text: str, shown: str) -> list[Requirement] | None:
     """The [project] dependencies of a pyproject.toml text; None when it declares none."""
-    data = config._parse_toml(shown, text.encode("utf-8"))
+    data = config.parse_toml(shown, text.encode("utf-8"))
     project = data.get("project")
     if not isinstance(project, dict) or "dependencies" not in project:
         return None
@@ -360,7 +360,7 @@ def _split(values: Iterable[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _requirement_paths(policy: config.Policy, opts: config.Options) -> list[str]:
+def _requirement_paths(policy: config.Policy, opts: flags.Options) -> list[str]:
     """--requirement (from the current folder), the policy's (from the project root), or
     every requirements*.txt in the project root."""
     given = _split([opts.requirement]) if getattr(opts, "requirement", None) else []
@@ -373,7 +373,7 @@ def _requirement_paths(policy: config.Policy, opts: config.Options) -> list[str]
     return [p for p in found if os.path.isfile(p)]
 
 
-def dependency_files(policy: config.Policy, opts: config.Options) -> list[str]:
+def dependency_files(policy: config.Policy, opts: flags.Options) -> list[str]:
     """The files that define what is audited: the requirements files and their includes,
     else pyproject.toml if there is one. Cheap: no requirement is parsed."""
     paths = _requirement_paths(policy, opts)
@@ -383,7 +383,7 @@ def dependency_files(policy: config.Policy, opts: config.Options) -> list[str]:
     return [pyproject] if os.path.isfile(pyproject) else []
 
 
-def choose_source(policy: config.Policy, opts: config.Options, ctx: Context) -> Source:
+def choose_source(policy: config.Policy, opts: flags.Options, ctx: Context) -> Source:
     """What to audit: --requirement, the policy's requirements, requirements*.txt in the
     project root, pyproject's [project] dependencies, or the installed environment."""
     root = policy.root
@@ -577,7 +577,7 @@ def service_problem(stderr: str) -> str | None:
 # --------------------------------------------------------------------------- running
 
 
-def osv_url(policy: config.Policy, opts: config.Options, ctx: Context) -> str:
+def osv_url(policy: config.Policy, opts: flags.Options, ctx: Context) -> str:
     """The OSV endpoint: --osv-url, then PIP_AUDIT_OSV_URL, then the policy file, then OSV's."""
     overrides = getattr(opts, "overrides", None) or {}
     return str(
@@ -661,7 +661,7 @@ def _run_pip_audit(
     return argv, data.get("dependencies")
 
 
-def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
+def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
     root = policy.root
     ignores: list[dict] = policy.ignore  # type: ignore[attr-defined]
     today = _today() if ignores else None  # datetime loads only for ignore entries

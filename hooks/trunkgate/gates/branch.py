@@ -9,7 +9,7 @@ straight onto the trunk fails unless the policy allows it.
 
 from __future__ import annotations
 
-from trunkgate import config, git, report
+from trunkgate import config, flags, git, report
 from trunkgate.change import Change
 
 TYPE_CHECKING = False
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 GATE = "branch"
 EXAMPLE = "trunkgate branch --branch feature/login-form --max-behind 50"
 ARGS = (
-    config.Arg("--branch", "check this branch name instead of the current branch", metavar="NAME"),
+    flags.Arg("--branch", "check this branch name instead of the current branch", metavar="NAME"),
 )
 RENAME_HINT = "rename it with: git branch -m {new}"
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -175,7 +175,7 @@ class _Target:
         self.source = source
 
 
-def _target(opts: config.Options, policy: config.Policy, ctx: Context) -> tuple[_Target, list]:
+def _target(opts: flags.Options, policy: config.Policy, ctx: Context) -> tuple[_Target, list]:
     """Work out which branch to check; returns it and any trunk-protection findings."""
     if opts.branch:
         return _Target(opts.branch, None, "--branch"), []
@@ -239,7 +239,7 @@ def _history(target: _Target, policy: config.Policy, ctx: Context) -> tuple[int 
     return first, behind
 
 
-def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
+def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
     ctx = change.ctx
     target, findings = _target(opts, policy, ctx)
     if target.name is None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import config, git, report
+from trunkgate import config, flags, git, report
 from trunkgate import keepachangelog as kac
 from trunkgate.change import Change
 
@@ -33,18 +33,18 @@ EXAMPLE = (
     "trunkgate changelog CHANGELOG.md\n  trunkgate changelog --check-updated --base origin/main"
 )
 ARGS = (
-    config.Arg(
+    flags.Arg(
         "paths",
         "changelog files to lint (default: the policy's changelog)",
         kind="pos*",
         metavar="PATH",
     ),
-    config.Arg(
+    flags.Arg(
         "--check-updated",
         "check that the change since the base updates the changelog, instead of its format",
         kind="flag",
     ),
-    config.Arg(
+    flags.Arg(
         "--base",
         "with --check-updated: compare with the merge-base of REF and HEAD (default: the pull "
         "request's base in CI, the remote ref in pre-push, else the trunk)",
@@ -581,7 +581,7 @@ def _display(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def _updated(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
+def _updated(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
     paths: list[str] = opts.paths
     if len(paths) > 1:
         raise report.UsageError(
@@ -625,7 +625,7 @@ def _updated(policy: config.Policy, opts: config.Options, change: Change) -> rep
     )
 
 
-def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
+def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
     """Lint the changelog(s), or with `opts.check_updated`, check that the change updates it.
 
     `opts` needs `paths` (list), `check_updated` (bool) and `base` (str or None).

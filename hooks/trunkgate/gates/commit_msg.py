@@ -7,20 +7,18 @@ commit itself.
 
 from __future__ import annotations
 
-from trunkgate import config, conventional, report
+from trunkgate import config, conventional, flags, report
 from trunkgate.change import Change
 from trunkgate.messages import check_encoding, check_message, comment_char, fix_block
 
 GATE = "commit-msg"
 EXAMPLE = "trunkgate commit-msg .git/COMMIT_EDITMSG"
 ARGS = (
-    config.Arg(
-        "file", "the commit message file git passes to the hook", kind="pos", metavar="FILE"
-    ),
+    flags.Arg("file", "the commit message file git passes to the hook", kind="pos", metavar="FILE"),
 )
 
 
-def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
+def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
     """Check the commit message file `opts.file` (what the commit-msg hook receives)."""
     path: str = opts.file  # type: ignore[attr-defined]
     try:

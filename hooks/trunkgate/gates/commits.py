@@ -12,16 +12,16 @@ passes with a note: there is no change, so no commits to check.
 
 from __future__ import annotations
 
-from trunkgate import config, git, report
+from trunkgate import config, flags, git, report
 from trunkgate.change import Change, short
 from trunkgate.messages import check_commit, check_header, fix_block
 
 GATE = "commits"
 EXAMPLE = "trunkgate commits --range origin/main..HEAD"
 ARGS = (
-    config.Arg("--range", "check every commit in this range", metavar="A..B"),
-    config.Arg("--base", "check the commits since this commit (--range BASE..HEAD)", metavar="REF"),
-    config.Arg("--pr-title", "check a pull-request title as a commit header", metavar="TEXT"),
+    flags.Arg("--range", "check every commit in this range", metavar="A..B"),
+    flags.Arg("--base", "check the commits since this commit (--range BASE..HEAD)", metavar="REF"),
+    flags.Arg("--pr-title", "check a pull-request title as a commit header", metavar="TEXT"),
 )
 
 # --------------------------------------------------------------------------- commits
@@ -162,7 +162,7 @@ def _label(change: Change) -> str:
     return label
 
 
-def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
+def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
     """Check the commits (and pull-request title) that the options or the change name."""
     run = _Run()
     rng: str | None = opts.range

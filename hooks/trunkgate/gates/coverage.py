@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import time
 
-from trunkgate import config, report, tools
+from trunkgate import config, flags, report, tools
 from trunkgate.change import Change, relative
 
 TYPE_CHECKING = False
@@ -37,25 +37,25 @@ EXAMPLE = (
     "  trunkgate coverage --run-tests --test-command 'pytest -q --cov'"
 )
 ARGS = (
-    config.Arg(
+    flags.Arg(
         "files",
         "limit diff coverage to these files (default: every file of the project that changed)",
         kind="pos*",
         metavar="FILE",
     ),
-    config.Arg(
+    flags.Arg(
         "--base",
         "measure the lines changed since the merge-base of REF and HEAD (default: in CI the "
         "pull request's base or the push's previous commit, else the trunk)",
         metavar="REF",
     ),
-    config.Arg(
+    flags.Arg(
         "--diff-only",
         "check diff coverage only, not the total nor each file (with a .coverage data file, "
         "coverage then analyses the changed files only)",
         kind="flag",
     ),
-    config.Arg("--run-tests", "run test-command first, to measure afresh", kind="flag"),
+    flags.Arg("--run-tests", "run test-command first, to measure afresh", kind="flag"),
 )
 INSTALL = "pip install 'trunkgate[coverage]'"
 # Where to look by default; the newest wins, and on a tie the later in this list: a report
@@ -802,7 +802,7 @@ def _names(paths: Sequence[str]) -> str:
     return shown + (f" and {len(paths) - SHOWN} more" if len(paths) > SHOWN else "")
 
 
-def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
+def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
     root = policy.root
     notes: list[str] = []
     ran = getattr(opts, "run_tests", False)

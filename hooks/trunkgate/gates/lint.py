@@ -13,7 +13,7 @@ fixes and formats the files, for local use: it is refused in CI.
 
 from __future__ import annotations
 
-from trunkgate import config, report, tools
+from trunkgate import config, flags, report, tools
 from trunkgate.change import Change, relative
 
 TYPE_CHECKING = False
@@ -27,7 +27,7 @@ EXAMPLE = (
 )
 ARGS = (
     *tools.FILE_ARGS,
-    config.Arg(
+    flags.Arg(
         "--fix",
         "apply ruff's fixes and format the files, then report what is left (local use only)",
         kind="flag",
@@ -142,7 +142,7 @@ def _fix(
     return findings
 
 
-def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
+def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
     fix = bool(getattr(opts, "fix", False))
     if fix and change.ctx.ci:
         raise report.UsageError(FIX_REFUSED)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import config, git, report, tools
+from trunkgate import config, flags, git, report, tools
 from trunkgate.change import Change, Selection, relative
 
 TYPE_CHECKING = False
@@ -32,7 +32,7 @@ EXAMPLE = (
 )
 ARGS = (
     *tools.FILE_ARGS,
-    config.Arg(
+    flags.Arg(
         "--update-baseline",
         "accept the current findings: write them to the baseline file (default: whole tree)",
         kind="flag",
@@ -431,7 +431,7 @@ def scan(bandit: str, files: Sequence[str], root: str) -> dict[str, object]:
     return {**merged, "metrics": {"_totals": {"nosec": nosec}}}
 
 
-def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
+def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
     root = policy.root
     update = bool(getattr(opts, "update_baseline", False))
     if update and not change.given and not change.explicit_base:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import config, git, report
+from trunkgate import config, flags, git, report
 from trunkgate.change import Change
 
 TYPE_CHECKING = False
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 GATE = "version"
 EXAMPLE = "trunkgate version --ref v1.3.0"
 ARGS = (
-    config.Arg(
+    flags.Arg(
         "--ref",
         "check as if on this tag or branch (v1.3.0, release/1.3.0, refs/tags/v1.3.0)",
         metavar="NAME",
@@ -92,7 +92,7 @@ def release_of(ref: str, prefix: str, scheme: str = "semver") -> Release | None:
 
 
 def where_we_are(
-    opts: config.Options, ctx: Context, prefix: str, scheme: str
+    opts: flags.Options, ctx: Context, prefix: str, scheme: str
 ) -> tuple[str, Release | None]:
     """(what was looked at, the release it names or None)."""
     if opts.ref:
@@ -228,7 +228,7 @@ def _previous(rel: Release, tags: plan.Tags) -> tuple[str, str] | None:
     return None
 
 
-def gate(policy: config.Policy, opts: config.Options, change: Change) -> report.GateResult:
+def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
     prefix = str(policy.tag_prefix)
     scheme = str(policy.version_scheme)
     git.require_repo()

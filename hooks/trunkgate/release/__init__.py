@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 import sys
 
-from trunkgate import config, git, github, report
+from trunkgate import config, flags, git, github, report
 from trunkgate.files import read_text, write_all
 from trunkgate.release.classify import Range
 from trunkgate.release.cut import prepare_cut
@@ -51,7 +51,7 @@ def _json(doc: dict[str, object]) -> None:
     print(json.dumps(doc, indent=2))
 
 
-def run_next(policy: config.Policy, opts: config.Options) -> int:
+def run_next(policy: config.Policy, opts: flags.Options) -> int:
     tags = Tags(str(policy.tag_prefix))
     plan = plan_next(policy, tags, opts.pre)
     for line in explain(plan, tags.prefix):
@@ -86,7 +86,7 @@ def run_next(policy: config.Policy, opts: config.Options) -> int:
     return report.PASS
 
 
-def run_notes(policy: config.Policy, opts: config.Options) -> int:
+def run_notes(policy: config.Policy, opts: flags.Options) -> int:
     from trunkgate import keepachangelog as kac
 
     prefix = str(policy.tag_prefix)
@@ -128,7 +128,7 @@ def run_notes(policy: config.Policy, opts: config.Options) -> int:
     return report.PASS
 
 
-def run_cut(policy: config.Policy, opts: config.Options) -> int:
+def run_cut(policy: config.Policy, opts: flags.Options) -> int:
     edits, said = prepare_cut(policy, opts)
     if opts.dry_run:
         for edit in edits:
@@ -145,41 +145,41 @@ def run_cut(policy: config.Policy, opts: config.Options) -> int:
 # --------------------------------------------------------------------------- entry point
 
 NEXT_ARGS = (
-    config.Arg(
+    flags.Arg(
         "--pre",
         "a pre-release: 1.3.0-NAME.1, then .2 when that tag exists (NAME: rc, beta, ...)",
         metavar="NAME",
     ),
 )
 NOTES_ARGS = (
-    config.Arg(
+    flags.Arg(
         "version",
         "the version (default: the next one); its changelog section, else its commits",
         kind="pos?",
         metavar="VERSION",
     ),
-    config.Arg(
+    flags.Arg(
         "--pre",
         "without VERSION: the notes of the next pre-release NAME (the version output)",
         metavar="NAME",
     ),
 )
 CUT_ARGS = (
-    config.Arg("version", "the version to release", kind="pos", metavar="VERSION"),
-    config.Arg("--date", "the release date (default: today)", metavar="YYYY-MM-DD"),
-    config.Arg(
+    flags.Arg("version", "the version to release", kind="pos", metavar="VERSION"),
+    flags.Arg("--date", "the release date (default: today)", metavar="YYYY-MM-DD"),
+    flags.Arg(
         "--from-commits",
         "add entries for the commits since the last release to Unreleased first",
         kind="flag",
     ),
-    config.Arg(
+    flags.Arg(
         "--bump",
         "also set the version in the policy's version-file",
         kind="flag",
     ),
-    config.Arg("--dry-run", "show the changes as a unified diff; write nothing", kind="flag"),
+    flags.Arg("--dry-run", "show the changes as a unified diff; write nothing", kind="flag"),
 )
-SUBCOMMANDS: dict[str, tuple[tuple[config.Arg, ...], str, str, Callable]] = {
+SUBCOMMANDS: dict[str, tuple[tuple[flags.Arg, ...], str, str, Callable]] = {
     "next": (
         NEXT_ARGS,
         "Print the next version (without the tag prefix) from the Conventional Commits since "
@@ -239,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = f' (did you mean "{close[0]}"?)' if close else ""
         raise report.UsageError(f'unknown command "{name}"{hint}; expected next, notes or cut')
     args_of, description, example, run = SUBCOMMANDS[name]
-    opts, policy = config.parse_args(
+    opts, policy = flags.parse_args(
         f"{PROG} {name}", "release", rest, args_of, description, example
     )
     code: int = run(policy, opts)

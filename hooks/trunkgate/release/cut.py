@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import git, report, versions
+from trunkgate import flags, git, report, versions
 from trunkgate.files import read_text
 from trunkgate.release.classify import Range
 from trunkgate.release.files import (
@@ -297,7 +297,7 @@ def _edit_for(edits: list[Edit], path: str, shown: str) -> Edit:
     return edit
 
 
-def prepare_cut(policy: config.Policy, opts: config.Options) -> tuple[list[Edit], list[str]]:
+def prepare_cut(policy: config.Policy, opts: flags.Options) -> tuple[list[Edit], list[str]]:
     """Every file a cut changes, computed in memory, and a line for each change."""
     from trunkgate import keepachangelog as kac
 

@@ -1,0 +1,386 @@
+"""The policy's schema: every key of `[tool.trunkgate]`, declared once, and its validation.
+
+A key is (kind, default, help) or (CHOICE, default, help, choices). The same declaration
+validates the policy file (`validate`), turns a flag's text into a value (`trunkgate.flags`)
+and documents the key (`trunkgate <gate> --help`, the README's policy reference).
+"""
+
+from __future__ import annotations
+
+from trunkgate.report import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+# Kinds of value. A key is (kind, default, help) or (CHOICE, default, help, choices).
+STR, INT, NUMBER, BOOL, LIST, REGEX, DATE, CHOICE = (
+    "str",
+    "int",
+    "number",
+    "bool",
+    "list",
+    "regex",
+    "date",
+    "choice",
+)
+# A list of tables, each with exactly the fields of spec[3] ({field: kind}), all required:
+# (TABLES, [], help, {"id": STR, "until": DATE}). On the command line: a TOML array of tables.
+TABLES = "tables"
+
+VERSION_SCHEMES = ("semver", "calver", "pep440")
+
+SHARED: dict[str, tuple] = {
+    "trunk": (STR, "main", "the trunk branch that every change merges into"),
+    "version-scheme": (
+        CHOICE,
+        "semver",
+        "how versions are written: semver X.Y.Z, calver YYYY.MM[.DD][.N], pep440",
+        VERSION_SCHEMES,
+    ),
+    "changelog-file": (STR, "CHANGELOG.md", "the changelog, relative to the project root"),
+    "tag-prefix": (STR, "v", "what release tags put before the version (v1.2.3)"),
+}
+
+BRANCH_PREFIXES = [
+    "feature/",
+    "fix/",
+    "hotfix/",
+    "release/",
+    "chore/",
+    "docs/",
+    "refactor/",
+    "test/",
+    "ci/",
+    "perf/",
+    "build/",
+]
+COMMIT_TYPES = [
+    "feat",
+    "fix",
+    "docs",
+    "style",
+    "refactor",
+    "perf",
+    "test",
+    "build",
+    "ci",
+    "chore",
+    "revert",
+]
+
+GATES: dict[str, dict[str, tuple]] = {
+    "branch": {
+        "prefixes": (LIST, BRANCH_PREFIXES, "allowed branch prefixes; the trunk is always allowed"),
+        "pattern": (
+            REGEX,
+            "",
+            "a regular expression a branch name must match in full; replaces the prefixes rule",
+        ),
+        "exempt": (
+            LIST,
+            ["dependabot/*", "renovate/*", "pre-commit-ci-update-config"],
+            "branch names (shell-style patterns) that are never checked",
+        ),
+        "start-after": (
+            DATE,
+            None,
+            "grandfather branches whose first own commit is older than this date (YYYY-MM-DD)",
+        ),
+        "allow-trunk-commits": (BOOL, False, "allow committing straight onto the trunk"),
+        "max-age-days": (
+            INT,
+            0,
+            "fail a branch whose first own commit is older than this many days (0: off)",
+        ),
+        "max-behind": (
+            INT,
+            0,
+            "fail a branch that is more than this many commits behind the trunk (0: off)",
+        ),
+        "versioned-prefixes": (
+            LIST,
+            ["release/", "hotfix/"],
+            "prefixes whose names may carry a version (release/1.4.0), checked in the scheme",
+        ),
+    },
+    "commits": {
+        "types": (LIST, COMMIT_TYPES, "allowed Conventional Commits types"),
+        "scopes": (LIST, [], "allowed scopes (empty: any scope)"),
+        "require-scope": (BOOL, False, "every commit must name a scope"),
+        "max-subject-length": (INT, 72, "longest allowed header line, in characters (0: off)"),
+        "strict": (BOOL, False, "refuse merge, revert and fixup!/squash!/amend! commits"),
+    },
+    "changelog": {
+        "extra-groups": (LIST, [], "change groups allowed besides the six of Keep a Changelog"),
+        "mode": (
+            CHOICE,
+            "require",
+            "require: a change to code needs an Unreleased entry; remind: only warn",
+            ("require", "remind"),
+        ),
+        "code": (
+            LIST,
+            ["*.py", "*.pyi", "pyproject.toml", "setup.cfg", "setup.py", "requirements*.txt"],
+            "files (shell-style patterns, matched against the whole path) that count as code",
+        ),
+        "exempt-types": (
+            LIST,
+            ["docs", "ci", "test", "style", "chore"],
+            "commit types that need no changelog entry",
+        ),
+        "skip-label": (STR, "skip-changelog", "pull-request label that lets a change through"),
+    },
+    "run": {
+        "gates": (
+            LIST,
+            [
+                "branch",
+                "commits",
+                "changelog",
+                "changelog-updated",
+                "lint",
+                "security",
+                "audit",
+                "coverage",
+                "version",
+            ],
+            "the gates `trunkgate run` runs",
+        ),
+        "skip": (LIST, [], "gates `trunkgate run` leaves out"),
+    },
+    # The tool gates: each owner extends its own table.
+    "lint": {
+        # Not "format": that would collide with the --format (output format) flag.
+        "check-format": (BOOL, True, "also check formatting with `ruff format --check`"),
+    },
+    "security": {
+        "severity": (
+            CHOICE,
+            "high",
+            "findings of this severity or above fail the gate",
+            ("low", "medium", "high"),
+        ),
+        "warn-severity": (
+            CHOICE,
+            "medium",
+            "findings of this severity or above (below `severity`) are reported as warnings",
+            ("low", "medium", "high"),
+        ),
+        "confidence": (
+            CHOICE,
+            "low",
+            "findings of lower confidence than this are ignored",
+            ("low", "medium", "high"),
+        ),
+        "exclude": (
+            LIST,
+            [],
+            "paths not scanned (shell-style patterns matched against the whole path, or folders)",
+        ),
+        "baseline": (
+            STR,
+            ".trunkgate/bandit-baseline.json",
+            "accepted findings (write it with --update-baseline); only new findings count",
+        ),
+    },
+    "audit": {
+        "osv-url": (STR, "", "the OSV query endpoint (default: pip-audit's, api.osv.dev)"),
+        "requirements": (
+            LIST,
+            [],
+            "requirements files to audit, relative to the project root (default: "
+            "requirements*.txt in the root, else pyproject's [project] dependencies, "
+            "else the installed environment)",
+        ),
+        "ignore": (
+            TABLES,
+            [],
+            "advisories accepted for now, each {id, reason, until}; id may be an alias "
+            "(a CVE id); an entry past its until date fails the gate",
+            {"id": STR, "reason": STR, "until": DATE},
+        ),
+        "cache-dir": (
+            STR,
+            "",
+            "pip-audit's HTTP cache folder (default: pip-audit/ in trunkgate's user cache folder)",
+        ),
+    },
+    "coverage": {
+        "fail-under": (NUMBER, 90, "minimum total coverage, in percent"),
+        "diff-fail-under": (NUMBER, 90, "minimum coverage of the lines a change adds, in percent"),
+        "diff-min-lines": (
+            INT,
+            5,
+            "a change with fewer coverable lines is reported but not gated",
+        ),
+        "file-fail-under": (NUMBER, 0, "minimum coverage of each measured file, percent (0: off)"),
+        "data": (
+            STR,
+            "",
+            "coverage data (.coverage) or report (coverage.xml, coverage.json) to read; "
+            "default: the newest of the three in the project root",
+        ),
+        "test-command": (STR, "pytest --cov", "the command --run-tests runs to measure afresh"),
+    },
+    # `trunkgate release next|notes|cut` and the `version` gate.
+    "release": {
+        "zero-major-breaking": (
+            CHOICE,
+            "minor",
+            "what a breaking change bumps while the major version is 0",
+            ("minor", "major"),
+        ),
+        "initial-version": (STR, "0.1.0", "the first release's version, when no tag exists yet"),
+        "version-file": (
+            STR,
+            "pyproject.toml",
+            "the file holding the version: pyproject.toml ([project] version), a .py file "
+            '(__version__ = "X") or a text file holding only the version; empty: none',
+        ),
+        "reference-files": (
+            LIST,
+            [],
+            "files (shell-style patterns) whose <repository>/...@<tag> references to this "
+            "repository `release cut` rewrites to the new tag",
+        ),
+        "repository": (
+            STR,
+            "",
+            "this repository as owner/name (default: GITHUB_REPOSITORY, else the origin remote)",
+        ),
+    },
+}
+
+
+KEY_WORDS = {
+    STR: "a string",
+    INT: "a whole number >= 0",
+    NUMBER: "a number from 0 to 100",
+    BOOL: "true or false",
+    LIST: "a list of strings",
+    REGEX: "a regular expression",
+    DATE: "a date YYYY-MM-DD",
+    TABLES: "a list of tables",
+}
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def show(value: object) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value)
+
+
+def clean(spec: tuple, value: object, where: str) -> object:
+    """Check one value against its declaration; return it in its working form."""
+    kind = spec[0]
+
+    def bad(expected: str | None = None) -> UsageError:
+        return UsageError(f"{where}: expected {expected or KEY_WORDS[kind]}, got {show(value)}")
+
+    if kind in (STR, REGEX, CHOICE) and not isinstance(value, str):
+        raise bad()
+    if kind == INT:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise bad()
+    elif kind == NUMBER:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+            raise bad()
+        return float(value)
+    elif kind == BOOL:
+        if not isinstance(value, bool):
+            raise bad()
+    elif kind == LIST:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad()
+        return list(value)
+    elif kind == REGEX and value:
+        import re
+
+        try:
+            re.compile(value)  # type: ignore[call-overload]
+        except re.error as exc:
+            raise bad(f"a valid regular expression ({exc})") from None
+    elif kind == CHOICE and value not in spec[3]:
+        raise bad("one of " + ", ".join(spec[3]))
+    elif kind == DATE:
+        import datetime
+
+        if isinstance(value, datetime.datetime) or not isinstance(value, (str, datetime.date)):
+            raise bad()
+        if isinstance(value, str):
+            try:
+                return datetime.date.fromisoformat(value)
+            except ValueError:
+                raise bad() from None
+    elif kind == TABLES:
+        return clean_tables(spec[3], value, where)
+    return value
+
+
+def clean_tables(fields: dict[str, str], value: object, where: str) -> list[dict[str, object]]:
+    """A list of tables with exactly these fields, each cleaned; errors name the entry index."""
+    wanted = ", ".join(fields)
+    if not isinstance(value, list):
+        raise UsageError(f"{where}: expected a list of tables with {wanted}, got {show(value)}")
+    out = []
+    for index, entry in enumerate(value):
+        at = f"{where}[{index}]"
+        if not isinstance(entry, dict):
+            raise UsageError(f"{at}: expected a table with {wanted}, got {show(entry)}")
+        for name in entry:
+            if name not in fields:
+                hint = did_you_mean(name, list(fields))
+                raise UsageError(f"{at}: unknown field {show(name)}{hint}; expected {wanted}")
+        missing = [name for name in fields if name not in entry]
+        if missing:
+            raise UsageError(f"{at}: missing field {show(missing[0])}; expected {wanted}")
+        cleaned: dict[str, object] = {}
+        for name, kind in fields.items():
+            item = clean((kind,), entry[name], f"{at} {name}")
+            if kind == STR and not str(item).strip():
+                raise UsageError(f"{at} {name}: expected a non-empty string, got {show(item)}")
+            cleaned[name] = item
+        out.append(cleaned)
+    return out
+
+
+def keys_for(table: str) -> dict[str, tuple]:
+    """Every key a gate's table may hold: its own and the shared ones."""
+    return {**GATES.get(table, {}), **SHARED}
+
+
+def validate(raw: dict, source: str, prefix: str) -> dict[str, dict[str, object]]:
+    """Validate a whole [tool.trunkgate] table; return {"": shared, gate: {...}}."""
+    out: dict[str, dict[str, object]] = {"": {}}
+    for key, value in raw.items():
+        if key in GATES:
+            if not isinstance(value, dict):
+                raise UsageError(f"{source}: [{prefix}{key}] must be a table, got {show(value)}")
+            allowed = keys_for(key)
+            section: dict[str, object] = {}
+            for sub, subvalue in value.items():
+                where = f"{source}: [{prefix}{key}] {sub}"
+                if sub not in allowed:
+                    hint = did_you_mean(sub, list(allowed))
+                    raise UsageError(f"{source}: [{prefix}{key}] unknown key {show(sub)}{hint}")
+                section[sub] = clean(allowed[sub], subvalue, where)
+            out[key] = section
+        elif key in SHARED:
+            top = prefix.rstrip(".") or "top level"
+            out[""][key] = clean(SHARED[key], value, f"{source}: [{top}] {key}")
+        else:
+            known = list(SHARED) + list(GATES)
+            hint = did_you_mean(key, known)
+            top = f"[{prefix.rstrip('.')}]" if prefix else "top level"
+            raise UsageError(f"{source}: {top} unknown key {show(key)}{hint}")
+    return out
