@@ -158,7 +158,7 @@ def test_missing_message_file_is_a_usage_error(repo, capsys) -> None:
 def test_unreadable_message_file_is_a_usage_error(repo, capsys) -> None:
     (repo.path / "adir").mkdir()
     assert run_cli("commit-msg", ["adir"]) == 2
-    assert "adir: cannot read the commit message file" in out_err(capsys)[1]
+    assert "adir: is a directory, expected the commit message file" in out_err(capsys)[1]
 
 
 def test_custom_comment_char(repo, capsys) -> None:

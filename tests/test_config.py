@@ -291,3 +291,61 @@ def test_help_lists_every_policy_key(capsys) -> None:
         assert f"--{key}" in out
     assert "example:\n  trunkgate commits" in out
     assert "exit codes: 0 passed, 1 failed, 2 usage or input error" in out
+
+
+def _plant(repo, table: dict) -> Path:
+    """Rewrite the cache entry of repo's pyproject.toml to hold `table`, with a fresh stamp."""
+    import marshal
+    import zlib
+
+    path = os.path.abspath(repo.path / "pyproject.toml")
+    entry = Path(cache._cache_file(path))
+    version, cached_path, stamp, dated, _ = marshal.loads(entry.read_bytes()[4:])  # noqa: S302 - our own entry
+    blob = marshal.dumps((version, cached_path, stamp, dated, table))
+    entry.write_bytes(zlib.crc32(blob).to_bytes(4, "big") + blob)
+    return entry
+
+
+def test_a_fresh_cache_entry_is_what_is_read(repo) -> None:
+    # Proves the cache is read at all: a planted entry of our own, with the right stamp, wins
+    # over the file (so the other cache tests cannot pass with the read switched off).
+    repo.write("pyproject.toml", '[tool.trunkgate]\ntrunk = "aaaa"\n')
+    assert config.resolve("branch").trunk == "aaaa"
+    _plant(repo, {"trunk": "cached"})
+    assert config.resolve("branch").trunk == "cached"
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to give a file to another user")
+def test_an_entry_of_another_user_is_not_trusted(repo) -> None:
+    repo.write("pyproject.toml", '[tool.trunkgate]\ntrunk = "aaaa"\n')
+    assert config.resolve("branch").trunk == "aaaa"
+    entry = _plant(repo, {"trunk": "planted"})
+    os.chown(entry, 65534, 65534)
+    assert config.resolve("branch").trunk == "aaaa"
+
+
+def test_an_entry_others_can_write_is_not_trusted(repo) -> None:
+    repo.write("pyproject.toml", '[tool.trunkgate]\ntrunk = "aaaa"\n')
+    assert config.resolve("branch").trunk == "aaaa"
+    entry = _plant(repo, {"trunk": "planted"})
+    entry.chmod(0o666)
+    assert config.resolve("branch").trunk == "aaaa"
+    entry.chmod(0o600)
+    entry.parent.chmod(0o777)  # a folder others can write to: nothing in it counts
+    assert config.resolve("branch").trunk == "aaaa"
+
+
+def test_the_cache_folder_is_private_and_entries_are_bounded(repo, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("TRUNKGATE_CACHE_DIR", str(tmp_path / "fresh"))
+    repo.write("pyproject.toml", '[tool.trunkgate]\ntrunk = "aaaa"\n')
+    assert config.resolve("branch").trunk == "aaaa"
+    assert (tmp_path / "fresh").stat().st_mode & 0o777 == 0o700
+    entry = next((tmp_path / "fresh").glob("policy-*.marshal"))
+    good = entry.read_bytes()
+    for junk in (b"", b"\x00" * 10, b"[" * 100_000, good[:-3], b"x" * (cache.MAX_ENTRY + 1)):
+        entry.write_bytes(junk)
+        assert config.resolve("branch").trunk == "aaaa"
+    entry.unlink()
+    entry.symlink_to(tmp_path / "elsewhere")
+    assert config.resolve("branch").trunk == "aaaa"
+    assert not (tmp_path / "elsewhere").exists()  # the write replaced the link, not followed it

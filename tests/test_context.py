@@ -78,8 +78,8 @@ def test_head_ref_from_the_environment_when_the_payload_lacks_it(tmp_path) -> No
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "cannot read the event payload"),
-        ("{not json", "the event payload (GITHUB_EVENT_PATH) is not JSON"),
+        (None, "no such file, expected the event payload"),
+        ("{not json", "(GITHUB_EVENT_PATH): the event payload is not JSON"),
         ("[1, 2]", "the event payload is not a JSON object"),
     ],
 )

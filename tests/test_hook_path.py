@@ -23,6 +23,7 @@ COMMON = {
     "trunkgate.cli",
     "trunkgate.config",
     "trunkgate.context",
+    "trunkgate.files",
     "trunkgate.flags",
     "trunkgate.gates",
     "trunkgate.git",
@@ -36,9 +37,17 @@ HOOKS = {
     "branch": (["branch"], {"trunkgate.gates.branch"}),
     "commit-msg": (
         ["commit-msg", "msg.txt"],
-        {"trunkgate.gates.commit_msg", "trunkgate.messages", "trunkgate.conventional"},
+        {
+            "trunkgate.gates.commit_msg",
+            "trunkgate.messages",
+            "trunkgate.conventional",
+            "trunkgate.files",
+        },
     ),
-    "changelog": (["changelog"], {"trunkgate.gates.changelog", "trunkgate.keepachangelog"}),
+    "changelog": (
+        ["changelog"],
+        {"trunkgate.gates.changelog", "trunkgate.keepachangelog"},
+    ),
 }
 PROBE = (
     "import sys\n"

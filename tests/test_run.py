@@ -132,4 +132,6 @@ def test_a_broken_payload_stops_the_run_before_any_gate(repo, monkeypatch, tmp_p
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_EVENT_PATH", str(tmp_path / "missing.json"))
     assert run_cli("run", ["--gates", "branch"]) == 2
-    assert "cannot read the event payload" in capsys.readouterr().err
+    assert (
+        "(GITHUB_EVENT_PATH): no such file, expected the event payload" in capsys.readouterr().err
+    )

@@ -8,14 +8,13 @@ values only: marshal executes nothing) in the user's cache folder.
 from __future__ import annotations
 
 import os
-
-from trunkgate.report import UsageError
+import stat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3
 
 
 def freeze(value: object) -> object:
@@ -63,9 +62,78 @@ def _stamp(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def load(path: str, extract: Callable[[str, bytes], dict | None]) -> dict | None:
-    """`extract(path, data)` of a policy file, through the cache when it is fresh."""
+MAX_ENTRY = 1024 * 1024  # a policy's cached table is a few KiB; anything larger is not ours
+
+
+def _trusted(st: os.stat_result) -> bool:
+    """Ours alone: owned by this user, and nobody else may write to it."""
+    getuid = getattr(os, "getuid", None)
+    return getuid is not None and st.st_uid == getuid() and not st.st_mode & 0o022
+
+
+def _read_entry(cache: str) -> object:
+    """The cached tuple, or None when the entry is missing or cannot be trusted: its folder
+    and the entry must be this user's and writable by nobody else, and not a symlink."""
     import marshal
+
+    try:
+        if not _trusted(os.stat(os.path.dirname(cache))):
+            return None
+        fd = os.open(cache, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not (stat.S_ISREG(st.st_mode) and _trusted(st)) or st.st_size > MAX_ENTRY:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_ENTRY + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    import zlib
+
+    # A checksum first: a truncated or corrupt entry (which could ask marshal for a list of a
+    # billion items) is dropped before marshal sees it.
+    if len(data) < 4 or zlib.crc32(data[4:]) != int.from_bytes(data[:4], "big"):
+        return None
+    try:
+        # Plain values only (dicts, lists, strings, numbers): marshal executes nothing.
+        return marshal.loads(data[4:])  # noqa: S302  # nosec B302
+    except (ValueError, EOFError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def _write_entry(cache: str, blob: bytes) -> None:
+    """Write an entry beside the others, created exclusively, renamed into place."""
+    import tempfile
+
+    folder = os.path.dirname(cache)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    if not _trusted(os.stat(folder)):
+        return
+    import zlib
+
+    fd, tmp = tempfile.mkstemp(prefix=".policy-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(zlib.crc32(blob).to_bytes(4, "big") + blob)
+        os.replace(tmp, cache)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def load(path: str, extract: Callable[[str, bytes], dict | None]) -> dict | None:
+    """`extract(path, data)` of a policy file, through the cache when it is fresh and ours.
+
+    In any doubt (an entry of another user's, a folder others can write to, a stale stamp,
+    a broken entry) the file itself is read.
+    """
+    import marshal
+
+    from trunkgate.files import read_bytes
 
     path = os.path.abspath(path)
     try:
@@ -74,34 +142,21 @@ def load(path: str, extract: Callable[[str, bytes], dict | None]) -> dict | None
         return None
     cache = _cache_file(path)
     if cache:
-        try:
-            # Our own cache of plain values (dicts, lists, strings, numbers) in the user's own
-            # cache folder; marshal executes nothing, and anything unexpected is ignored.
-            with open(cache, "rb") as fh:
-                version, cached_path, cached_stamp, dated, table = marshal.load(fh)  # noqa: S302  # nosec B302
+        entry = _read_entry(cache)
+        if isinstance(entry, tuple) and len(entry) == 5:
+            version, cached_path, cached_stamp, dated, table = entry
             if (version, cached_path, cached_stamp) == (_CACHE_VERSION, path, stamp) and (
                 table is None or isinstance(table, dict)
             ):
                 return thaw(table) if dated else table  # type: ignore[return-value]
-        except (OSError, ValueError, EOFError, TypeError, AttributeError, IndexError):
-            pass
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise UsageError(f"{display(path)}: cannot read the file ({exc.strerror})") from None
-    table = extract(display(path), data)
+    table = extract(display(path), read_bytes(path, display(path)))
     if cache:
         try:
             try:
                 blob = marshal.dumps((_CACHE_VERSION, path, stamp, False, table))
             except ValueError:  # TOML dates or times
                 blob = marshal.dumps((_CACHE_VERSION, path, stamp, True, freeze(table)))
-            os.makedirs(os.path.dirname(cache), exist_ok=True)
-            tmp = f"{cache}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as fh:
-                fh.write(blob)
-            os.replace(tmp, cache)
+            _write_entry(cache, blob)
         except (OSError, ValueError):
             pass  # no writable cache: no cache
-    return table  # type: ignore[no-any-return]
+    return table

@@ -30,6 +30,8 @@ def parse_toml(path: str, data: bytes) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
 
 
 def _pyproject_table(path: str, data: bytes) -> dict | None:

@@ -9,6 +9,8 @@ import os
 
 from trunkgate.report import UsageError
 
+EVENT_LIMIT = 25 * 1024 * 1024  # GitHub's payloads are capped at 25 MB
+
 
 class Context:
     """The facts a gate needs about its surroundings, from the environment."""
@@ -42,17 +44,16 @@ class Context:
             return {}
         import json
 
+        from trunkgate.files import decode, read_bytes
+
+        shown = f"{path} (GITHUB_EVENT_PATH)"
         try:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except OSError as exc:
-            raise UsageError(
-                f"{path}: cannot read the event payload (GITHUB_EVENT_PATH): {exc.strerror}"
-            ) from None
+            raw = read_bytes(path, shown, EVENT_LIMIT, "the event payload")
+            data = json.loads(decode(raw, shown))
         except ValueError as exc:
-            raise UsageError(
-                f"{path}: the event payload (GITHUB_EVENT_PATH) is not JSON: {exc}"
-            ) from None
+            raise UsageError(f"{shown}: the event payload is not JSON: {exc}") from None
+        except RecursionError:
+            raise UsageError(f"{shown}: the event payload is nested too deeply") from None
         if not isinstance(data, dict):
             raise UsageError(f"{path}: the event payload is not a JSON object")
         return data

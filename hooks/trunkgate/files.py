@@ -22,21 +22,33 @@ if TYPE_CHECKING:
 MAX_BYTES = 64 * 1024 * 1024  # a policy, message, changelog or report larger than this is refused
 
 
-def read_bytes(path: str, shown: str | None = None, limit: int = MAX_BYTES) -> bytes:
-    """A regular file's bytes, at most `limit` of them; anything else is a UsageError."""
+def _expected(expected: str | None) -> str:
+    return f", expected {expected}" if expected else ""
+
+
+def read_bytes(
+    path: str, shown: str | None = None, limit: int = MAX_BYTES, expected: str | None = None
+) -> bytes:
+    """A regular file's bytes, at most `limit` of them; anything else is a UsageError that
+    names the file (and says what was `expected` there)."""
     shown = shown or path
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise UsageError(f"{shown}: no such file") from None
+        raise UsageError(f"{shown}: no such file{_expected(expected)}") from None
     except OSError as exc:
         raise UsageError(f"{shown}: cannot read the file ({exc.strerror})") from None
     try:
         info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UsageError(f"{shown}: is a directory{_expected(expected or 'a file')}")
         if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"{shown}: not a regular file; expected a text file")
+            raise UsageError(
+                f"{shown}: not a regular file (a FIFO, a device or a socket)"
+                f"{_expected(expected or 'a file')}"
+            )
         if info.st_size > limit:
-            raise UsageError(f"{shown}: {info.st_size} bytes; expected at most {limit}")
+            raise UsageError(f"{shown}: {info.st_size} bytes, expected at most {limit}")
         with os.fdopen(fd, "rb", closefd=False) as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
@@ -44,23 +56,27 @@ def read_bytes(path: str, shown: str | None = None, limit: int = MAX_BYTES) -> b
     finally:
         os.close(fd)
     if len(data) > limit:
-        raise UsageError(f"{shown}: more than {limit} bytes; expected at most {limit}")
+        raise UsageError(f"{shown}: more than {limit} bytes, expected at most {limit}")
     return data
 
 
-def decode(data: bytes, shown: str) -> str:
+def decode(data: bytes, shown: str, expected: str | None = None) -> str:
     """UTF-8 text, or a UsageError that names the first bad byte."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(
             f"{shown}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+            f"{_expected(expected)}"
         ) from None
 
 
-def read_text(path: str, shown: str | None = None, limit: int = MAX_BYTES) -> str:
+def read_text(
+    path: str, shown: str | None = None, limit: int = MAX_BYTES, expected: str | None = None
+) -> str:
     """A UTF-8 text file's contents (see `read_bytes` for what is refused)."""
-    return decode(read_bytes(path, shown, limit), shown or path)
+    shown = shown or path
+    return decode(read_bytes(path, shown, limit, expected), shown, expected)
 
 
 def _stage(path: str, shown: str, text: str) -> str:

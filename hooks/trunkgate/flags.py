@@ -34,7 +34,8 @@ def _from_text(spec: tuple, text: str, where: str) -> object:
     kind = spec[0]
     value: object = text
     if kind == INT:
-        value = int(text) if text.isdigit() else text
+        # int() refuses more than 4,300 digits; a value that long is no count anyway.
+        value = int(text) if text.isdigit() and len(text) <= 18 else text
     elif kind == NUMBER:
         try:
             value = float(text)

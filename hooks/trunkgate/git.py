@@ -8,6 +8,7 @@ missing (a shallow clone) the functions say so with a `UsageError` instead of gu
 from __future__ import annotations
 
 import os
+import stat
 
 from trunkgate.report import UsageError
 
@@ -79,10 +80,23 @@ def run(*args: str, cwd: str | None = None, ok: Sequence[int] = (0,)) -> str:
 
 
 def _read(path: str) -> str | None:
+    """A small file of git's (HEAD, a ref, a `.git` file): its text, or None when it is not
+    there or is not what git writes (not a regular file, too large, not UTF-8)."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read().strip()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        data = os.read(fd, 65536)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError:
         return None
 
 

@@ -310,6 +310,9 @@ def clean(spec: tuple, value: object, where: str) -> object:
             re.compile(value)  # type: ignore[call-overload]
         except re.error as exc:
             raise bad(f"a valid regular expression ({exc})") from None
+        risk = backtracking_risk(str(value))
+        if risk:
+            raise bad(f"a regular expression that cannot backtrack without end ({risk})")
     elif kind == CHOICE and value not in spec[3]:
         raise bad("one of " + ", ".join(spec[3]))
     elif kind == DATE:
@@ -384,3 +387,102 @@ def validate(raw: dict, source: str, prefix: str) -> dict[str, dict[str, object]
             top = f"[{prefix.rstrip('.')}]" if prefix else "top level"
             raise UsageError(f"{source}: {top} unknown key {show(key)}{hint}")
     return out
+
+
+# A policy's regular expression is matched against names that come from a change (a branch
+# from a pull request), so a pattern that can backtrack exponentially would let a change
+# stall the gate. It is refused when the policy loads: nested unbounded quantifiers, and
+# alternations under a quantifier whose branches can start alike (or match nothing). The
+# names themselves are bounded (255 bytes, GitHub's limit for a ref), which keeps what is
+# left (a few adjacent quantifiers) polynomial and small. A time limit was the other way:
+# `trunkgate run` matches in worker threads, where no signal timer can be set, and a
+# process per match would cost every hook.
+_ANY = None
+
+
+def _first(items: list[tuple[object, object]]) -> set[int] | None:
+    """The characters an alternative can start with; None for "any" or "nothing"."""
+    if not items:
+        return None
+    op, av = items[0]
+    name = str(op)
+    if name == "LITERAL":
+        return {av}  # type: ignore[arg-type]
+    if name == "IN":
+        chars: set[int] = set()
+        for kind, value in av:  # type: ignore[attr-defined]
+            if str(kind) == "LITERAL":
+                chars.add(value)
+            elif str(kind) == "RANGE":
+                low, high = value
+                if high - low > 512:
+                    return _ANY
+                chars.update(range(low, high + 1))
+            else:  # NEGATE, CATEGORY: too wide to tell
+                return _ANY
+        return chars
+    if name == "SUBPATTERN":
+        return _first(list(av[3]))  # type: ignore[index]
+    return _ANY
+
+
+def _delimited(inner: list[tuple[object, object]], rest: list[tuple[object, object]]) -> bool:
+    """True when what follows a repeat inside a repeat must start with a character the inner
+    repeat cannot match (`(?:[a-z]+-)*`): then the text splits one way only."""
+    chars = _first(inner)
+    if chars is None:
+        return False
+    for op, av in rest:
+        name = str(op)
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            if av[0] == 0:  # type: ignore[index]
+                continue  # optional: it delimits nothing
+            first = _first(list(av[2]))  # type: ignore[index]
+        elif name in ("LITERAL", "IN", "SUBPATTERN"):
+            first = _first([(op, av)])
+        else:
+            return False
+        return first is not None and not first & chars
+    return False
+
+
+def backtracking_risk(pattern: str) -> str | None:
+    """Why a pattern could backtrack without end, or None when it cannot."""
+    try:
+        import re._parser as sre_parse  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - Python 3.10
+        import sre_parse  # type: ignore[no-redef]
+
+    def walk(items: object, repeated: bool) -> str | None:
+        sequence = list(items)  # type: ignore[call-overload]
+        for at, (op, av) in enumerate(sequence):
+            name = str(op)
+            if name in ("MAX_REPEAT", "MIN_REPEAT"):
+                sub = av[2]
+                many = av[1] > 1
+                if many and repeated and not _delimited(list(sub), sequence[at + 1 :]):
+                    return "a quantifier inside a quantifier, as in (a+)+"
+                found = walk(sub, repeated or many)
+            elif name == "BRANCH":
+                alternatives = av[1]
+                if repeated:
+                    firsts = [_first(list(alt)) for alt in alternatives]
+                    seen: set[int] = set()
+                    for first in firsts:
+                        if first is None or seen & first:
+                            return "alternatives that can start alike under a quantifier, (a|ab)*"
+                        seen |= first
+                found = next((r for alt in alternatives if (r := walk(alt, repeated))), None)
+            elif name == "SUBPATTERN":
+                found = walk(av[3], repeated)
+            elif name in ("ASSERT", "ASSERT_NOT"):
+                found = walk(av[1], repeated)
+            elif name == "GROUPREF_EXISTS":
+                found = walk(av[1], repeated) or (walk(av[2], repeated) if av[2] else None)
+            else:  # literals, classes, anchors; atomic groups, possessive repeats: no backtracking
+                found = None
+            if found:
+                return found
+        return None
+
+    return walk(sre_parse.parse(pattern), False)

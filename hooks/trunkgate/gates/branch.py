@@ -25,6 +25,7 @@ RENAME_HINT = "rename it with: git branch -m {new}"
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _TAIL_CHARS = _ALNUM | frozenset("._-")
 DAY = 86400
+MAX_NAME = 255  # bytes: GitHub refuses longer refs
 
 
 def _good_tail(tail: str) -> bool:
@@ -58,6 +59,16 @@ def check_name(name: str, policy: config.Policy) -> list[report.Finding]:
     """Findings for a branch name under the policy (the trunk's own name always passes)."""
     if name == policy.trunk or _exempt(name, policy.exempt):
         return []
+    size = len(name.encode("utf-8", "surrogateescape"))
+    if size > MAX_NAME:
+        # Longer than any ref GitHub keeps; also what bounds the policy's pattern's work.
+        return [
+            report.Finding(
+                "branch-name",
+                f"branch name of {size} bytes; expected at most {MAX_NAME} (GitHub's limit)",
+                hint="rename it with: git branch -m <shorter-name>",
+            )
+        ]
     prefixes: list[str] = policy.prefixes
     if policy.pattern:
         import re

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import config, flags, git, report
+from trunkgate import config, files, flags, git, report
 from trunkgate import keepachangelog as kac
 from trunkgate.change import Change
 
@@ -66,30 +66,17 @@ FORMAT_FIX = (
 def read_text(path: str, shown: str | None = None) -> str:
     """A changelog's text; bad input (missing, binary, not UTF-8) is a UsageError naming it."""
     shown = shown or path
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        raise report.UsageError(
-            f"{shown}: no such file, expected a Keep a Changelog file "
-            "(pass PATH, or set the policy key changelog-file)"
-        ) from None
-    except IsADirectoryError:
-        raise report.UsageError(f"{shown}: is a directory, expected a changelog file") from None
-    except OSError as exc:
-        raise report.UsageError(f"{shown}: cannot read the file ({exc.strerror})") from None
+    data = files.read_bytes(
+        path,
+        shown,
+        expected="a Keep a Changelog file (pass PATH, or set the policy key changelog-file)",
+    )
     nul = data.find(b"\0")
     if nul >= 0:
         raise report.UsageError(
             f"{shown}: a binary file (NUL byte at offset {nul}), expected UTF-8 Markdown text"
         )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise report.UsageError(
-            f"{shown}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}), "
-            "expected UTF-8 Markdown text"
-        ) from None
+    return files.decode(data, shown, "UTF-8 Markdown text")
 
 
 # --------------------------------------------------------------------------- the format

@@ -7,7 +7,7 @@ commit itself.
 
 from __future__ import annotations
 
-from trunkgate import config, conventional, flags, report
+from trunkgate import config, conventional, files, flags, report
 from trunkgate.change import Change
 from trunkgate.messages import check_encoding, check_message, comment_char, fix_block
 
@@ -21,18 +21,10 @@ ARGS = (
 def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
     """Check the commit message file `opts.file` (what the commit-msg hook receives)."""
     path: str = opts.file  # type: ignore[attr-defined]
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        raise report.UsageError(
-            f"{path}: no such file; expected the commit message file git passes to the "
-            "commit-msg hook (.git/COMMIT_EDITMSG)"
-        ) from None
-    except OSError as exc:
-        raise report.UsageError(
-            f"{path}: cannot read the commit message file ({exc.strerror})"
-        ) from None
+    data = files.read_bytes(
+        path,
+        expected="the commit message file git passes to the commit-msg hook (.git/COMMIT_EDITMSG)",
+    )
     text = data.decode("utf-8", "surrogateescape")
     cleaned = conventional.clean_lines(text, comment_char(text))
     fix = fix_block(
