@@ -8,7 +8,7 @@ PY := $(BIN)/python
 ACTION_FILES := $(wildcard actions/*/action.yml)
 WORKFLOW_FILES := $(wildcard .github/workflows/*.yml workflows/*.yml)
 
-.PHONY: demo test lint e2e bench clean
+.PHONY: demo test lint e2e bench docs clean
 
 $(VENV)/.ready: requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ e2e: $(VENV)/.ready
 
 bench: $(VENV)/.ready
 	bash bench/all.sh
+
+# Regenerate the README's policy, actions and workflows reference (between its
+# `<!-- begin: ... -->` markers) from the schema and the YAML files; tests/test_reference.py
+# fails when they drift.
+docs: $(VENV)/.ready
+	$(PY) -m tests.support.reference
 
 clean:
 	rm -rf $(VENV) demo .coverage .coverage.* coverage.xml
