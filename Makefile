@@ -24,6 +24,7 @@ lint: $(VENV)/.ready
 	$(BIN)/ruff check hooks tests bench examples
 	$(BIN)/ruff format --check hooks tests bench examples
 	$(BIN)/bandit --quiet -c pyproject.toml -r hooks
+	$(BIN)/mypy
 ifneq ($(strip $(ACTION_FILES) $(WORKFLOW_FILES)),)
 	$(BIN)/zizmor --offline --min-severity low $(ACTION_FILES) $(WORKFLOW_FILES)
 endif

@@ -35,10 +35,15 @@ from trunkgate.report import UsageError, plural
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Callable, Iterable, Sequence
+    from typing import TypeVar
 
-    from trunkgate.config import Options, Policy
+    from trunkgate.config import Policy
     from trunkgate.context import Context
+    from trunkgate.flags import Options
+
+    _T = TypeVar("_T")
 
 PY_SUFFIXES = (".py", ".pyw", ".pyi")
 
@@ -142,7 +147,8 @@ class Change:
         self.explicit_base = base or None
         self.whole_tree = whole_tree  # --all
         self.given = list(files)  # file names pre-commit passed (relative to the cwd)
-        self._lock: object = None  # set by shared(), for the threads of `trunkgate run`
+        # Set by shared(), for the threads of `trunkgate run`.
+        self._lock: threading.RLock | None = None
         self._memo: dict[str, object] = {}
 
     @classmethod
@@ -164,16 +170,17 @@ class Change:
         self._lock = threading.RLock()
         return self
 
-    def _once(self, key: str, compute: Callable[[], object]) -> object:
-        if key in self._memo:
-            return self._memo[key]
-        if self._lock is None:
-            self._memo[key] = compute()
-            return self._memo[key]
-        with self._lock:  # type: ignore[attr-defined]
-            if key not in self._memo:
+    def _once(self, key: str, compute: Callable[[], _T]) -> _T:
+        if key not in self._memo:
+            if self._lock is None:
                 self._memo[key] = compute()
-            return self._memo[key]
+            else:
+                with self._lock:
+                    if key not in self._memo:
+                        self._memo[key] = compute()
+        # The memo holds, under each key, what that key's one `compute` returned.
+        value: _T = self._memo[key]  # type: ignore[assignment]
+        return value
 
     # ------------------------------------------------------------------ where we are
     @property
@@ -237,7 +244,7 @@ class Change:
             parents = git.run("rev-list", "--parents", "-n", "1", here, cwd=self.root).split()
             return len(parents) > 2 and sha in parents[1:]
 
-        return self._once("head_is_worktree", compute)  # type: ignore[return-value]
+        return self._once("head_is_worktree", compute)
 
     @property
     def diff_start(self) -> str:
@@ -252,7 +259,7 @@ class Change:
                     return found
             return self.merge_base
 
-        return self._once("diff_start", compute)  # type: ignore[return-value]
+        return self._once("diff_start", compute)
 
     # ------------------------------------------------------------------ the base
     def _trunk_base(self) -> Base | None:
@@ -297,7 +304,7 @@ class Change:
     @property
     def base(self) -> Base | None:
         """The base, or None when there is nothing to compare with (see the module doc)."""
-        return self._once("base", self._find_base)  # type: ignore[return-value]
+        return self._once("base", self._find_base)
 
     def require_base(self) -> Base:
         """The base; a UsageError that says what to pass when there is none."""
@@ -327,7 +334,7 @@ class Change:
                 raise UsageError(f"{base.named} and {short(self.head)} have no common commit{hint}")
             return found
 
-        return self._once("merge_base", compute)  # type: ignore[return-value]
+        return self._once("merge_base", compute)
 
     # ------------------------------------------------------------------ what changed
     def commits(self) -> list[git.Commit]:
@@ -355,7 +362,7 @@ class Change:
             _ = self.merge_base  # the head is a commit, and shares history with the base
             return git.commits([f"{base.sha}..{self.head}"], cwd=self.root)
 
-        return self._once("commits", compute)  # type: ignore[return-value]
+        return self._once("commits", compute)
 
     @property
     def trunk_left_out(self) -> str | None:
@@ -370,7 +377,7 @@ class Change:
                 return None
             return git.trunk_ref(self.trunk, cwd=self.root)
 
-        return self._once("trunk_left_out", compute)  # type: ignore[return-value]
+        return self._once("trunk_left_out", compute)
 
     @property
     def range_label(self) -> str:
@@ -388,7 +395,7 @@ class Change:
                 return git.changed_files(self.diff_start, cwd=self.root)
             return git.changed_files(self.merge_base, self.head, cwd=self.root)
 
-        return self._once("changed_files", compute)  # type: ignore[return-value]
+        return self._once("changed_files", compute)
 
     def changed_lines(self, paths: Sequence[str] = ()) -> dict[str, set[int]]:
         """{path from the top level: lines added or changed} since the merge-base, in the
@@ -411,7 +418,7 @@ class Change:
                     return found
             return git.toplevel(cwd=self.root)
 
-        return self._once("top", compute)  # type: ignore[return-value]
+        return self._once("top", compute)
 
     def changed_in_project(self) -> list[str]:
         """The changed files inside the project root, relative to it."""

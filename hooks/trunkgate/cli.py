@@ -75,7 +75,8 @@ def run_gate(gate: registry.Gate, argv: Sequence[str]) -> int:
     )
     change = Change.of(Context(), policy, opts)
     result = module.gate(policy, opts, change)
-    return render.emit(result, opts.format)
+    fmt: str = opts.format  # type: ignore[attr-defined]  # Options attributes are untyped
+    return render.emit(result, fmt)
 
 
 def _dispatch(command: str, rest: list[str]) -> int:

@@ -14,6 +14,7 @@ from trunkgate.report import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import Sequence
 
 FIELD = "\x1f"
@@ -25,7 +26,7 @@ SHALLOW_HINT = (
 
 def is_null(sha: str | None) -> bool:
     """True for git's all-zero object name (a branch being created or deleted)."""
-    return bool(sha) and set(sha) == {"0"}  # type: ignore[arg-type]
+    return sha is not None and set(sha) == {"0"}
 
 
 class Commit:
@@ -51,7 +52,7 @@ class Commit:
         return f"Commit({self.sha[:10]} {self.subject!r})"
 
 
-def _spawn(args: Sequence[str], cwd: str | None):
+def _spawn(args: Sequence[str], cwd: str | None) -> subprocess.CompletedProcess[bytes]:
     import subprocess
 
     try:
@@ -346,8 +347,7 @@ def comment_string(cwd: str | None = None) -> str | None:
     args = ("config", "--get-regexp", r"^core\.comment(char|string)$")
     light = _run_light(args) if cwd is None else None
     # In another directory, or when git failed (a broken config file), `run` explains.
-    ok = light is not None and light[0] in (0, 1)
-    out = light[1] if ok else run(*args, cwd=cwd, ok=(0, 1))  # type: ignore[index]
+    out = light[1] if light is not None and light[0] in (0, 1) else run(*args, cwd=cwd, ok=(0, 1))
     values = [line.partition(" ")[2] for line in out.splitlines()]
     return values[-1] if values and values[-1] else None
 

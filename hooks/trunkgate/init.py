@@ -49,13 +49,16 @@ def _toml_value(value: object) -> str:
     return "'" + text + "'" if "\\" in text and "'" not in text else '"' + text + '"'
 
 
-def _keys(table: dict[str, tuple]) -> list[str]:
+def _keys(table: dict[str, tuple[object, ...]]) -> list[str]:
     lines = []
     for key, spec in table.items():
         lines.append(f"# {spec[2]}")
         default = spec[1]
         if default is None or default == "":
-            examples = {schema.DATE: "2026-01-01", schema.REGEX: "'^feature/.+$'"}
+            examples: dict[object, str] = {
+                schema.DATE: "2026-01-01",
+                schema.REGEX: "'^feature/.+$'",
+            }
             lines.append(f"# {key} = " + examples.get(spec[0], '""'))
         else:
             lines.append(f"{key} = {_toml_value(default)}")
@@ -115,19 +118,21 @@ def plan(directory: str, force: bool) -> tuple[list[tuple[str, str]], list[str]]
 
 def main(argv: Sequence[str] | None = None) -> int:
     opts, _ = flags.parse_args("trunkgate init", "init", argv, ARGS, __doc__ or "", EXAMPLE)
-    directory = opts.directory
+    directory: str = opts.directory  # type: ignore[attr-defined]  # Options attributes are untyped
+    force: bool = opts.force  # type: ignore[attr-defined]  # Options attributes are untyped
+    dry_run: bool = opts.dry_run  # type: ignore[attr-defined]  # Options attributes are untyped
     if not os.path.isdir(directory):
         raise report.UsageError(f"{directory}: no such directory")
-    writes, notes = plan(directory, opts.force)
-    if not opts.dry_run:
+    writes, notes = plan(directory, force)
+    if not dry_run:
         for path, _ in writes:
             os.makedirs(os.path.dirname(path), exist_ok=True)
         files.write_all([(path, os.path.relpath(path, directory), text) for path, text in writes])
     for path, _ in writes:
         rel = os.path.relpath(path, directory)
-        print(f"would write {rel}" if opts.dry_run else f"wrote {rel}")
+        print(f"would write {rel}" if dry_run else f"wrote {rel}")
     for note in notes:
         print(note)
-    if not opts.dry_run:
+    if not dry_run:
         print("next: pre-commit install   (installs the pre-commit, commit-msg and pre-push hooks)")
     return report.PASS

@@ -53,13 +53,13 @@ class Entry:
         """The text with its whitespace normalised: what two entries are compared by."""
         return " ".join(self.text.split())
 
-    def _content(self) -> tuple:
+    def _content(self) -> tuple[object, ...]:
         return (self.marker, self.text)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Entry) and self._content() == other._content()
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable: it defines __eq__
 
     def __repr__(self) -> str:
         return f"Entry({self.line}: {self.marker} {self.text!r})"
@@ -81,7 +81,7 @@ class Group:
             isinstance(other, Group) and self.name == other.name and self.entries == other.entries
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable: it defines __eq__
 
     def __repr__(self) -> str:
         return f"Group({self.line}: {self.name}, {len(self.entries)} entries)"
@@ -157,7 +157,7 @@ class Section:
             text += " [YANKED]"
         return text
 
-    def _content(self) -> tuple:
+    def _content(self) -> tuple[object, ...]:
         return (
             self.label,
             self.date,
@@ -171,7 +171,7 @@ class Section:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Section) and self._content() == other._content()
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable: it defines __eq__
 
     def __repr__(self) -> str:
         return f"Section({self.line}-{self.end}: {self.heading()!r})"
@@ -190,7 +190,7 @@ class Link:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Link) and (self.label, self.url) == (other.label, other.url)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable: it defines __eq__
 
     def __repr__(self) -> str:
         return f"Link({self.line}: [{self.label}]: {self.url})"
@@ -263,13 +263,13 @@ class Changelog:
         low = label.lower()
         return next((lk for lk in self.links if lk.label.lower() == low), None)
 
-    def _content(self) -> tuple:
+    def _content(self) -> tuple[object, ...]:
         return (self.title, self.intro, self.sections, self.links)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Changelog) and self._content() == other._content()
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable: it defines __eq__
 
     def __repr__(self) -> str:
         return f"Changelog({self.title!r}, {len(self.sections)} sections, {len(self.links)} links)"

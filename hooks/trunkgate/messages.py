@@ -96,7 +96,8 @@ _STRICT = {
 
 
 def _types(policy: config.Policy) -> list[str]:
-    return [t.lower() for t in policy.types]  # type: ignore[attr-defined]
+    types: list[str] = policy.types  # type: ignore[assignment]  # Policy values are untyped
+    return [t.lower() for t in types]
 
 
 def _scope_allowed(scope: str, scopes: Sequence[str]) -> bool:
@@ -178,16 +179,16 @@ def suggest(message: conventional.Message, policy: config.Policy) -> str | None:
     chosen = chosen or default
     if kind != conventional.REVERT:
         description = _tidy(description)
-    scopes: list[str] = policy.scopes  # type: ignore[attr-defined]
+    scopes: list[str] = policy.scopes  # type: ignore[assignment]  # Policy values are untyped
     scope = scope.strip() if scope and scope.strip() else None
     if scope and scopes and not _scope_allowed(scope, scopes):
         low = scope.lower()
         scope = next((s for s in scopes if s.lower().startswith(low[:3])), scopes[0])
-    if scope is None and policy.require_scope:  # type: ignore[attr-defined]
+    if scope is None and policy.require_scope:
         scope = scopes[0] if scopes else "<scope>"
-    limit: int = policy.max_subject_length  # type: ignore[attr-defined]
+    limit: int = policy.max_subject_length  # type: ignore[assignment]  # Policy values are untyped
     if limit and scope and len(chosen) + len(scope) + 6 > limit:
-        scope = scopes[0] if policy.require_scope and scopes else None  # type: ignore[attr-defined]
+        scope = scopes[0] if policy.require_scope and scopes else None
     head = f"{chosen}{f'({scope})' if scope else ''}{'!' if bang else ''}: "
     if limit and len(head) + len(description) > limit and limit > len(head):
         room = limit - len(head)
@@ -241,10 +242,10 @@ def check_message(
             )
         )
     elif kind in _STRICT:
-        if policy.strict:  # type: ignore[attr-defined]
+        if policy.strict:
             text, how = _STRICT[kind]
             found.append(_locate(kind, 1, text.format(header=message.header), where, lines))
-            hint = how.format(trunk=policy.trunk) if how else None  # type: ignore[attr-defined]
+            hint = how.format(trunk=policy.trunk) if how else None
     else:
         for issue in message.issues:
             text = f"{issue.what}; expected {issue.expected}"
@@ -272,7 +273,7 @@ def _check_policy(
     """Allowed types and scopes, a required scope, the header's length."""
     found = []
     types = _types(policy)
-    scopes: list[str] = policy.scopes  # type: ignore[attr-defined]
+    scopes: list[str] = policy.scopes  # type: ignore[assignment]  # Policy values are untyped
     if message.kind == conventional.CONVENTIONAL:
         if types and message.type not in types:
             found.append(
@@ -295,7 +296,7 @@ def _check_policy(
                     lines,
                 )
             )
-        if scope is None and policy.require_scope:  # type: ignore[attr-defined]
+        if scope is None and policy.require_scope:
             allowed = f" (one of: {', '.join(scopes)})" if scopes else ""
             found.append(
                 _locate(
@@ -307,7 +308,7 @@ def _check_policy(
                     lines,
                 )
             )
-    limit: int = policy.max_subject_length  # type: ignore[attr-defined]
+    limit: int = policy.max_subject_length  # type: ignore[assignment]  # Policy values are untyped
     if limit and len(message.header) > limit:
         found.append(
             _locate(
@@ -381,7 +382,7 @@ def comment_char(text: str) -> str:
 
 def fix_block(policy: config.Policy, how: str) -> str:
     types = ", ".join(_types(policy)) or "any"
-    scopes: list[str] = policy.scopes  # type: ignore[attr-defined]
+    scopes: list[str] = policy.scopes  # type: ignore[assignment]  # Policy values are untyped
     lines = [
         f'A Conventional Commits header is "{conventional.HEADER_SHAPE}" '
         f"({conventional.SPEC_URL}).",
@@ -389,7 +390,7 @@ def fix_block(policy: config.Policy, how: str) -> str:
     ]
     if scopes:
         lines.append(f"Allowed scopes: {', '.join(scopes)}.")
-    if policy.require_scope:  # type: ignore[attr-defined]
+    if policy.require_scope:
         lines.append("Every header names a scope.")
     lines.append(how)
     return "\n".join(lines)

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from typing import Protocol
 
     from trunkgate.change import Change
-    from trunkgate.config import Arg, Options, Policy
+    from trunkgate.config import Policy
+    from trunkgate.flags import Arg, Options
     from trunkgate.report import GateResult
 
     class GateModule(Protocol):

@@ -30,7 +30,8 @@ def defaults(
     """A gate's options as if it had been run with no flags but run's --config, plus the
     gate's fixed ones (the changelog-updated gate's --check-updated)."""
     values = flags.defaults([*module.ARGS, *flags.COMMON])
-    values.update(config=opts.config, **fixed)  # --base and --all are the change's
+    config_path: str | None = opts.config  # type: ignore[attr-defined]  # Options attributes are untyped
+    values.update(config=config_path, **fixed)  # --base and --all are the change's
     return flags.Options(values, {})
 
 
@@ -41,12 +42,13 @@ def run_gates(names: Sequence[str], opts: flags.Options, change: Change) -> list
     gates = [registry.gate(name) for name in names]
     modules = {gate.name: gate.load() for gate in gates}
     shared = {k: v for k, v in opts.overrides.items() if k in schema.SHARED}
+    config_path: str | None = opts.config  # type: ignore[attr-defined]  # Options attributes are untyped
 
     def one(gate: registry.Gate) -> report.GateResult:
         module = modules[gate.name]
         started = time.perf_counter()
         try:
-            policy = config.resolve(gate.table, shared, config=opts.config)
+            policy = config.resolve(gate.table, shared, config=config_path)
             result = module.gate(policy, defaults(module, gate.options, opts), change)
             result.gate = gate.name
         except report.UsageError as exc:
@@ -62,13 +64,15 @@ def run_gates(names: Sequence[str], opts: flags.Options, change: Change) -> list
 
 
 def selected(policy: config.Policy) -> list[str]:
-    unknown = [g for g in [*policy.gates, *policy.skip] if g not in registry.RUN_GATES]
+    gates: list[str] = policy.gates  # type: ignore[assignment]  # Policy values are untyped
+    skip: list[str] = policy.skip  # type: ignore[assignment]  # Policy values are untyped
+    unknown = [g for g in [*gates, *skip] if g not in registry.RUN_GATES]
     if unknown:
         raise report.UsageError(
             f"run gates (--gates, --skip): unknown gate {unknown[0]!r}; "
             f"expected some of {', '.join(registry.RUN_GATES)}"
         )
-    return [g for g in policy.gates if g not in policy.skip]
+    return [g for g in gates if g not in skip]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,4 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     _ = ctx.event  # read the payload once, before the gates' threads start (or fail here)
     change = Change.of(ctx, policy, opts).shared()
     results = run_gates(names, opts, change)
-    return render.emit(results, opts.format, run=True, sarif=opts.sarif)
+    fmt: str = opts.format  # type: ignore[attr-defined]  # Options attributes are untyped
+    sarif: str | None = opts.sarif  # type: ignore[attr-defined]  # Options attributes are untyped
+    return render.emit(results, fmt, run=True, sarif=sarif)

@@ -72,7 +72,9 @@ def failure(argv: Sequence[str], proc: subprocess.CompletedProcess[str], what: s
     return UsageError(f"{name} {what}:\n  {detail}")
 
 
-def _popen(argv: Sequence[str], cwd: str | None, env: dict[str, str] | None):
+def _popen(
+    argv: Sequence[str], cwd: str | None, env: dict[str, str] | None
+) -> subprocess.Popen[str]:
     import subprocess
 
     try:
@@ -92,7 +94,7 @@ def _popen(argv: Sequence[str], cwd: str | None, env: dict[str, str] | None):
 
 
 def _finish(
-    argv: Sequence[str], proc, ok: Sequence[int], timeout: float | None
+    argv: Sequence[str], proc: subprocess.Popen[str], ok: Sequence[int], timeout: float | None
 ) -> subprocess.CompletedProcess[str]:
     import subprocess
 
@@ -141,7 +143,7 @@ def run_all(
     import threading
 
     procs = [_popen(argv, cwd, env) for argv in argvs]
-    results: list[object] = [None] * len(procs)
+    results: list[subprocess.CompletedProcess[str] | UsageError | None] = [None] * len(procs)
 
     def collect(i: int) -> None:
         try:
@@ -157,6 +159,7 @@ def run_all(
     for result in results:
         if isinstance(result, UsageError):
             raise result
+    # Every thread stored its process or its error (raised above): no None is left.
     return results  # type: ignore[return-value]
 
 

@@ -13,6 +13,10 @@ import re
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import TypeAlias
+
+    # An ordering key: tuples of ints, strings and nested keys, compared within one scheme.
+    SortKey: TypeAlias = tuple[object, ...]
 
 _NUM = r"(?:0|[1-9]\d*)"
 _PRE_ID = r"(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
@@ -47,7 +51,7 @@ def describe(scheme: str) -> str:
     return f"a {scheme} version ({shapes[scheme]})"
 
 
-def _semver_key(m: re.Match[str]) -> tuple:
+def _semver_key(m: re.Match[str]) -> SortKey:
     core = (int(m["major"]), int(m["minor"]), int(m["patch"]))
     if m["pre"] is None:
         return (core, 1, ())
@@ -55,13 +59,13 @@ def _semver_key(m: re.Match[str]) -> tuple:
     return (core, 0, ids)
 
 
-def _pep440_key(m: re.Match[str]) -> tuple:
+def _pep440_key(m: re.Match[str]) -> SortKey:
     release = tuple(int(p) for p in m["release"].split("."))
     while len(release) > 1 and release[-1] == 0:
         release = release[:-1]
     pre_rank = {"a": 0, "b": 1, "rc": 2}
     if m["pre_l"]:
-        pre: tuple = (pre_rank[m["pre_l"]], int(m["pre_n"]))
+        pre: SortKey = (pre_rank[m["pre_l"]], int(m["pre_n"]))
     elif m["post"] is None and m["dev"] is not None:
         pre = (-1, 0)  # 1.0.dev1 sorts before 1.0a1
     else:
@@ -71,7 +75,7 @@ def _pep440_key(m: re.Match[str]) -> tuple:
     return (int(m["epoch"] or 0), release, pre, post, dev)
 
 
-def sort_key(version: str, scheme: str = "semver") -> tuple:
+def sort_key(version: str, scheme: str = "semver") -> SortKey:
     """A key that orders valid versions of one scheme; raises ValueError for invalid ones."""
     m = PATTERNS[scheme].fullmatch(version)
     if m is None:
@@ -148,5 +152,5 @@ def is_pre(version: str) -> bool:
     return "-" in version.split("+", 1)[0]
 
 
-def semver_key(version: str) -> tuple:
+def semver_key(version: str) -> SortKey:
     return sort_key(version, "semver")

@@ -28,9 +28,17 @@ from trunkgate.change import Change, relative
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Iterable, Sequence
+    import re
+    from collections.abc import Callable, Iterable, Sequence
+    from typing import Any, TypeAlias
+
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as Parsed
 
     from trunkgate.context import Context
+
+    # pip-audit's JSON, and the policy's ignore tables ({id, until, reason}): read by key.
+    Entry: TypeAlias = dict[str, Any]
 
 GATE = "audit"
 EXAMPLE = (
@@ -82,11 +90,11 @@ _PATTERNS = {
     r"|urllib3\.exceptions)\.(?P<name>\w+)(?::\s*(?P<detail>.*))?$",
     "errno": r"\[Errno -?\d+\][^'\"()]*",
 }
-_COMPILED: dict = {}
+_COMPILED: dict[str, re.Pattern[str]] = {}
 _TIMED_OUT = "Could not connect to OSV's vulnerability feed"  # pip-audit's connect timeout
 
 
-def _rx(name: str):
+def _rx(name: str) -> re.Pattern[str]:
     compiled = _COMPILED.get(name)
     if compiled is None:
         import re
@@ -114,7 +122,7 @@ class Requirement:
         return f"Requirement({self.file}:{self.line}: {self.text!r})"
 
 
-def _packaging():
+def _packaging() -> tuple[type[Parsed], type[InvalidRequirement], Callable[[str], str]]:
     try:
         from packaging.requirements import InvalidRequirement
         from packaging.requirements import Requirement as Parsed
@@ -179,7 +187,8 @@ def _include(line: str) -> str | None:
 
 def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
     """(first line number, line) with `\\` continuations joined and comments removed."""
-    start, parts = 0, []
+    start = 0
+    parts: list[str] = []
     for number, raw in enumerate(text.splitlines(), 1):
         if not parts:
             start = number
@@ -363,11 +372,13 @@ def _split(values: Iterable[str]) -> list[str]:
 def _requirement_paths(policy: config.Policy, opts: flags.Options) -> list[str]:
     """--requirement (from the current folder), the policy's (from the project root), or
     every requirements*.txt in the project root."""
-    given = _split([opts.requirement]) if getattr(opts, "requirement", None) else []
+    requirement: str | None = getattr(opts, "requirement", None)
+    given = _split([requirement]) if requirement else []
     if given:
         return [os.path.abspath(p) for p in given]
-    if policy.requirements:  # type: ignore[attr-defined]
-        return [policy.path(p) for p in policy.requirements]  # type: ignore[attr-defined]
+    requirements: list[str] = policy.requirements  # type: ignore[assignment]  # Policy values are untyped
+    if requirements:
+        return [policy.path(p) for p in requirements]
     names = sorted(os.listdir(policy.root))
     found = [policy.path(n) for n in names if n.startswith("requirements") and n.endswith(".txt")]
     return [p for p in found if os.path.isfile(p)]
@@ -443,7 +454,7 @@ def _today() -> datetime.date:
     return datetime.date.today()
 
 
-def _aliases(vuln: dict) -> list[str]:
+def _aliases(vuln: Entry) -> list[str]:
     """Alias ids, CVE ids first, in a stable order (pip-audit's order is a set's)."""
     raw = vuln.get("aliases")
     names = sorted({str(a) for a in raw} if isinstance(raw, list) else set())
@@ -452,7 +463,7 @@ def _aliases(vuln: dict) -> list[str]:
     ]
 
 
-def advisory_text(name: str, version: str, vuln: dict) -> str:
+def advisory_text(name: str, version: str, vuln: Entry) -> str:
     """'requests 2.25.0: PYSEC-2023-74 (CVE-2023-32681), fixed in 2.31.0'."""
     aliases = _aliases(vuln)
     also = f" ({', '.join(aliases)})" if aliases else ""
@@ -461,7 +472,7 @@ def advisory_text(name: str, version: str, vuln: dict) -> str:
     return f"{name} {version}: {vuln.get('id')}{also}, {fix}"
 
 
-def _matching(ignores: Sequence[dict], ids: set[str]) -> dict | None:
+def _matching(ignores: Sequence[Entry], ids: set[str]) -> Entry | None:
     return next((entry for entry in ignores if str(entry["id"]).upper() in ids), None)
 
 
@@ -474,14 +485,14 @@ class Verdict:
     def __init__(self) -> None:
         self.findings: list[report.Finding] = []
         self.notes: list[str] = []
-        self.used: list[dict] = []  # the ignore entries that matched an advisory
+        self.used: list[Entry] = []  # the ignore entries that matched an advisory
         self.vulnerabilities = 0
         self.ignored = 0
 
 
 def check_report(
     dependencies: object,
-    ignores: Sequence[dict],
+    ignores: Sequence[Entry],
     today: datetime.date | None,
     source: Source,
 ) -> Verdict:
@@ -523,7 +534,7 @@ def check_report(
 
 
 def check_ignores(
-    ignores: Sequence[dict],
+    ignores: Sequence[Entry],
     today: datetime.date,
     policy_file: str | None = None,
     policy_text: str = "",
@@ -583,7 +594,7 @@ def osv_url(policy: config.Policy, opts: flags.Options, ctx: Context) -> str:
     return str(
         overrides.get("osv-url")
         or ctx.env.get("PIP_AUDIT_OSV_URL")
-        or policy.osv_url  # type: ignore[attr-defined]
+        or policy.osv_url
         or DEFAULT_OSV_URL
     )
 
@@ -663,7 +674,7 @@ def _run_pip_audit(
 
 def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
     root = policy.root
-    ignores: list[dict] = policy.ignore  # type: ignore[attr-defined]
+    ignores: list[Entry] = policy.ignore  # type: ignore[assignment]  # Policy values are untyped
     today = _today() if ignores else None  # datetime loads only for ignore entries
     expired: list[report.Finding] = []
     if today is not None:

@@ -78,7 +78,7 @@ def _title(run: _Run, change: Change, policy: config.Policy) -> None:
     number = ctx.pr_number
     run.findings.extend(check_header(title, policy, "pull request title"))
     run.how.append("Edit the pull request title: it becomes the squash-merge subject.")
-    limit: int = policy.max_subject_length  # type: ignore[attr-defined]
+    limit: int = policy.max_subject_length  # type: ignore[assignment]  # Policy values are untyped
     if number is None:
         run.notes.append("checked the pull request title")
         return
@@ -165,8 +165,8 @@ def _label(change: Change) -> str:
 def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
     """Check the commits (and pull-request title) that the options or the change name."""
     run = _Run()
-    rng: str | None = opts.range
-    title: str | None = opts.pr_title
+    rng: str | None = opts.range  # type: ignore[attr-defined]  # Options attributes are untyped
+    title: str | None = opts.pr_title  # type: ignore[attr-defined]  # Options attributes are untyped
     if rng is not None or title is not None:
         if rng is not None:
             _range(run, rng, policy)

@@ -47,7 +47,7 @@ FIX_REFUSED = (
 )
 
 
-def _row(item: dict, key: str) -> int | None:
+def _row(item: dict[str, object], key: str) -> int | None:
     where = item.get(key)
     row = where.get("row") if isinstance(where, dict) else None
     return row if isinstance(row, int) and row > 0 else None
@@ -95,7 +95,7 @@ def _diagnostics(argv: Sequence[str], proc: subprocess.CompletedProcess[str]) ->
     return tools.load_json(argv, proc)
 
 
-def _sort_key(f: report.Finding) -> tuple:
+def _sort_key(f: report.Finding) -> tuple[str, int, str]:
     return (f.file or "", f.line or 0, f.rule)
 
 
@@ -166,5 +166,8 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
         if policy.check_format:
             unformatted = _read_format(argvs[1], procs[1], root)
     findings = sorted(findings + unformatted, key=_sort_key)
-    metrics = {"violations": len(findings) - len(unformatted), "unformatted": len(unformatted)}
+    metrics: dict[str, object] = {
+        "violations": len(findings) - len(unformatted),
+        "unformatted": len(unformatted),
+    }
     return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)

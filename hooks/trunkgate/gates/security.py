@@ -24,6 +24,18 @@ from trunkgate.change import Change, Selection, relative
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from typing import Any, TypeAlias, TypedDict
+
+    # bandit's JSON report and its results: read by key.
+    Report: TypeAlias = dict[str, Any]
+
+    class BaselineDocument(TypedDict):
+        """What a baseline file holds."""
+
+        about: str
+        version: int
+        findings: list[dict[str, object]]
+
 
 GATE = "security"
 EXAMPLE = (
@@ -132,7 +144,7 @@ def _source_lines(path: str, cache: dict[str, list[str]]) -> list[str]:
     return cache[path]
 
 
-def _flagged_code(item: dict, lines: list[str]) -> str:
+def _flagged_code(item: Report, lines: list[str]) -> str:
     """The source lines a result flags (its line range), else bandit's own excerpt."""
     numbers = item.get("line_range") or [item.get("line_number")]
     picked = [lines[n - 1] for n in numbers if isinstance(n, int) and 0 < n <= len(lines)]
@@ -179,7 +191,7 @@ def issues_from_bandit(data: object, root: str) -> tuple[list[Issue], list[tuple
     return issues, errors, _nosec(data)
 
 
-def _nosec(data: dict) -> int:
+def _nosec(data: Report) -> int:
     """Findings bandit skipped for a `# nosec` (bare, or naming the test)."""
     totals = (data.get("metrics") or {}).get("_totals") or {}
     if not isinstance(totals, dict):
@@ -215,7 +227,7 @@ def split_baseline(
 
 def baseline_document(
     issues: Iterable[Issue], keep: Iterable[dict[str, object]] = ()
-) -> dict[str, object]:
+) -> BaselineDocument:
     """The baseline file's content: `keep` (entries of unscanned files) plus the issues."""
     entries: dict[tuple[str, str, str], dict[str, object]] = {}
     for entry in keep:
@@ -234,6 +246,7 @@ def baseline_document(
                 "count": 0,
             },
         )
+        # A kept entry's count is an int (read_baseline checks), a new one's starts at 0.
         entry["count"] = int(entry["count"]) + 1  # type: ignore[call-overload]
     ordered = [entries[key] for key in sorted(entries, key=lambda k: (k[1], k[0], k[2]))]
     return {"about": BASELINE_ABOUT, "version": BASELINE_VERSION, "findings": ordered}
@@ -285,11 +298,12 @@ def baseline_counts(entries: Iterable[dict[str, object]]) -> dict[tuple[str, str
     counts: dict[tuple[str, str, str], int] = {}
     for entry in entries:
         key = (str(entry["test_id"]), str(entry["path"]), str(entry["fingerprint"]))
+        # Every count is an int: read_baseline checks the file, baseline_document builds one.
         counts[key] = counts.get(key, 0) + int(entry["count"])  # type: ignore[call-overload]
     return counts
 
 
-def write_baseline(path: str, document: dict[str, object]) -> None:
+def write_baseline(path: str, document: BaselineDocument) -> None:
     """Write the baseline atomically (a temporary file in the same folder, then a rename)."""
     import json
     import tempfile
@@ -419,7 +433,7 @@ def scan(bandit: str, files: Sequence[str], root: str) -> dict[str, object]:
     base = [bandit, "-q", "-f", "json", *_config_args(root), "--"]
     argvs = [[*base, *group] for group in groups]
     procs = tools.run_all(argvs, cwd=root, ok=(0, 1))
-    merged: dict[str, list] = {"results": [], "errors": []}
+    merged: dict[str, list[object]] = {"results": [], "errors": []}
     nosec = 0
     for argv, proc in zip(argvs, procs, strict=True):
         data = tools.load_json(argv, proc)
@@ -442,13 +456,14 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
     if chosen.whole_tree:
         files = [f for f in git.ls_files(TREE_PATTERNS, cwd=root) if os.path.isfile(f"{root}/{f}")]
         chosen.note += f": {report.plural(len(files), 'Python file')}"
-    patterns: list[str] = policy.exclude
+    patterns: list[str] = policy.exclude  # type: ignore[assignment]  # Policy values are untyped
     kept = [f for f in files if not is_excluded(f, patterns)]
     notes = [chosen.note]
     if len(kept) != len(files):
         notes[0] += f" ({len(files) - len(kept)} excluded by the policy)"
-    baseline_path = policy.path(policy.baseline) if policy.baseline else None
-    shown = str(policy.baseline)
+    baseline: str = policy.baseline  # type: ignore[assignment]  # Policy values are untyped
+    baseline_path = policy.path(baseline) if baseline else None
+    shown = str(baseline)
     entries = read_baseline(baseline_path, shown) if baseline_path else None
     if not kept and not update:
         return report.GateResult(GATE, notes=notes)
@@ -468,11 +483,14 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
         keep = [] if chosen.whole_tree else [e for e in entries or [] if e["path"] not in scanned]
         document = baseline_document(issues, keep)
         write_baseline(baseline_path, document)
-        total = sum(int(e["count"]) for e in document["findings"])  # type: ignore[attr-defined]
+        total = sum(baseline_counts(document["findings"]).values())
         notes.append(f"wrote {shown}: {report.plural(total, 'accepted finding')}")
         return report.GateResult(GATE, notes=notes, metrics={"baselined": total})
     new, matched, stale = split_baseline(issues, baseline_counts(entries or []), kept)
-    findings, below = classify(new, policy.severity, policy.warn_severity, policy.confidence)
+    severity: str = policy.severity  # type: ignore[assignment]  # Policy values are untyped
+    warn_severity: str = policy.warn_severity  # type: ignore[assignment]  # Policy values are untyped
+    confidence: str = policy.confidence  # type: ignore[assignment]  # Policy values are untyped
+    findings, below = classify(new, severity, warn_severity, confidence)
     findings = error_findings(errors) + findings
     findings.sort(key=lambda f: (f.file or "", f.line or 0, f.rule))
     if matched:

@@ -95,8 +95,9 @@ def where_we_are(
     opts: flags.Options, ctx: Context, prefix: str, scheme: str
 ) -> tuple[str, Release | None]:
     """(what was looked at, the release it names or None)."""
-    if opts.ref:
-        return opts.ref, release_of(opts.ref, prefix, scheme)
+    ref: str | None = opts.ref  # type: ignore[attr-defined]  # Options attributes are untyped
+    if ref:
+        return ref, release_of(ref, prefix, scheme)
     if ctx.ci:
         head = ctx.pr_head_ref
         if ctx.pull_request is not None and head:
@@ -268,12 +269,13 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
         return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
     rng = classify.Range(plan.commits_since(previous[1]))
     level, why = required_level(rng.counted, doc.section(rel.version))
-    findings += check_bump(rel, previous[0], level, why, str(policy.zero_major_breaking))
+    zero_major = str(policy.zero_major_breaking)
+    findings += check_bump(rel, previous[0], level, why, zero_major)
     metrics["previous"] = previous[0]
     metrics["bump"] = versions.bump_between(previous[0], rel.version) or ""
     asked = "no bump"
     if level is not None:
-        asked = f"a {versions.effective_level(previous[0], level, policy.zero_major_breaking)} bump"
+        asked = f"a {versions.effective_level(previous[0], level, zero_major)} bump"
     notes.append(
         f"{rel.version} after {previous[1]}: {report.plural(rng.total, 'commit')}, "
         f"asking for {asked} ({why})"

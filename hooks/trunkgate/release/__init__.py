@@ -52,11 +52,13 @@ def _json(doc: dict[str, object]) -> None:
 
 
 def run_next(policy: config.Policy, opts: flags.Options) -> int:
+    pre: str | None = opts.pre  # type: ignore[attr-defined]  # Options attributes are untyped
+    fmt: str = opts.format  # type: ignore[attr-defined]  # Options attributes are untyped
     tags = Tags(str(policy.tag_prefix))
-    plan = plan_next(policy, tags, opts.pre)
+    plan = plan_next(policy, tags, pre)
     for line in explain(plan, tags.prefix):
         say(line)
-    if opts.format == "json":
+    if fmt == "json":
         rng = plan.range
         _json(
             {
@@ -74,7 +76,7 @@ def run_next(policy: config.Policy, opts: flags.Options) -> int:
         return report.PASS
     if plan.version is not None:
         print(plan.version)
-    if opts.format == "github":
+    if fmt == "github":
         github.set_outputs(
             {
                 "version": plan.version or "",
@@ -89,9 +91,12 @@ def run_next(policy: config.Policy, opts: flags.Options) -> int:
 def run_notes(policy: config.Policy, opts: flags.Options) -> int:
     from trunkgate import keepachangelog as kac
 
+    asked: str | None = opts.version  # type: ignore[attr-defined]  # Options attributes are untyped
+    pre: str | None = opts.pre  # type: ignore[attr-defined]  # Options attributes are untyped
+    fmt: str = opts.format  # type: ignore[attr-defined]  # Options attributes are untyped
     prefix = str(policy.tag_prefix)
     tags = Tags(prefix)
-    version = version_arg(opts.version, policy) if opts.version else None
+    version = version_arg(asked, policy) if asked else None
     path, shown = changelog_path(policy)
     doc = text = None
     if os.path.isfile(path):
@@ -103,7 +108,7 @@ def run_notes(policy: config.Policy, opts: flags.Options) -> int:
         if section is not None and not section.entries and not section.summary:
             section = None
     if version is None:
-        version = plan_next(policy, tags, opts.pre).version
+        version = plan_next(policy, tags, pre).version
     notes: str
     if section is not None and text is not None:
         notes = section_text(text, section)
@@ -117,11 +122,11 @@ def run_notes(policy: config.Policy, opts: flags.Options) -> int:
     if not notes:
         say(f"{PROG} notes: no notable changes to list")
     tag = f"{prefix}{version}" if version else ""
-    if opts.format == "json":
+    if fmt == "json":
         _json({"version": version, "tag": tag or None, "notes": notes})
         return report.PASS
     sys.stdout.write(notes)
-    if opts.format == "github":
+    if fmt == "github":
         github.set_outputs({"version": version or "", "tag": tag, "notes": notes})
         title = f"## {tag}\n\n" if tag else ""
         github.append_summary(f"{title}{notes or '_No notable changes._'}\n")
@@ -130,7 +135,8 @@ def run_notes(policy: config.Policy, opts: flags.Options) -> int:
 
 def run_cut(policy: config.Policy, opts: flags.Options) -> int:
     edits, said = prepare_cut(policy, opts)
-    if opts.dry_run:
+    dry_run: bool = opts.dry_run  # type: ignore[attr-defined]  # Options attributes are untyped
+    if dry_run:
         for edit in edits:
             sys.stdout.write(unified_diff(edit.shown, edit.old, edit.new))
         say(f"{PROG} cut: dry run, nothing written; it would change:")
@@ -179,7 +185,9 @@ CUT_ARGS = (
     ),
     flags.Arg("--dry-run", "show the changes as a unified diff; write nothing", kind="flag"),
 )
-SUBCOMMANDS: dict[str, tuple[tuple[flags.Arg, ...], str, str, Callable]] = {
+SUBCOMMANDS: dict[
+    str, tuple[tuple[flags.Arg, ...], str, str, Callable[[config.Policy, flags.Options], int]]
+] = {
     "next": (
         NEXT_ARGS,
         "Print the next version (without the tag prefix) from the Conventional Commits since "

@@ -301,16 +301,21 @@ def prepare_cut(policy: config.Policy, opts: flags.Options) -> tuple[list[Edit],
     """Every file a cut changes, computed in memory, and a line for each change."""
     from trunkgate import keepachangelog as kac
 
+    asked: str = opts.version  # type: ignore[attr-defined]  # Options attributes are untyped
+    asked_date: str | None = opts.date  # type: ignore[attr-defined]  # Options attributes are untyped
+    dry_run: bool = opts.dry_run  # type: ignore[attr-defined]  # Options attributes are untyped
+    from_commits: bool = opts.from_commits  # type: ignore[attr-defined]  # Options attributes are untyped
+    bump: bool = opts.bump  # type: ignore[attr-defined]  # Options attributes are untyped
     scheme = str(policy.version_scheme)
-    version = version_arg(opts.version, policy)
-    date = _cut_date(opts.date)
+    version = version_arg(asked, policy)
+    date = _cut_date(asked_date)
     tags = Tags(str(policy.tag_prefix))
-    _check_cut_state(version, tags, scheme, opts.dry_run)
+    _check_cut_state(version, tags, scheme, dry_run)
     tag = f"{tags.prefix}{version}"
     path, shown = changelog_path(policy)
     text = read_text(path, shown)
     entries: list[tuple[str, str]] = []
-    if opts.from_commits:
+    if from_commits:
         require_semver(policy)
         last = tags.last_final("HEAD")
         rng = Range(commits_since(last[1] if last else None))
@@ -338,9 +343,9 @@ def prepare_cut(policy: config.Policy, opts: flags.Options) -> tuple[list[Edit],
         f"  {shown}: [Unreleased] -> [{version}] - {date} "
         f"({cut.moved + cut.added} entries{added}); {cut.links}"
     ]
-    if opts.bump and not policy.version_file:
+    if bump and not policy.version_file:
         said.append("  --bump: no version file to bump (the policy key version-file is empty)")
-    elif opts.bump:
+    elif bump:
         vpath = policy.path(str(policy.version_file))
         edit = _edit_for(edits, vpath, os.path.relpath(vpath))
         old, edit.new = set_version(edit.new, edit.shown, version, scheme)

@@ -152,7 +152,8 @@ def reference_paths(policy: config.Policy) -> list[str]:
     import glob
 
     found: list[str] = []
-    for pattern in policy.reference_files:
+    patterns: list[str] = policy.reference_files  # type: ignore[assignment]  # Policy values are untyped
+    for pattern in patterns:
         matches = sorted(glob.glob(pattern, root_dir=policy.root, recursive=True))
         matches = [m for m in matches if os.path.isfile(policy.path(m))]
         if not matches:

@@ -116,11 +116,12 @@ def plan_next(policy: config.Policy, tags: Tags, pre: str | None = None, ref: st
         level = plan.range.level
         if level is None:
             return plan
-        plan.level = versions.effective_level(plan.base, level, policy.zero_major_breaking)
-        core = versions.bump(plan.base, level, policy.zero_major_breaking)
+        zero_major: str = policy.zero_major_breaking  # type: ignore[assignment]  # Policy values are untyped
+        plan.level = versions.effective_level(plan.base, level, zero_major)
+        core = versions.bump(plan.base, level, zero_major)
     if plan.pre is not None:
-        core = versions.parse_semver(core)
-        core_text = f"{core[0]}.{core[1]}.{core[2]}"
+        parts = versions.parse_semver(core)
+        core_text = f"{parts[0]}.{parts[1]}.{parts[2]}"
         plan.version = versions.pre_release(core_text, plan.pre, [v for v, _ in tags.all()])
     else:
         plan.version = core
