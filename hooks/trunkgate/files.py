@@ -90,7 +90,7 @@ def _stage(path: str, shown: str, text: str) -> str:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".trunkgate-tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(text.encode("utf-8"))
@@ -103,41 +103,123 @@ def _stage(path: str, shown: str, text: str) -> str:
     return tmp
 
 
+JOURNAL = ".trunkgate-journal"
+TMP_SUFFIX = ".trunkgate-tmp"
+
+
+def _fsync_folder(folder: str) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - a folder we just wrote in
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - file systems that cannot flush a folder
+        pass
+    finally:
+        os.close(fd)
+
+
+def _journal(folder: str, state: str, lines: list[str]) -> None:
+    """Write the journal whole: a new version staged beside it, flushed, renamed in place."""
+    text = "".join(f"{line}\n" for line in [state, *lines])
+    os.replace(_stage(os.path.join(folder, JOURNAL), JOURNAL, text), os.path.join(folder, JOURNAL))
+    _fsync_folder(folder)
+
+
+def recover(folder: str) -> list[str]:
+    """Finish or undo a `write_all` that was killed, in `folder`; returns the files it finished.
+
+    A journal that says "commit" means every new version was staged: they are renamed into
+    place (the write rolls forward). One that says "staging" means the kill came before:
+    the staged files in the folders it names are removed (nothing had changed). Either way
+    no temporary file and no journal is left.
+    """
+    journal = os.path.join(folder, JOURNAL)
+    try:
+        with open(journal, encoding="utf-8", errors="surrogateescape") as fh:
+            state, *lines = [line for line in fh.read().split("\n") if line] or [""]
+    except FileNotFoundError:
+        # A kill while the first journal was staged leaves only that journal's temporary file.
+        for name in os.listdir(folder) if os.path.isdir(folder) else ():
+            if name.startswith(f".{JOURNAL}.") and name.endswith(TMP_SUFFIX):
+                os.unlink(os.path.join(folder, name))
+        return []
+    done: list[str] = []
+    folders = {folder}
+    if state == "commit":
+        for line in lines:
+            tmp, _, path = line.partition("\0")
+            folders.add(os.path.dirname(path))
+            if os.path.exists(tmp):
+                os.replace(tmp, path)
+                done.append(path)
+    else:
+        folders.update(lines)
+    for here in folders:
+        try:
+            names = os.listdir(here)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(".") and name.endswith(TMP_SUFFIX):
+                os.unlink(os.path.join(here, name))
+        _fsync_folder(here)
+    os.unlink(journal)
+    return done
+
+
 def write_all(targets: Sequence[tuple[str, str, str]]) -> None:
     """Replace several files, each given as (path, shown, text), all or none.
 
-    Every new version is staged first; a failure while staging removes what was staged and
-    changes nothing. Then each is renamed over its target (a rename replaces a symlink
-    rather than following it) and the folders are flushed.
+    1. A journal in the folder the targets share says "staging" and names their folders.
+    2. Every new version is staged beside its target (a failure here removes what was
+       staged and the journal, and changes nothing).
+    3. The journal is rewritten to say "commit" and name the staged files: from this moment
+       the write is done, whatever happens.
+    4. Each staged file is renamed over its target (a rename replaces a symlink rather than
+       following it), the folders are flushed, and the journal is removed.
+    Each journal write is itself staged, flushed and renamed, so it is old or new, never
+    half. A kill at any moment leaves the old files, or the new ones once `recover` has
+    run; `release cut`, `init` and the next write in that folder recover first.
     """
+    paths = [os.path.abspath(path) for path, _, _ in targets]
+    if len(paths) == 1:  # one rename is all or nothing by itself: no journal
+        path, shown, text = targets[0]
+        try:
+            tmp = _stage(paths[0], shown, text)
+        except OSError as exc:
+            raise UsageError(f"{shown}: cannot write the file ({exc.strerror})") from None
+        try:
+            os.replace(tmp, paths[0])
+        except OSError as exc:
+            os.unlink(tmp)
+            raise UsageError(f"{shown}: cannot write the file ({exc.strerror})") from None
+        _fsync_folder(os.path.dirname(paths[0]))
+        return
+    if not paths:
+        return
+    folder = os.path.commonpath([os.path.dirname(p) for p in paths])
+    recover(folder)
+    _journal(folder, "staging", sorted({os.path.dirname(p) for p in paths}))
     staged: list[tuple[str, str]] = []
     try:
-        for path, shown, text in targets:
+        for (_path, shown, text), full in zip(targets, paths, strict=True):
             try:
-                staged.append((_stage(path, shown, text), path))
+                staged.append((_stage(full, shown, text), full))
             except OSError as exc:
                 raise UsageError(
                     f"{shown}: cannot write the file ({exc.strerror}); nothing was changed"
                 ) from None
+        _journal(folder, "commit", [f"{tmp}\0{path}" for tmp, path in staged])
     except BaseException:
-        for tmp, _ in staged:
-            os.unlink(tmp)
+        recover(folder)
         raise
-    folders = set()
     for tmp, path in staged:
         os.replace(tmp, path)
-        folders.add(os.path.dirname(os.path.abspath(path)))
-    for folder in folders:
-        try:
-            fd = os.open(folder, os.O_RDONLY)
-        except OSError:  # pragma: no cover - a folder we just wrote in
-            continue
-        try:
-            os.fsync(fd)
-        except OSError:  # pragma: no cover - file systems that cannot flush a folder
-            pass
-        finally:
-            os.close(fd)
+    for here in {os.path.dirname(path) for _, path in staged}:
+        _fsync_folder(here)
+    os.unlink(os.path.join(folder, JOURNAL))
 
 
 def write_atomic(path: str, text: str) -> None:

@@ -123,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     dry_run: bool = opts.dry_run  # type: ignore[attr-defined]  # Options attributes are untyped
     if not os.path.isdir(directory):
         raise report.UsageError(f"{directory}: no such directory")
+    files.recover(os.path.abspath(directory))  # an init that was killed half-way
     writes, notes = plan(directory, force)
     if not dry_run:
         for path, _ in writes:

@@ -304,21 +304,14 @@ def baseline_counts(entries: Iterable[dict[str, object]]) -> dict[tuple[str, str
 
 
 def write_baseline(path: str, document: BaselineDocument) -> None:
-    """Write the baseline atomically (a temporary file in the same folder, then a rename)."""
+    """Write the baseline whole or not at all (`files.write_atomic`)."""
     import json
-    import tempfile
+
+    from trunkgate import files
 
     text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".bandit-baseline.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    files.write_atomic(path, text)
 
 
 # --------------------------------------------------------------------------- verdict

@@ -31,7 +31,7 @@ import os
 import sys
 
 from trunkgate import config, flags, git, github, report
-from trunkgate.files import read_text, write_all
+from trunkgate.files import read_text, recover, write_all
 from trunkgate.release.classify import Range
 from trunkgate.release.cut import prepare_cut
 from trunkgate.release.files import changelog_path, unified_diff
@@ -134,6 +134,8 @@ def run_notes(policy: config.Policy, opts: flags.Options) -> int:
 
 
 def run_cut(policy: config.Policy, opts: flags.Options) -> int:
+    for folder in recover(policy.root):  # a cut that was killed half-way: finish it first
+        say(f"{PROG} cut: finished the interrupted write of {os.path.relpath(folder)}")
     edits, said = prepare_cut(policy, opts)
     dry_run: bool = opts.dry_run  # type: ignore[attr-defined]  # Options attributes are untyped
     if dry_run:
