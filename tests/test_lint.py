@@ -410,14 +410,15 @@ def test_run_all_keeps_order_and_raises_the_first_failure():
         tools.run_all([say[0], fail], env={"EXTRA": "1"})
     message = str(exc.value)
     assert message.startswith("python")
-    assert "failed (exit status 3):\n" in message
-    assert message.endswith("x\n  x\n  x\n  x\n  last")
+    assert "failed (exit status 3): x; x; x; x; last (--verbose shows 5 more lines)" in message
+    assert exc.value.detail is not None
+    assert exc.value.detail.splitlines()[-1] == "last"
 
 
 def test_load_json_calls_output_that_is_not_json_a_crash():
     argv = [sys.executable, "-c", "import sys; print('half a report'); sys.stderr.write('boom')"]
     proc = tools.run(argv)
-    with pytest.raises(report.UsageError, match="gave no JSON report \\(exit status 0\\):\n  boom"):
+    with pytest.raises(report.UsageError, match=r"gave no JSON report \(exit status 0\): boom$"):
         tools.load_json(argv, proc)
 
 
@@ -459,3 +460,14 @@ def test_the_top_of_the_working_tree_with_and_without_git(repo, monkeypatch, tmp
     outside = tmp_path_factory.mktemp("outside")
     with pytest.raises(report.UsageError, match="not a git repository"):
         top(str(outside))
+
+
+def test_verbose_shows_the_tools_whole_error_output(repo, capsys):
+    repo.write("pyproject.toml", '[tool.ruff]\nline-length = "long"\n')
+    repo.write("a.py", UNUSED_CLEAN)
+    assert run_cli("lint", ["a.py", "--verbose"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("trunkgate lint: error: ruff failed (exit status 2): ")
+    assert len(err) > 2  # the tail, each line indented, after the one line
+    assert all(line.startswith("  ") for line in err[1:])
+    assert any("line-length" in line for line in err[1:])

@@ -46,11 +46,14 @@ def _wants_github(args: Sequence[str]) -> bool:
     return any(args[i] == "--format" and args[i + 1] == "github" for i in range(len(args) - 1))
 
 
-def usage_error(prog: str, message: str) -> int:
-    """One clear line on stderr (and an error annotation in Actions); exit code 2."""
+def usage_error(prog: str, message: str, detail: str | None = None) -> int:
+    """One clear line on stderr (and an error annotation in Actions); exit code 2. `detail`
+    (a tool's whole error output, under --verbose) follows it, indented."""
     parts = [" ".join(part.split()) for part in message.splitlines() if part.strip()]
     line = "; ".join(parts).replace(":; ", ": ")
     print(f"{prog}: error: {line}", file=sys.stderr)
+    for extra in (detail or "").splitlines():
+        print(f"  {extra}", file=sys.stderr)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         from trunkgate import github
 
@@ -117,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
     except UsageError as exc:
-        return usage_error(prog, str(exc))
+        return usage_error(prog, str(exc), exc.detail if "--verbose" in rest else None)
     except BrokenPipeError:
         # The reader went away (`trunkgate ... | head`): say nothing more, and keep Python
         # from complaining when it flushes stdout at exit.

@@ -97,11 +97,17 @@ class Options:
         self.overrides = overrides
 
 
+VERBOSE = Arg("--verbose", "on an error, also show a tool's whole error output", kind="flag")
 COMMON = (
     Arg("--config", "policy file to read (default: nearest pyproject.toml)", metavar="PATH"),
     Arg("--format", "output format", default="text", choices=FORMATS),
+    VERBOSE,
 )
-RUN_COMMON = (COMMON[0], Arg("--format", "output format", default="text", choices=RUN_FORMATS))
+RUN_COMMON = (
+    COMMON[0],
+    Arg("--format", "output format", default="text", choices=RUN_FORMATS),
+    VERBOSE,
+)
 
 
 def defaults(args: Sequence[Arg]) -> dict[str, object]:

@@ -25,7 +25,15 @@ RUN_FORMATS = (*FORMATS, "sarif")
 
 
 class UsageError(Exception):
-    """Bad input: reported as one line on stderr and exit code 2."""
+    """Bad input: reported as one line on stderr and exit code 2.
+
+    `detail` holds what did not fit on the line (a tool's whole error output), shown under
+    `--verbose`.
+    """
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class Finding:

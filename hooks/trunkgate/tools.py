@@ -59,17 +59,21 @@ def find(name: str, install_hint: str) -> str:
     raise UsageError(f"{name} is not installed (looked {where}); install it with: {install_hint}")
 
 
-def tail(text: str, lines: int = TAIL_LINES) -> str:
+def tail(text: str, lines: int = TAIL_LINES) -> list[str]:
     """The last few non-blank lines of a tool's output, for an error message."""
     kept = [line.rstrip() for line in text.splitlines() if line.strip()]
-    return "\n  ".join(kept[-lines:])
+    return kept[-lines:]
 
 
 def failure(argv: Sequence[str], proc: subprocess.CompletedProcess[str], what: str) -> UsageError:
-    """The UsageError for a tool that did not do its job: what went wrong, and its stderr tail."""
+    """The UsageError for a tool that did not do its job: what went wrong and the last lines
+    of its stderr, joined on one line; up to 40 lines go in `detail`, for --verbose."""
     name = os.path.basename(argv[0]).removesuffix(".exe")
-    detail = tail(proc.stderr or "") or tail(proc.stdout or "") or "(no output)"
-    return UsageError(f"{name} {what}:\n  {detail}")
+    kept = tail(proc.stderr or "", 40) or tail(proc.stdout or "", 40) or ["(no output)"]
+    shown = "; ".join(" ".join(line.split()) for line in kept[-TAIL_LINES:])
+    more = len(kept) - TAIL_LINES
+    hint = f" (--verbose shows {more} more lines)" if more > 0 else ""
+    return UsageError(f"{name} {what}: {shown}{hint}", detail="\n".join(kept))
 
 
 def _popen(

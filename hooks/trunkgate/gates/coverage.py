@@ -791,7 +791,7 @@ def run_tests(policy: config.Policy) -> report.Finding | None:
     proc = tools.run(argv, cwd=policy.root, ok=(0, 1))
     if proc.returncode == 0:
         return None
-    detail = tools.tail(proc.stdout) or tools.tail(proc.stderr) or "(no output)"
+    detail = "\n  ".join(tools.tail(proc.stdout) or tools.tail(proc.stderr) or ["(no output)"])
     return report.Finding(
         "tests-failed", f"the tests failed (`{command}` exited with 1):\n  {detail}"
     )
