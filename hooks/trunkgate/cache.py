@@ -13,11 +13,15 @@ import stat
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any, TypeAlias
+
+    # A TOML value as marshal holds it: a date, datetime or time becomes (tag, isoformat).
+    Frozen: TypeAlias = dict[str, object] | list[object] | str | int | float | tuple[str, str]
 
 _CACHE_VERSION = 3
 
 
-def freeze(value: object) -> object:
+def freeze(value: object) -> Frozen:
     """TOML values as marshal holds them: dates and times become tagged tuples."""
     if isinstance(value, dict):
         return {k: freeze(v) for k, v in value.items()}
@@ -25,7 +29,7 @@ def freeze(value: object) -> object:
         return [freeze(v) for v in value]
     if isinstance(value, (str, int, float, bool)):
         return value
-    return ("\0" + type(value).__name__, value.isoformat())  # type: ignore[attr-defined]
+    return ("\0" + type(value).__name__, value.isoformat())  # type: ignore[attr-defined]  # a date, datetime or time
 
 
 def thaw(value: object) -> object:
@@ -125,7 +129,9 @@ def _write_entry(cache: str, blob: bytes) -> None:
         raise
 
 
-def load(path: str, extract: Callable[[str, bytes], dict | None]) -> dict | None:
+def load(
+    path: str, extract: Callable[[str, bytes], dict[str, Any] | None]
+) -> dict[str, Any] | None:
     """`extract(path, data)` of a policy file, through the cache when it is fresh and ours.
 
     In any doubt (an entry of another user's, a folder others can write to, a stale stamp,
@@ -148,7 +154,7 @@ def load(path: str, extract: Callable[[str, bytes], dict | None]) -> dict | None
             if (version, cached_path, cached_stamp) == (_CACHE_VERSION, path, stamp) and (
                 table is None or isinstance(table, dict)
             ):
-                return thaw(table) if dated else table  # type: ignore[return-value]
+                return thaw(table) if dated else table  # type: ignore[return-value]  # thaw keeps a dict
     table = extract(display(path), read_bytes(path, display(path)))
     if cache:
         try:

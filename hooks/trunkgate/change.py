@@ -179,7 +179,7 @@ class Change:
                     if key not in self._memo:
                         self._memo[key] = compute()
         # The memo holds, under each key, what that key's one `compute` returned.
-        value: _T = self._memo[key]  # type: ignore[assignment]
+        value: _T = self._memo[key]  # type: ignore[assignment]  # compute() gave it
         return value
 
     # ------------------------------------------------------------------ where we are

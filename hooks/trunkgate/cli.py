@@ -78,7 +78,7 @@ def run_gate(gate: registry.Gate, argv: Sequence[str]) -> int:
     )
     change = Change.of(Context(), policy, opts)
     result = module.gate(policy, opts, change)
-    fmt: str = opts.format  # type: ignore[attr-defined]  # Options attributes are untyped
+    fmt: str = opts.format
     return render.emit(result, fmt)
 
 

@@ -14,18 +14,24 @@ from trunkgate import cache
 from trunkgate.report import UsageError
 from trunkgate.schema import keys_for, show, validate
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-def parse_toml(path: str, data: bytes) -> dict:
+
+def parse_toml(path: str, data: bytes) -> dict[str, Any]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(
             f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         ) from None
-    try:
+    import sys
+
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -34,7 +40,7 @@ def parse_toml(path: str, data: bytes) -> dict:
         raise UsageError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
 
 
-def _pyproject_table(path: str, data: bytes) -> dict | None:
+def _pyproject_table(path: str, data: bytes) -> dict[str, Any] | None:
     if b"trunkgate" not in data:
         return None  # no table: skip the TOML parser entirely
     tool = parse_toml(path, data).get("tool")
@@ -44,16 +50,16 @@ def _pyproject_table(path: str, data: bytes) -> dict | None:
     return table
 
 
-def table_of_pyproject(path: str) -> dict | None:
+def table_of_pyproject(path: str) -> dict[str, Any] | None:
     """The [tool.trunkgate] table of a pyproject.toml, or None when it has none."""
     return cache.load(path, _pyproject_table)
 
 
-def _read_toml(path: str) -> dict:
+def _read_toml(path: str) -> dict[str, Any]:
     return cache.load(path, parse_toml) or {}
 
 
-def find_config(start: str | None = None) -> tuple[str | None, dict, str]:
+def find_config(start: str | None = None) -> tuple[str | None, dict[str, Any], str]:
     """(file, raw table, project root) for the nearest policy, walking up to the repo root.
 
     In each folder a pyproject.toml with a [tool.trunkgate] table wins over a .trunkgate.toml;
@@ -75,7 +81,7 @@ def find_config(start: str | None = None) -> tuple[str | None, dict, str]:
         here = parent
 
 
-def load_file(path: str) -> tuple[dict, str]:
+def load_file(path: str) -> tuple[dict[str, Any], str]:
     """The raw table of an explicitly named policy file, and its project root."""
     if not os.path.isfile(path):
         raise UsageError(f"{path}: no such file (from --config)")
@@ -95,7 +101,7 @@ class Policy:
         self.source = source
         self.root = root
 
-    def __getattr__(self, name: str) -> object:
+    def __getattr__(self, name: str) -> Any:  # a key's value: see trunkgate.policies
         try:
             return self._values[name.replace("_", "-")]
         except KeyError:

@@ -9,6 +9,10 @@ import os
 
 from trunkgate.report import UsageError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 EVENT_LIMIT = 25 * 1024 * 1024  # GitHub's payloads are capped at 25 MB
 
 
@@ -17,7 +21,7 @@ class Context:
 
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         self.env = dict(os.environ if environ is None else environ)
-        self._event: dict | None = None
+        self._event: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ GitHub Actions
     @property
@@ -29,7 +33,7 @@ class Context:
         return self.env.get("GITHUB_EVENT_NAME", "")
 
     @property
-    def event(self) -> dict:
+    def event(self) -> dict[str, Any]:
         """The event payload at GITHUB_EVENT_PATH ({} when there is none).
 
         Read once and assigned whole: `trunkgate run` shares one Context between threads.
@@ -38,7 +42,7 @@ class Context:
             self._event = self._read_event()
         return self._event
 
-    def _read_event(self) -> dict:
+    def _read_event(self) -> dict[str, Any]:
         path = self.env.get("GITHUB_EVENT_PATH")
         if not (self.ci and path):
             return {}
@@ -59,7 +63,7 @@ class Context:
         return data
 
     @property
-    def pull_request(self) -> dict | None:
+    def pull_request(self) -> dict[str, Any] | None:
         pr = self.event.get("pull_request") if self.ci else None
         return pr if isinstance(pr, dict) else None
 

@@ -26,10 +26,14 @@ from trunkgate.schema import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Sequence
+    from typing import Any
+
+    from trunkgate.schema import Spec
 
 
-def _from_text(spec: tuple, text: str, where: str) -> object:
+def _from_text(spec: Spec, text: str, where: str) -> object:
     """A flag's text, turned into the value its key takes, then cleaned."""
     kind = spec[0]
     value: object = text
@@ -96,6 +100,10 @@ class Options:
         self.__dict__.update(values)
         self.overrides = overrides
 
+    if TYPE_CHECKING:
+        # The attributes are the command's own arguments (set above); for the checker only.
+        def __getattr__(self, name: str) -> Any: ...
+
 
 VERBOSE = Arg("--verbose", "on an error, also show a tool's whole error output", kind="flag")
 COMMON = (
@@ -135,7 +143,9 @@ def _policy_args(table: str) -> list[Arg]:
     return args
 
 
-def _argparse(prog: str, description: str, example: str, args: Sequence[Arg]):
+def _argparse(
+    prog: str, description: str, example: str, args: Sequence[Arg]
+) -> argparse.ArgumentParser:
     import argparse
 
     parser = argparse.ArgumentParser(
@@ -190,22 +200,22 @@ def _fast_parse(argv: Sequence[str], args: Sequence[Arg]) -> dict[str, object] |
             break
         if item.startswith("--"):
             name, eq, text = item.partition("=")
-            arg = flags.get(name)
-            if arg is None:
+            given = flags.get(name)
+            if given is None:
                 return None
-            if arg.kind in ("flag", "bool"):
+            if given.kind in ("flag", "bool"):
                 if eq:
                     return None
-                values[arg.dest] = name == arg.flag
+                values[given.dest] = name == given.flag
             else:
                 if not eq:
                     i += 1
                     if i >= len(argv):
                         return None
                     text = argv[i]
-                if arg.choices is not None and text not in arg.choices:
+                if given.choices is not None and text not in given.choices:
                     return None
-                values[arg.dest] = text
+                values[given.dest] = text
         elif item.startswith("-") and item != "-":
             return None
         else:
@@ -254,5 +264,5 @@ def parse_args(
         else:
             plain[dest] = value
     options = Options(plain, overrides)
-    policy = resolve(table, overrides, config=plain.get("config"))  # type: ignore[arg-type]
+    policy = resolve(table, overrides, config=options.config)
     return options, policy

@@ -129,7 +129,7 @@ class _Guard(io.TextIOBase):
         return False
 
     @property
-    def encoding(self) -> str:  # type: ignore[override]
+    def encoding(self) -> str:  # type: ignore[override]  # read-only here, settable in io
         return getattr(self.raw, "encoding", "utf-8")
 
 
@@ -171,7 +171,7 @@ def format_command(name: str, message: str, props: Mapping[str, object] | None =
 def command(name: str, message: str, props: Mapping[str, object] | None = None) -> None:
     """Issue one workflow command on stdout (the only way trunkgate issues one)."""
     stream = _raw(sys.stdout)
-    stream.write(format_command(name, message, props) + "\n")  # type: ignore[attr-defined]
+    stream.write(format_command(name, message, props) + "\n")  # type: ignore[attr-defined]  # a text stream
 
 
 # --------------------------------------------------------------------------- step outputs

@@ -118,9 +118,9 @@ def plan(directory: str, force: bool) -> tuple[list[tuple[str, str]], list[str]]
 
 def main(argv: Sequence[str] | None = None) -> int:
     opts, _ = flags.parse_args("trunkgate init", "init", argv, ARGS, __doc__ or "", EXAMPLE)
-    directory: str = opts.directory  # type: ignore[attr-defined]  # Options attributes are untyped
-    force: bool = opts.force  # type: ignore[attr-defined]  # Options attributes are untyped
-    dry_run: bool = opts.dry_run  # type: ignore[attr-defined]  # Options attributes are untyped
+    directory: str = opts.directory
+    force: bool = opts.force
+    dry_run: bool = opts.dry_run
     if not os.path.isdir(directory):
         raise report.UsageError(f"{directory}: no such directory")
     files.recover(os.path.abspath(directory))  # an init that was killed half-way

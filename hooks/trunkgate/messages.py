@@ -6,11 +6,13 @@ range, a pull-request title): a message is checked the same way wherever it come
 
 from __future__ import annotations
 
-from trunkgate import config, conventional, git, report
+from trunkgate import conventional, git, report
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from trunkgate.policies import CommitsPolicy
 
 ERROR, WARNING = report.ERROR, report.WARNING
 _SEVERITY = {conventional.ERROR: ERROR, conventional.WARNING: WARNING}
@@ -95,8 +97,8 @@ _STRICT = {
 # --------------------------------------------------------------------------- checks
 
 
-def _types(policy: config.Policy) -> list[str]:
-    types: list[str] = policy.types  # type: ignore[assignment]  # Policy values are untyped
+def _types(policy: CommitsPolicy) -> list[str]:
+    types: list[str] = policy.types
     return [t.lower() for t in types]
 
 
@@ -154,7 +156,7 @@ def _loose(header: str, types: Sequence[str]) -> tuple[str | None, str | None, b
     return _pick_type(word, types) if word in _TYPE_WORDS else None, None, False, text
 
 
-def suggest(message: conventional.Message, policy: config.Policy) -> str | None:
+def suggest(message: conventional.Message, policy: CommitsPolicy) -> str | None:
     """One corrected header for a failing message, built from what it says (None: no header
     would help, e.g. a merge commit under strict)."""
     types = _types(policy)
@@ -179,14 +181,14 @@ def suggest(message: conventional.Message, policy: config.Policy) -> str | None:
     chosen = chosen or default
     if kind != conventional.REVERT:
         description = _tidy(description)
-    scopes: list[str] = policy.scopes  # type: ignore[assignment]  # Policy values are untyped
+    scopes: list[str] = policy.scopes
     scope = scope.strip() if scope and scope.strip() else None
     if scope and scopes and not _scope_allowed(scope, scopes):
         low = scope.lower()
         scope = next((s for s in scopes if s.lower().startswith(low[:3])), scopes[0])
     if scope is None and policy.require_scope:
         scope = scopes[0] if scopes else "<scope>"
-    limit: int = policy.max_subject_length  # type: ignore[assignment]  # Policy values are untyped
+    limit: int = policy.max_subject_length
     if limit and scope and len(chosen) + len(scope) + 6 > limit:
         scope = scopes[0] if policy.require_scope and scopes else None
     head = f"{chosen}{f'({scope})' if scope else ''}{'!' if bang else ''}: "
@@ -218,7 +220,7 @@ def _locate(
 
 def check_message(
     message: conventional.Message,
-    policy: config.Policy,
+    policy: CommitsPolicy,
     *,
     where: str | None = None,
     lines: Sequence[int] | None = None,
@@ -266,14 +268,14 @@ def check_message(
 
 def _check_policy(
     message: conventional.Message,
-    policy: config.Policy,
+    policy: CommitsPolicy,
     where: str | None,
     lines: Sequence[int] | None,
 ) -> list[report.Finding]:
     """Allowed types and scopes, a required scope, the header's length."""
     found = []
     types = _types(policy)
-    scopes: list[str] = policy.scopes  # type: ignore[assignment]  # Policy values are untyped
+    scopes: list[str] = policy.scopes
     if message.kind == conventional.CONVENTIONAL:
         if types and message.type not in types:
             found.append(
@@ -308,7 +310,7 @@ def _check_policy(
                     lines,
                 )
             )
-    limit: int = policy.max_subject_length  # type: ignore[assignment]  # Policy values are untyped
+    limit: int = policy.max_subject_length
     if limit and len(message.header) > limit:
         found.append(
             _locate(
@@ -380,9 +382,9 @@ def comment_char(text: str) -> str:
     return value
 
 
-def fix_block(policy: config.Policy, how: str) -> str:
+def fix_block(policy: CommitsPolicy, how: str) -> str:
     types = ", ".join(_types(policy)) or "any"
-    scopes: list[str] = policy.scopes  # type: ignore[assignment]  # Policy values are untyped
+    scopes: list[str] = policy.scopes
     lines = [
         f'A Conventional Commits header is "{conventional.HEADER_SHAPE}" '
         f"({conventional.SPEC_URL}).",
@@ -396,7 +398,7 @@ def fix_block(policy: config.Policy, how: str) -> str:
     return "\n".join(lines)
 
 
-def check_commit(commit: git.Commit, policy: config.Policy) -> list[report.Finding]:
+def check_commit(commit: git.Commit, policy: CommitsPolicy) -> list[report.Finding]:
     """Findings for one commit, located by its short sha."""
     where = commit.sha[:7]
     cleaned = conventional.clean_lines(commit.message, None)
@@ -408,6 +410,6 @@ def check_commit(commit: git.Commit, policy: config.Policy) -> list[report.Findi
     return check_message(message, policy, where=where)
 
 
-def check_header(text: str, policy: config.Policy, where: str) -> list[report.Finding]:
+def check_header(text: str, policy: CommitsPolicy, where: str) -> list[report.Finding]:
     """Findings for a one-line header such as a pull-request title."""
     return check_message(conventional.parse(text), policy, where=where)

@@ -16,6 +16,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from trunkgate.policies import RunPolicy
+
 EXAMPLE = "trunkgate run --skip audit --format sarif > trunkgate.sarif"
 ARGS = (
     flags.Arg("--base", "compare with this commit (changed files, diff coverage)", metavar="REF"),
@@ -30,7 +32,7 @@ def defaults(
     """A gate's options as if it had been run with no flags but run's --config, plus the
     gate's fixed ones (the changelog-updated gate's --check-updated)."""
     values = flags.defaults([*module.ARGS, *flags.COMMON])
-    config_path: str | None = opts.config  # type: ignore[attr-defined]  # Options attributes are untyped
+    config_path: str | None = opts.config
     values.update(config=config_path, **fixed)  # --base and --all are the change's
     return flags.Options(values, {})
 
@@ -42,7 +44,7 @@ def run_gates(names: Sequence[str], opts: flags.Options, change: Change) -> list
     gates = [registry.gate(name) for name in names]
     modules = {gate.name: gate.load() for gate in gates}
     shared = {k: v for k, v in opts.overrides.items() if k in schema.SHARED}
-    config_path: str | None = opts.config  # type: ignore[attr-defined]  # Options attributes are untyped
+    config_path: str | None = opts.config
 
     def one(gate: registry.Gate) -> report.GateResult:
         module = modules[gate.name]
@@ -63,9 +65,9 @@ def run_gates(names: Sequence[str], opts: flags.Options, change: Change) -> list
         return list(pool.map(one, gates))
 
 
-def selected(policy: config.Policy) -> list[str]:
-    gates: list[str] = policy.gates  # type: ignore[assignment]  # Policy values are untyped
-    skip: list[str] = policy.skip  # type: ignore[assignment]  # Policy values are untyped
+def selected(policy: RunPolicy) -> list[str]:
+    gates: list[str] = policy.gates
+    skip: list[str] = policy.skip
     unknown = [g for g in [*gates, *skip] if g not in registry.RUN_GATES]
     if unknown:
         raise report.UsageError(
@@ -86,6 +88,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     _ = ctx.event  # read the payload once, before the gates' threads start (or fail here)
     change = Change.of(ctx, policy, opts).shared()
     results = run_gates(names, opts, change)
-    fmt: str = opts.format  # type: ignore[attr-defined]  # Options attributes are untyped
-    sarif: str | None = opts.sarif  # type: ignore[attr-defined]  # Options attributes are untyped
+    fmt: str = opts.format
+    sarif: str | None = opts.sarif
     return render.emit(results, fmt, run=True, sarif=sarif)

@@ -12,6 +12,10 @@ from trunkgate.report import UsageError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import Any, TypeAlias
+
+    # (kind, default, help) or (kind, default, help, choices or fields), read by position.
+    Spec: TypeAlias = tuple[Any, ...]
 
 # Kinds of value. A key is (kind, default, help) or (CHOICE, default, help, choices).
 STR, INT, NUMBER, BOOL, LIST, REGEX, DATE, CHOICE = (
@@ -30,7 +34,7 @@ TABLES = "tables"
 
 VERSION_SCHEMES = ("semver", "calver", "pep440")
 
-SHARED: dict[str, tuple] = {
+SHARED: dict[str, Spec] = {
     "trunk": (STR, "main", "the trunk branch that every change merges into"),
     "version-scheme": (
         CHOICE,
@@ -69,7 +73,7 @@ COMMIT_TYPES = [
     "revert",
 ]
 
-GATES: dict[str, dict[str, tuple]] = {
+GATES: dict[str, dict[str, Spec]] = {
     "branch": {
         "prefixes": (LIST, BRANCH_PREFIXES, "allowed branch prefixes; the trunk is always allowed"),
         "pattern": (
@@ -280,7 +284,7 @@ def show(value: object) -> str:
     return repr(value)
 
 
-def clean(spec: tuple, value: object, where: str) -> object:
+def clean(spec: Spec, value: object, where: str) -> object:
     """Check one value against its declaration; return it in its working form."""
     kind = spec[0]
 
@@ -307,7 +311,7 @@ def clean(spec: tuple, value: object, where: str) -> object:
         import re
 
         try:
-            re.compile(value)  # type: ignore[call-overload]
+            re.compile(str(value))
         except re.error as exc:
             raise bad(f"a valid regular expression ({exc})") from None
         risk = backtracking_risk(str(value))
@@ -357,12 +361,12 @@ def clean_tables(fields: dict[str, str], value: object, where: str) -> list[dict
     return out
 
 
-def keys_for(table: str) -> dict[str, tuple]:
+def keys_for(table: str) -> dict[str, Spec]:
     """Every key a gate's table may hold: its own and the shared ones."""
     return {**GATES.get(table, {}), **SHARED}
 
 
-def validate(raw: dict, source: str, prefix: str) -> dict[str, dict[str, object]]:
+def validate(raw: dict[str, object], source: str, prefix: str) -> dict[str, dict[str, object]]:
     """Validate a whole [tool.trunkgate] table; return {"": shared, gate: {...}}."""
     out: dict[str, dict[str, object]] = {"": {}}
     for key, value in raw.items():
@@ -400,17 +404,20 @@ def validate(raw: dict, source: str, prefix: str) -> dict[str, dict[str, object]
 _ANY = None
 
 
-def _first(items: list[tuple[object, object]]) -> set[int] | None:
-    """The characters an alternative can start with; None for "any" or "nothing"."""
+def _first(items: list[tuple[object, Any]]) -> set[int] | None:
+    """The characters an alternative can start with; None for "any" or "nothing".
+
+    Items are the parser's (op, argument) pairs; the argument's shape depends on the op.
+    """
     if not items:
         return None
     op, av = items[0]
     name = str(op)
     if name == "LITERAL":
-        return {av}  # type: ignore[arg-type]
+        return {av}
     if name == "IN":
         chars: set[int] = set()
-        for kind, value in av:  # type: ignore[attr-defined]
+        for kind, value in av:
             if str(kind) == "LITERAL":
                 chars.add(value)
             elif str(kind) == "RANGE":
@@ -422,11 +429,11 @@ def _first(items: list[tuple[object, object]]) -> set[int] | None:
                 return _ANY
         return chars
     if name == "SUBPATTERN":
-        return _first(list(av[3]))  # type: ignore[index]
+        return _first(list(av[3]))
     return _ANY
 
 
-def _delimited(inner: list[tuple[object, object]], rest: list[tuple[object, object]]) -> bool:
+def _delimited(inner: list[tuple[object, Any]], rest: list[tuple[object, Any]]) -> bool:
     """True when what follows a repeat inside a repeat must start with a character the inner
     repeat cannot match (`(?:[a-z]+-)*`): then the text splits one way only."""
     chars = _first(inner)
@@ -435,9 +442,9 @@ def _delimited(inner: list[tuple[object, object]], rest: list[tuple[object, obje
     for op, av in rest:
         name = str(op)
         if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            if av[0] == 0:  # type: ignore[index]
+            if av[0] == 0:
                 continue  # optional: it delimits nothing
-            first = _first(list(av[2]))  # type: ignore[index]
+            first = _first(list(av[2]))
         elif name in ("LITERAL", "IN", "SUBPATTERN"):
             first = _first([(op, av)])
         else:
@@ -449,12 +456,12 @@ def _delimited(inner: list[tuple[object, object]], rest: list[tuple[object, obje
 def backtracking_risk(pattern: str) -> str | None:
     """Why a pattern could backtrack without end, or None when it cannot."""
     try:
-        import re._parser as sre_parse  # type: ignore[import-not-found]
+        import re._parser as sre_parse  # type: ignore[import-not-found]  # 3.11+, not in typeshed
     except ImportError:  # pragma: no cover - Python 3.10
-        import sre_parse  # type: ignore[no-redef]
+        import sre_parse
 
-    def walk(items: object, repeated: bool) -> str | None:
-        sequence = list(items)  # type: ignore[call-overload]
+    def walk(items: Any, repeated: bool) -> str | None:  # a parsed (sub)pattern
+        sequence = list(items)
         for at, (op, av) in enumerate(sequence):
             name = str(op)
             if name in ("MAX_REPEAT", "MIN_REPEAT"):

@@ -164,7 +164,7 @@ def run_all(
         if isinstance(result, UsageError):
             raise result
     # Every thread stored its process or its error (raised above): no None is left.
-    return results  # type: ignore[return-value]
+    return results  # type: ignore[return-value]  # no None is left
 
 
 def load_json(argv: Sequence[str], proc: subprocess.CompletedProcess[str]) -> object:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from packaging.requirements import Requirement as Parsed
 
     from trunkgate.context import Context
+    from trunkgate.policies import AuditPolicy
 
     # pip-audit's JSON, and the policy's ignore tables ({id, until, reason}): read by key.
     Entry: TypeAlias = dict[str, Any]
@@ -369,14 +370,14 @@ def _split(values: Iterable[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _requirement_paths(policy: config.Policy, opts: flags.Options) -> list[str]:
+def _requirement_paths(policy: AuditPolicy, opts: flags.Options) -> list[str]:
     """--requirement (from the current folder), the policy's (from the project root), or
     every requirements*.txt in the project root."""
     requirement: str | None = getattr(opts, "requirement", None)
     given = _split([requirement]) if requirement else []
     if given:
         return [os.path.abspath(p) for p in given]
-    requirements: list[str] = policy.requirements  # type: ignore[assignment]  # Policy values are untyped
+    requirements: list[str] = policy.requirements
     if requirements:
         return [policy.path(p) for p in requirements]
     names = sorted(os.listdir(policy.root))
@@ -384,7 +385,7 @@ def _requirement_paths(policy: config.Policy, opts: flags.Options) -> list[str]:
     return [p for p in found if os.path.isfile(p)]
 
 
-def dependency_files(policy: config.Policy, opts: flags.Options) -> list[str]:
+def dependency_files(policy: AuditPolicy, opts: flags.Options) -> list[str]:
     """The files that define what is audited: the requirements files and their includes,
     else pyproject.toml if there is one. Cheap: no requirement is parsed."""
     paths = _requirement_paths(policy, opts)
@@ -394,7 +395,7 @@ def dependency_files(policy: config.Policy, opts: flags.Options) -> list[str]:
     return [pyproject] if os.path.isfile(pyproject) else []
 
 
-def choose_source(policy: config.Policy, opts: flags.Options, ctx: Context) -> Source:
+def choose_source(policy: AuditPolicy, opts: flags.Options, ctx: Context) -> Source:
     """What to audit: --requirement, the policy's requirements, requirements*.txt in the
     project root, pyproject's [project] dependencies, or the installed environment."""
     root = policy.root
@@ -413,7 +414,7 @@ def choose_source(policy: config.Policy, opts: flags.Options, ctx: Context) -> S
     return _environment(root, ctx)
 
 
-def skip_reason(files: Sequence[str], policy: config.Policy, change: Change) -> str | None:
+def skip_reason(files: Sequence[str], policy: AuditPolicy, change: Change) -> str | None:
     """Why the audit need not run, or None when it must.
 
     It must with --all; otherwise when one of the dependency `files` is among the files
@@ -588,7 +589,7 @@ def service_problem(stderr: str) -> str | None:
 # --------------------------------------------------------------------------- running
 
 
-def osv_url(policy: config.Policy, opts: flags.Options, ctx: Context) -> str:
+def osv_url(policy: AuditPolicy, opts: flags.Options, ctx: Context) -> str:
     """The OSV endpoint: --osv-url, then PIP_AUDIT_OSV_URL, then the policy file, then OSV's."""
     overrides = getattr(opts, "overrides", None) or {}
     return str(
@@ -599,8 +600,8 @@ def osv_url(policy: config.Policy, opts: flags.Options, ctx: Context) -> str:
     )
 
 
-def cache_dir(policy: config.Policy, ctx: Context) -> str:
-    configured = str(policy.get("cache-dir") or "")
+def cache_dir(policy: AuditPolicy, ctx: Context) -> str:
+    configured = str(policy.cache_dir or "")
     if configured:
         return policy.path(os.path.expanduser(configured))
     base = ctx.env.get("TRUNKGATE_CACHE_DIR") or os.path.join(
@@ -672,9 +673,9 @@ def _run_pip_audit(
     return argv, data.get("dependencies")
 
 
-def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
+def gate(policy: AuditPolicy, opts: flags.Options, change: Change) -> report.GateResult:
     root = policy.root
-    ignores: list[Entry] = policy.ignore  # type: ignore[assignment]  # Policy values are untyped
+    ignores: list[Entry] = policy.ignore
     today = _today() if ignores else None  # datetime loads only for ignore entries
     expired: list[report.Finding] = []
     if today is not None:

@@ -9,12 +9,13 @@ straight onto the trunk fails unless the policy allows it.
 
 from __future__ import annotations
 
-from trunkgate import config, flags, git, report
+from trunkgate import flags, git, report
 from trunkgate.change import Change
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from trunkgate.context import Context
+    from trunkgate.policies import BranchPolicy
 
 GATE = "branch"
 EXAMPLE = "trunkgate branch --branch feature/login-form --max-behind 50"
@@ -55,7 +56,7 @@ def _exempt(name: str, patterns: list[str]) -> bool:
     return False
 
 
-def check_name(name: str, policy: config.Policy) -> list[report.Finding]:
+def check_name(name: str, policy: BranchPolicy) -> list[report.Finding]:
     """Findings for a branch name under the policy (the trunk's own name always passes)."""
     if name == policy.trunk or _exempt(name, policy.exempt):
         return []
@@ -69,7 +70,7 @@ def check_name(name: str, policy: config.Policy) -> list[report.Finding]:
                 hint="rename it with: git branch -m <shorter-name>",
             )
         ]
-    prefixes: list[str] = policy.prefixes
+    prefixes = policy.prefixes
     if policy.pattern:
         import re
 
@@ -107,7 +108,7 @@ def check_name(name: str, policy: config.Policy) -> list[report.Finding]:
     return _check_version(name, policy)
 
 
-def _check_version(name: str, policy: config.Policy) -> list[report.Finding]:
+def _check_version(name: str, policy: BranchPolicy) -> list[report.Finding]:
     """release/1.4.0, hotfix/v1.4.1: a version in a name must be valid in the scheme."""
     for prefix in policy.versioned_prefixes:
         if not name.startswith(prefix):
@@ -138,7 +139,7 @@ def check_history(
     first_commit_time: int | None,
     behind: int | None,
     now: float,
-    policy: config.Policy,
+    policy: BranchPolicy,
 ) -> list[report.Finding]:
     """Short-lived branches: age of the first own commit, and distance behind the trunk."""
     found = []
@@ -165,7 +166,7 @@ def check_history(
     return found
 
 
-def _trunk_commit_finding(policy: config.Policy, what: str) -> report.Finding:
+def _trunk_commit_finding(policy: BranchPolicy, what: str) -> report.Finding:
     return report.Finding(
         "trunk-protected",
         f"{what} the trunk ({policy.trunk}); changes reach it through a pull request",
@@ -186,7 +187,9 @@ class _Target:
         self.source = source
 
 
-def _target(opts: flags.Options, policy: config.Policy, ctx: Context) -> tuple[_Target, list]:
+def _target(
+    opts: flags.Options, policy: BranchPolicy, ctx: Context
+) -> tuple[_Target, list[report.Finding]]:
     """Work out which branch to check; returns it and any trunk-protection findings."""
     if opts.branch:
         return _Target(opts.branch, None, "--branch"), []
@@ -216,21 +219,21 @@ def _target(opts: flags.Options, policy: config.Policy, ctx: Context) -> tuple[_
         if name == policy.trunk and not policy.allow_trunk_commits:
             return target, [_trunk_commit_finding(policy, "this pushes straight onto")]
         return target, []
-    head = git.head()
-    if head.branch is None:
+    current = git.head()
+    if current.branch is None:
         return _Target(None, None, "detached HEAD"), []
-    target = _Target(head.branch, "HEAD", "the current branch")
+    target = _Target(current.branch, "HEAD", "the current branch")
     if (
-        head.branch == policy.trunk
+        current.branch == policy.trunk
         and not policy.allow_trunk_commits
-        and not head.rebasing
+        and not current.rebasing
         and git.has_commits()  # the very first commit of a repository creates the trunk
     ):
         return target, [_trunk_commit_finding(policy, "this commits straight onto")]
     return target, []
 
 
-def _history(target: _Target, policy: config.Policy, ctx: Context) -> tuple[int | None, int | None]:
+def _history(target: _Target, policy: BranchPolicy, ctx: Context) -> tuple[int | None, int | None]:
     """(author time of the branch's first own commit, commits behind the trunk)."""
     trunk = ctx.pr_base_sha if ctx.ci and ctx.pull_request is not None else None
     trunk = trunk or git.trunk_ref(policy.trunk)
@@ -250,7 +253,7 @@ def _history(target: _Target, policy: config.Policy, ctx: Context) -> tuple[int 
     return first, behind
 
 
-def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
+def gate(policy: BranchPolicy, opts: flags.Options, change: Change) -> report.GateResult:
     ctx = change.ctx
     target, findings = _target(opts, policy, ctx)
     if target.name is None:

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import config, files, flags, git, report
+from trunkgate import files, flags, git, report
 from trunkgate import keepachangelog as kac
 from trunkgate.change import Change
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from trunkgate.policies import ChangelogPolicy
+    from trunkgate.versions import SortKey
 
 GATE = "changelog"
 EXAMPLE = (
@@ -118,19 +121,19 @@ def _plain_semver(version: str) -> tuple[int, ...] | None:
     return (int(parts[0]), int(parts[1]), int(parts[2]))
 
 
-def _version_keys(labels: Sequence[str], scheme: str) -> list[tuple | None]:
+def _version_keys(labels: Sequence[str], scheme: str) -> list[SortKey | None]:
     """A sort key for each version (None where it is not valid in the scheme).
 
     Plain X.Y.Z semver versions are read here; anything else goes to `trunkgate.versions`
     (whose import costs a hook more than the whole check of a typical changelog).
     """
     if scheme == "semver":
-        plain = [_plain_semver(v) for v in labels]
+        plain: list[SortKey | None] = [_plain_semver(v) for v in labels]
         if all(k is not None for k in plain):
             return plain
     from trunkgate import versions
 
-    keys: list[tuple | None] = []
+    keys: list[SortKey | None] = []
     for label in labels:
         try:
             keys.append(versions.sort_key(label, scheme))
@@ -244,7 +247,7 @@ def _check_dates(releases: Sequence[kac.Section], file: str) -> list[report.Find
             message = f'[{section.label}] has the date "{date}", not a real date written YYYY-MM-DD'
             out.append(report.Finding("date", message, file=file, line=section.line))
         else:
-            if above is not None and above.date < date:  # type: ignore[operator]
+            if above is not None and above.date < date:  # type: ignore[operator]  # `above` always has a valid date
                 message = (
                     f"[{above.label}] ({above.date}) is dated before [{section.label}] below it "
                     f"({date}); a newer version cannot have an older date"
@@ -260,9 +263,9 @@ def _check_versions(
     """Versions valid in the scheme, newest first, none twice."""
     out = []
     keys = _version_keys([s.label for s in releases], scheme)
-    seen: dict[tuple, kac.Section] = {}
+    seen: dict[SortKey, kac.Section] = {}
     above: kac.Section | None = None  # the nearest release above with a valid version
-    above_key: tuple = ()
+    above_key: SortKey = ()
     for section, key in zip(releases, keys, strict=True):
         at = section.line
         if key is None:
@@ -285,10 +288,10 @@ def _check_versions(
     return out
 
 
-def check_changelog(doc: kac.Changelog, policy: config.Policy, file: str) -> list[report.Finding]:
+def check_changelog(doc: kac.Changelog, policy: ChangelogPolicy, file: str) -> list[report.Finding]:
     """Findings for a parsed changelog under the policy (version scheme, extra groups)."""
-    scheme: str = policy.version_scheme  # type: ignore[assignment]
-    allowed = (*kac.GROUPS, *policy.extra_groups)  # type: ignore[misc]
+    scheme = policy.version_scheme
+    allowed = (*kac.GROUPS, *policy.extra_groups)
     allowed_set = set(allowed)
     out: list[report.Finding] = []
     sections = doc.sections
@@ -311,7 +314,7 @@ def check_changelog(doc: kac.Changelog, policy: config.Policy, file: str) -> lis
     for index, section in enumerate(sections):
         label = section.label
         if section.unreleased:
-            out += _check_unreleased(section, index, first_unreleased, file)  # type: ignore[arg-type]
+            out += _check_unreleased(section, index, first_unreleased, file)  # type: ignore[arg-type]  # not None: one exists
         else:
             releases.append(section)
             if section.malformed:
@@ -337,7 +340,7 @@ def check_changelog(doc: kac.Changelog, policy: config.Policy, file: str) -> lis
 
 
 def _check_groups(
-    section: kac.Section, allowed: tuple, allowed_set: set, file: str
+    section: kac.Section, allowed: tuple[str, ...], allowed_set: set[str], file: str
 ) -> list[report.Finding]:
     out = []
     names: dict[str, kac.Group] = {}
@@ -392,7 +395,7 @@ def _check_groups(
     return out
 
 
-def check_text(text: str, policy: config.Policy, file: str) -> list[report.Finding]:
+def check_text(text: str, policy: ChangelogPolicy, file: str) -> list[report.Finding]:
     """Findings for a changelog's text."""
     return check_changelog(kac.parse(text), policy, file)
 
@@ -481,7 +484,7 @@ def check_updated(
     after: kac.Changelog,
     changed: Sequence[str],
     commits: Sequence[Commit],
-    policy: config.Policy,
+    policy: ChangelogPolicy,
     file: str,
     *,
     labels: Sequence[str] = (),
@@ -496,7 +499,7 @@ def check_updated(
 
     from trunkgate import conventional
 
-    skip_label: str = policy.skip_label  # type: ignore[assignment]
+    skip_label = policy.skip_label
     if skip_label and skip_label in labels:
         return [], [f'changelog check skipped: the pull request has the label "{skip_label}"']
     parsed = [(commit, conventional.parse(commit.message)) for commit in commits]
@@ -510,7 +513,7 @@ def check_updated(
     parsed = [(c, m) for c, m in parsed if not c.merge and m.kind != conventional.MERGE]
     findings = check_released(before, after, file)
     notes = []
-    globs: list[str] = policy.code  # type: ignore[assignment]
+    globs = policy.code
     code = [p for p in changed if p != changelog_path and any(fnmatchcase(p, g) for g in globs)]
     unreleased = after.unreleased
     at = unreleased.line if unreleased is not None else 1
@@ -534,7 +537,7 @@ def check_updated(
             "policy's code patterns): no entry needed"
         )
     else:
-        exempt: list[str] = policy.exempt_types  # type: ignore[assignment]
+        exempt = policy.exempt_types
         if parsed and all(m.type in exempt for _, m in parsed):
             kinds = sorted({str(m.type) for _, m in parsed})
             notes.append(f"no entry needed: every commit is of an exempt type ({', '.join(kinds)})")
@@ -568,7 +571,7 @@ def _display(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def _updated(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
+def _updated(policy: ChangelogPolicy, opts: flags.Options, change: Change) -> report.GateResult:
     paths: list[str] = opts.paths
     if len(paths) > 1:
         raise report.UsageError(
@@ -612,7 +615,7 @@ def _updated(policy: config.Policy, opts: flags.Options, change: Change) -> repo
     )
 
 
-def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
+def gate(policy: ChangelogPolicy, opts: flags.Options, change: Change) -> report.GateResult:
     """Lint the changelog(s), or with `opts.check_updated`, check that the change updates it.
 
     `opts` needs `paths` (list), `check_updated` (bool) and `base` (str or None).
@@ -625,7 +628,7 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
     if paths:
         targets = [(p, p) for p in paths]
     else:
-        default = policy.path(policy.changelog_file)  # type: ignore[arg-type]
+        default = policy.path(policy.changelog_file)
         targets = [(default, _display(default))]
     findings: list[report.Finding] = []
     notes = []

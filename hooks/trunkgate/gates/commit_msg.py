@@ -7,9 +7,13 @@ commit itself.
 
 from __future__ import annotations
 
-from trunkgate import config, conventional, files, flags, report
+from trunkgate import conventional, files, flags, report
 from trunkgate.change import Change
 from trunkgate.messages import check_encoding, check_message, comment_char, fix_block
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from trunkgate.policies import CommitsPolicy
 
 GATE = "commit-msg"
 EXAMPLE = "trunkgate commit-msg .git/COMMIT_EDITMSG"
@@ -18,9 +22,9 @@ ARGS = (
 )
 
 
-def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
+def gate(policy: CommitsPolicy, opts: flags.Options, change: Change) -> report.GateResult:
     """Check the commit message file `opts.file` (what the commit-msg hook receives)."""
-    path: str = opts.file  # type: ignore[attr-defined]
+    path: str = opts.file
     data = files.read_bytes(
         path,
         expected="the commit message file git passes to the commit-msg hook (.git/COMMIT_EDITMSG)",

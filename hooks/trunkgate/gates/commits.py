@@ -12,9 +12,13 @@ passes with a note: there is no change, so no commits to check.
 
 from __future__ import annotations
 
-from trunkgate import config, flags, git, report
+from trunkgate import flags, git, report
 from trunkgate.change import Change, short
 from trunkgate.messages import check_commit, check_header, fix_block
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from trunkgate.policies import CommitsPolicy
 
 GATE = "commits"
 EXAMPLE = "trunkgate commits --range origin/main..HEAD"
@@ -38,7 +42,7 @@ class _Run:
         self.how: list[str] = []
         self.commits: list[git.Commit] = []
 
-    def check(self, commits: list[git.Commit], label: str, policy: config.Policy) -> None:
+    def check(self, commits: list[git.Commit], label: str, policy: CommitsPolicy) -> None:
         for commit in reversed(commits):  # oldest first, as they were written
             self.findings.extend(check_commit(commit, policy))
         self.commits.extend(commits)
@@ -49,7 +53,7 @@ class _Run:
         )
 
 
-def _range(run: _Run, text: str, policy: config.Policy) -> None:
+def _range(run: _Run, text: str, policy: CommitsPolicy) -> None:
     base, dots, head = text.partition("..")
     if not dots or head.startswith("."):
         raise report.UsageError(
@@ -70,7 +74,7 @@ def _range(run: _Run, text: str, policy: config.Policy) -> None:
     run.check(commits, f"{base}..{head}", policy)
 
 
-def _title(run: _Run, change: Change, policy: config.Policy) -> None:
+def _title(run: _Run, change: Change, policy: CommitsPolicy) -> None:
     ctx = change.ctx
     title = ctx.pr_title
     if title is None:
@@ -78,7 +82,7 @@ def _title(run: _Run, change: Change, policy: config.Policy) -> None:
     number = ctx.pr_number
     run.findings.extend(check_header(title, policy, "pull request title"))
     run.how.append("Edit the pull request title: it becomes the squash-merge subject.")
-    limit: int = policy.max_subject_length  # type: ignore[assignment]  # Policy values are untyped
+    limit: int = policy.max_subject_length
     if number is None:
         run.notes.append("checked the pull request title")
         return
@@ -103,7 +107,7 @@ def _title(run: _Run, change: Change, policy: config.Policy) -> None:
     run.notes.append(f"checked the pull request title and its squash-merge subject (#{number})")
 
 
-def _change(run: _Run, change: Change, policy: config.Policy) -> None:
+def _change(run: _Run, change: Change, policy: CommitsPolicy) -> None:
     """The commits of the change under review, as the change model names them."""
     event = change.event
     if event == "pre-push" and git.is_null(change.ctx.to_ref):
@@ -162,11 +166,11 @@ def _label(change: Change) -> str:
     return label
 
 
-def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
+def gate(policy: CommitsPolicy, opts: flags.Options, change: Change) -> report.GateResult:
     """Check the commits (and pull-request title) that the options or the change name."""
     run = _Run()
-    rng: str | None = opts.range  # type: ignore[attr-defined]  # Options attributes are untyped
-    title: str | None = opts.pr_title  # type: ignore[attr-defined]  # Options attributes are untyped
+    rng: str | None = opts.range
+    title: str | None = opts.pr_title
     if rng is not None or title is not None:
         if rng is not None:
             _range(run, rng, policy)

@@ -13,13 +13,15 @@ fixes and formats the files, for local use: it is refused in CI.
 
 from __future__ import annotations
 
-from trunkgate import config, flags, report, tools
+from trunkgate import flags, report, tools
 from trunkgate.change import Change, relative
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
     from collections.abc import Sequence
+
+    from trunkgate.policies import LintPolicy
 
 GATE = "lint"
 EXAMPLE = (
@@ -142,7 +144,7 @@ def _fix(
     return findings
 
 
-def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
+def gate(policy: LintPolicy, opts: flags.Options, change: Change) -> report.GateResult:
     fix = bool(getattr(opts, "fix", False))
     if fix and change.ctx.ci:
         raise report.UsageError(FIX_REFUSED)

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import config, flags, git, report, tools
+from trunkgate import flags, git, report, tools
 from trunkgate.change import Change, Selection, relative
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from typing import Any, TypeAlias, TypedDict
+
+    from trunkgate.policies import SecurityPolicy
 
     # bandit's JSON report and its results: read by key.
     Report: TypeAlias = dict[str, Any]
@@ -247,7 +249,7 @@ def baseline_document(
             },
         )
         # A kept entry's count is an int (read_baseline checks), a new one's starts at 0.
-        entry["count"] = int(entry["count"]) + 1  # type: ignore[call-overload]
+        entry["count"] = int(entry["count"]) + 1  # type: ignore[call-overload]  # an int
     ordered = [entries[key] for key in sorted(entries, key=lambda k: (k[1], k[0], k[2]))]
     return {"about": BASELINE_ABOUT, "version": BASELINE_VERSION, "findings": ordered}
 
@@ -299,7 +301,7 @@ def baseline_counts(entries: Iterable[dict[str, object]]) -> dict[tuple[str, str
     for entry in entries:
         key = (str(entry["test_id"]), str(entry["path"]), str(entry["fingerprint"]))
         # Every count is an int: read_baseline checks the file, baseline_document builds one.
-        counts[key] = counts.get(key, 0) + int(entry["count"])  # type: ignore[call-overload]
+        counts[key] = counts.get(key, 0) + int(entry["count"])  # type: ignore[call-overload]  # an int
     return counts
 
 
@@ -438,7 +440,7 @@ def scan(bandit: str, files: Sequence[str], root: str) -> dict[str, object]:
     return {**merged, "metrics": {"_totals": {"nosec": nosec}}}
 
 
-def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
+def gate(policy: SecurityPolicy, opts: flags.Options, change: Change) -> report.GateResult:
     root = policy.root
     update = bool(getattr(opts, "update_baseline", False))
     if update and not change.given and not change.explicit_base:
@@ -449,12 +451,12 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
     if chosen.whole_tree:
         files = [f for f in git.ls_files(TREE_PATTERNS, cwd=root) if os.path.isfile(f"{root}/{f}")]
         chosen.note += f": {report.plural(len(files), 'Python file')}"
-    patterns: list[str] = policy.exclude  # type: ignore[assignment]  # Policy values are untyped
+    patterns: list[str] = policy.exclude
     kept = [f for f in files if not is_excluded(f, patterns)]
     notes = [chosen.note]
     if len(kept) != len(files):
         notes[0] += f" ({len(files) - len(kept)} excluded by the policy)"
-    baseline: str = policy.baseline  # type: ignore[assignment]  # Policy values are untyped
+    baseline: str = policy.baseline
     baseline_path = policy.path(baseline) if baseline else None
     shown = str(baseline)
     entries = read_baseline(baseline_path, shown) if baseline_path else None
@@ -480,9 +482,9 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
         notes.append(f"wrote {shown}: {report.plural(total, 'accepted finding')}")
         return report.GateResult(GATE, notes=notes, metrics={"baselined": total})
     new, matched, stale = split_baseline(issues, baseline_counts(entries or []), kept)
-    severity: str = policy.severity  # type: ignore[assignment]  # Policy values are untyped
-    warn_severity: str = policy.warn_severity  # type: ignore[assignment]  # Policy values are untyped
-    confidence: str = policy.confidence  # type: ignore[assignment]  # Policy values are untyped
+    severity: str = policy.severity
+    warn_severity: str = policy.warn_severity
+    confidence: str = policy.confidence
     findings, below = classify(new, severity, warn_severity, confidence)
     findings = error_findings(errors) + findings
     findings.sort(key=lambda f: (f.file or "", f.line or 0, f.rule))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import config, flags, git, report
+from trunkgate import flags, git, report
 from trunkgate.change import Change
 
 TYPE_CHECKING = False
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from trunkgate import keepachangelog as kac
     from trunkgate.context import Context
+    from trunkgate.policies import ReleasePolicy
     from trunkgate.release import classify, plan
 
 GATE = "version"
@@ -95,7 +96,7 @@ def where_we_are(
     opts: flags.Options, ctx: Context, prefix: str, scheme: str
 ) -> tuple[str, Release | None]:
     """(what was looked at, the release it names or None)."""
-    ref: str | None = opts.ref  # type: ignore[attr-defined]  # Options attributes are untyped
+    ref: str | None = opts.ref
     if ref:
         return ref, release_of(ref, prefix, scheme)
     if ctx.ci:
@@ -229,7 +230,7 @@ def _previous(rel: Release, tags: plan.Tags) -> tuple[str, str] | None:
     return None
 
 
-def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.GateResult:
+def gate(policy: ReleasePolicy, opts: flags.Options, change: Change) -> report.GateResult:
     prefix = str(policy.tag_prefix)
     scheme = str(policy.version_scheme)
     git.require_repo()

@@ -44,6 +44,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from trunkgate.policies import ReleasePolicy
+
 
 def _json(doc: dict[str, object]) -> None:
     import json
@@ -51,9 +53,9 @@ def _json(doc: dict[str, object]) -> None:
     print(json.dumps(doc, indent=2))
 
 
-def run_next(policy: config.Policy, opts: flags.Options) -> int:
-    pre: str | None = opts.pre  # type: ignore[attr-defined]  # Options attributes are untyped
-    fmt: str = opts.format  # type: ignore[attr-defined]  # Options attributes are untyped
+def run_next(policy: ReleasePolicy, opts: flags.Options) -> int:
+    pre: str | None = opts.pre
+    fmt: str = opts.format
     tags = Tags(str(policy.tag_prefix))
     plan = plan_next(policy, tags, pre)
     for line in explain(plan, tags.prefix):
@@ -88,12 +90,12 @@ def run_next(policy: config.Policy, opts: flags.Options) -> int:
     return report.PASS
 
 
-def run_notes(policy: config.Policy, opts: flags.Options) -> int:
+def run_notes(policy: ReleasePolicy, opts: flags.Options) -> int:
     from trunkgate import keepachangelog as kac
 
-    asked: str | None = opts.version  # type: ignore[attr-defined]  # Options attributes are untyped
-    pre: str | None = opts.pre  # type: ignore[attr-defined]  # Options attributes are untyped
-    fmt: str = opts.format  # type: ignore[attr-defined]  # Options attributes are untyped
+    asked: str | None = opts.version
+    pre: str | None = opts.pre
+    fmt: str = opts.format
     prefix = str(policy.tag_prefix)
     tags = Tags(prefix)
     version = version_arg(asked, policy) if asked else None
@@ -133,11 +135,11 @@ def run_notes(policy: config.Policy, opts: flags.Options) -> int:
     return report.PASS
 
 
-def run_cut(policy: config.Policy, opts: flags.Options) -> int:
-    for folder in recover(policy.root):  # a cut that was killed half-way: finish it first
-        say(f"{PROG} cut: finished the interrupted write of {os.path.relpath(folder)}")
+def run_cut(policy: ReleasePolicy, opts: flags.Options) -> int:
+    for path in recover(policy.root):  # a cut that was killed half-way: finish it first
+        say(f"{PROG} cut: finished the interrupted write of {os.path.relpath(path)}")
     edits, said = prepare_cut(policy, opts)
-    dry_run: bool = opts.dry_run  # type: ignore[attr-defined]  # Options attributes are untyped
+    dry_run: bool = opts.dry_run
     if dry_run:
         for edit in edits:
             sys.stdout.write(unified_diff(edit.shown, edit.old, edit.new))

@@ -28,8 +28,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from trunkgate import config
     from trunkgate import keepachangelog as kac
+    from trunkgate.policies import ReleasePolicy
 
 KAC_ORDER = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
 
@@ -297,15 +297,15 @@ def _edit_for(edits: list[Edit], path: str, shown: str) -> Edit:
     return edit
 
 
-def prepare_cut(policy: config.Policy, opts: flags.Options) -> tuple[list[Edit], list[str]]:
+def prepare_cut(policy: ReleasePolicy, opts: flags.Options) -> tuple[list[Edit], list[str]]:
     """Every file a cut changes, computed in memory, and a line for each change."""
     from trunkgate import keepachangelog as kac
 
-    asked: str = opts.version  # type: ignore[attr-defined]  # Options attributes are untyped
-    asked_date: str | None = opts.date  # type: ignore[attr-defined]  # Options attributes are untyped
-    dry_run: bool = opts.dry_run  # type: ignore[attr-defined]  # Options attributes are untyped
-    from_commits: bool = opts.from_commits  # type: ignore[attr-defined]  # Options attributes are untyped
-    bump: bool = opts.bump  # type: ignore[attr-defined]  # Options attributes are untyped
+    asked: str = opts.version
+    asked_date: str | None = opts.date
+    dry_run: bool = opts.dry_run
+    from_commits: bool = opts.from_commits
+    bump: bool = opts.bump
     scheme = str(policy.version_scheme)
     version = version_arg(asked, policy)
     date = _cut_date(asked_date)

@@ -13,7 +13,7 @@ from trunkgate.release.output import warn
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from trunkgate import config
+    from trunkgate.policies import ReleasePolicy
 
 
 def split_lines(text: str) -> tuple[list[str], str]:
@@ -22,7 +22,7 @@ def split_lines(text: str) -> tuple[list[str], str]:
     return text.replace("\r\n", "\n").split("\n"), newline
 
 
-def changelog_path(policy: config.Policy) -> tuple[str, str]:
+def changelog_path(policy: ReleasePolicy) -> tuple[str, str]:
     """(path, path as shown) of the policy's changelog file."""
     path = policy.path(str(policy.changelog_file))
     return path, os.path.relpath(path)
@@ -103,7 +103,7 @@ def set_version(text: str, path: str, version: str, scheme: str = "semver") -> t
     return old, newline.join(lines)
 
 
-def repository_of(policy: config.Policy, environ: dict[str, str] | None = None) -> str:
+def repository_of(policy: ReleasePolicy, environ: dict[str, str] | None = None) -> str:
     """owner/name: the policy's, else GITHUB_REPOSITORY, else the origin remote's, else ""."""
     env = os.environ if environ is None else environ
     if policy.repository:
@@ -147,12 +147,12 @@ def rewrite_references(text: str, repository: str, prefix: str, tag: str) -> tup
     return count, text
 
 
-def reference_paths(policy: config.Policy) -> list[str]:
+def reference_paths(policy: ReleasePolicy) -> list[str]:
     """The files the policy's reference-files patterns name, relative to the project root."""
     import glob
 
     found: list[str] = []
-    patterns: list[str] = policy.reference_files  # type: ignore[assignment]  # Policy values are untyped
+    patterns: list[str] = policy.reference_files
     for pattern in patterns:
         matches = sorted(glob.glob(pattern, root_dir=policy.root, recursive=True))
         matches = [m for m in matches if os.path.isfile(policy.path(m))]

@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from trunkgate import config
+    from trunkgate.policies import ReleasePolicy
 
 
 class Tags:
@@ -56,7 +56,7 @@ class Tags:
         return next(((v, t) for v, t in self.merged(ref) if not versions.is_pre(v)), None)
 
 
-def require_semver(policy: config.Policy) -> None:
+def require_semver(policy: ReleasePolicy) -> None:
     if policy.version_scheme != "semver":
         raise report.UsageError(
             f"version-scheme: release versions are computed in semver, the policy says "
@@ -64,7 +64,7 @@ def require_semver(policy: config.Policy) -> None:
         )
 
 
-def initial_version(policy: config.Policy) -> str:
+def initial_version(policy: ReleasePolicy) -> str:
     value = str(policy.initial_version)
     if not versions.is_valid(value, "semver") or "+" in value:
         raise report.UsageError(f"initial-version: expected a semver version X.Y.Z, got {value!r}")
@@ -96,7 +96,7 @@ class Plan:
         self.pre: str | None = None
 
 
-def plan_next(policy: config.Policy, tags: Tags, pre: str | None = None, ref: str = "HEAD") -> Plan:
+def plan_next(policy: ReleasePolicy, tags: Tags, pre: str | None = None, ref: str = "HEAD") -> Plan:
     """The next version from the commits since the last release tag in the history of `ref`."""
     require_semver(policy)
     plan = Plan()
@@ -116,7 +116,7 @@ def plan_next(policy: config.Policy, tags: Tags, pre: str | None = None, ref: st
         level = plan.range.level
         if level is None:
             return plan
-        zero_major: str = policy.zero_major_breaking  # type: ignore[assignment]  # Policy values are untyped
+        zero_major: str = policy.zero_major_breaking
         plan.level = versions.effective_level(plan.base, level, zero_major)
         core = versions.bump(plan.base, level, zero_major)
     if plan.pre is not None:
@@ -204,7 +204,7 @@ def _strip_prefix(version: str, prefix: str, scheme: str) -> str:
     return version
 
 
-def version_arg(version: str, policy: config.Policy) -> str:
+def version_arg(version: str, policy: ReleasePolicy) -> str:
     scheme = str(policy.version_scheme)
     version = _strip_prefix(version.strip(), str(policy.tag_prefix), scheme)
     if not versions.is_valid(version, scheme):
