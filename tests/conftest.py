@@ -118,6 +118,30 @@ class Repo:
         self.git("tag", name, ref)
 
 
+def shallow_clone(source: Path, target: Path, depth: int = 1, branch: str | None = None) -> Path:
+    """`git clone --depth N` of a test repository, as actions/checkout makes one: every
+    branch's tip (or only `branch`), cut `depth` commits deep."""
+    which = ["--branch", branch] if branch else ["--no-single-branch"]
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", str(depth), *which, source.as_uri(), str(target)],
+        check=True,
+    )
+    return target
+
+
+@pytest.fixture
+def gate_cli(capsys: pytest.CaptureFixture[str]):
+    """Run `trunkgate <command> <args...>` in-process: (exit code, stdout, stderr)."""
+    from trunkgate import cli
+
+    def run(command: str, *args: str) -> tuple[int, str, str]:
+        code = cli.main([command, *args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
     """An empty repository on branch main, and the current directory."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import shallow_clone
 from tests.support import runner
 from tests.support.cli import run_cli
 from trunkgate import config
@@ -309,20 +310,7 @@ def test_shallow_clone_says_history_is_missing(repo, tmp_path, monkeypatch, caps
     repo.branch("feature/deep")
     repo.commit("feat: a")
     repo.commit("feat: b")
-    clone = tmp_path / "shallow"
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--no-single-branch",
-            f"file://{repo.path}",
-            str(clone),
-        ],
-        check=True,
-    )
+    clone = shallow_clone(repo.path, tmp_path / "shallow")
     monkeypatch.chdir(clone)
     subprocess.run(["git", "checkout", "-q", "feature/deep"], check=True)
     assert run_cli("branch", ["--max-age-days", "3650"]) == 2

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import shallow_clone
 from tests.support.cli import run_cli
 from trunkgate import config, versions
 from trunkgate import keepachangelog as kac
@@ -782,21 +783,7 @@ def test_shallow_clone_says_so(project, tmp_path, monkeypatch, capsys) -> None:
     base = project.git("rev-parse", "main").strip()
     project.commit("feat: one", {"src/app.py": "print(1)\n"})
     project.commit("feat: two", {"src/app.py": "print(2)\n"})
-    clone = tmp_path / "shallow"
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--branch",
-            "feature/x",
-            f"file://{project.path}",
-            str(clone),
-        ],
-        check=True,
-    )
+    clone = shallow_clone(project.path, tmp_path / "shallow", branch="feature/x")
     monkeypatch.chdir(clone)
     code, _, err = run(["--base", base], capsys)
     assert code == 2

@@ -34,11 +34,27 @@ def test_unknown_command_suggests_the_nearest(capsys) -> None:
     assert "did you mean" not in capsys.readouterr().err
 
 
-def test_dispatch_runs_the_gate(repo, capsys) -> None:
+def test_dispatch_runs_the_gate(repo, gate_cli) -> None:
     repo.commit("feat: start")
     repo.branch("feature/cli")
-    assert cli.main(["branch"]) == 0
-    assert "trunkgate branch: passed" in capsys.readouterr().out
+    code, out, err = gate_cli("branch")
+    assert (code, err) == (0, "")
+    assert "trunkgate branch: passed" in out
+
+
+def test_a_crash_is_one_line_and_exit_2(repo, gate_cli, monkeypatch) -> None:
+    # A gate that crashes on input (here: a payload that is a JSON object whose pull
+    # request head is a list) must not look like a failed gate, nor print a traceback.
+    repo.commit("feat: start")
+    event = repo.path / "event.json"
+    event.write_text('{"pull_request": {"head": {"ref": ["not", "a", "name"]}}}')
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    code, out, err = gate_cli("branch", "--format", "text")
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in out + err
 
 
 @pytest.mark.parametrize("command", sorted(name for name, _ in cli.commands()))

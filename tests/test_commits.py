@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import shallow_clone
 from tests.support.cli import run_cli
 from tests.support.runner import outputs
 from trunkgate import config, conventional, flags, git, messages
@@ -436,20 +437,7 @@ def test_shallow_clone_that_cuts_the_range(repo, tmp_path, capsys, monkeypatch) 
     repo.branch("feature/x")
     for n in range(3):
         repo.commit(f"feat: step {n}")
-    shallow = tmp_path / "shallow"
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--no-single-branch",
-            f"file://{repo.path}",
-            str(shallow),
-        ],
-        check=True,
-    )
+    shallow = shallow_clone(repo.path, tmp_path / "shallow")
     monkeypatch.chdir(shallow)
     assert run_cli("commits", ["--range", "origin/main..origin/feature/x"]) == 2
     err = out_err(capsys)[1]

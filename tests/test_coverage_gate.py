@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import shallow_clone
 from tests.support.cli import run_cli
 from tests.support.runner import outputs
 from trunkgate import config, flags, git, report, run
@@ -1027,21 +1028,7 @@ def test_unrelated_base(small, repo, capsys):
 
 
 def test_base_outside_a_shallow_clone(project, tmp_path, monkeypatch, capsys):
-    clone = tmp_path / "clone"
-    subprocess.run(
-        [
-            "git",
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--branch",
-            "feature/scale",
-            project.as_uri(),
-            clone,
-        ],
-        check=True,
-    )
+    clone = shallow_clone(project, tmp_path / "clone", branch="feature/scale")
     shutil.copy(project / "coverage.xml", clone / "coverage.xml")
     monkeypatch.chdir(clone)
     base = git.rev_parse("main", cwd=str(project))

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import shallow_clone
 from trunkgate import git
 from trunkgate.report import UsageError
 
@@ -130,10 +130,7 @@ def test_shallow_clone_says_so(repo, tmp_path, monkeypatch) -> None:
     first = repo.commit("feat: one")
     for i in range(3):
         repo.commit(f"feat: {i}")
-    clone = tmp_path / "shallow"
-    subprocess.run(
-        ["git", "clone", "-q", "--depth", "2", f"file://{repo.path}", str(clone)], check=True
-    )
+    clone = shallow_clone(repo.path, tmp_path / "shallow", depth=2, branch="main")
     monkeypatch.chdir(clone)
     assert git.is_shallow()
     assert len(git.shallow_boundary()) == 1

@@ -9,6 +9,7 @@ Output, each worked out once and only when a gate asks: the base (`Base`: a comm
 it was chosen), the head, their merge-base, the commits in between, the changed files and
 the changed lines. One set of errors covers them all: a base that is not here (with the
 shallow-clone hint), no common history, a range a shallow clone cuts short.
+It is one model with one set of answers, so it stays one module (under 500 lines).
 
 How the base is chosen, first match wins:
 1. `--base REF`;

@@ -75,20 +75,30 @@ class Context:
             value = value.get(key)
         return value
 
+    def _pr_text(self, *keys: str) -> str | None:
+        """A string field of the pull request; any other type is a malformed payload."""
+        value = self._pr(*keys)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            where = ".".join(("pull_request", *keys))
+            raise UsageError(
+                f"{self.env.get('GITHUB_EVENT_PATH')} (GITHUB_EVENT_PATH): {where} is "
+                f"{type(value).__name__}, expected a string"
+            )
+        return value
+
     @property
     def pr_head_ref(self) -> str | None:
-        ref = self._pr("head", "ref") or self.env.get("GITHUB_HEAD_REF")
-        return str(ref) if ref else None
+        return self._pr_text("head", "ref") or self.env.get("GITHUB_HEAD_REF") or None
 
     @property
     def pr_base_sha(self) -> str | None:
-        sha = self._pr("base", "sha")
-        return str(sha) if sha else None
+        return self._pr_text("base", "sha")
 
     @property
     def pr_head_sha(self) -> str | None:
-        sha = self._pr("head", "sha")
-        return str(sha) if sha else None
+        return self._pr_text("head", "sha")
 
     @property
     def pr_title(self) -> str | None:

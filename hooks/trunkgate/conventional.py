@@ -2,6 +2,8 @@
 
 Pure functions, no I/O. The commit-msg hook, the commits gate, the changelog gate and the
 release tooling all read messages through `parse`, so they agree on what a message says.
+It is one parser over one grammar (about 530 lines), kept whole so that the hook reads one
+module.
 
     type(scope)!: description        <- the header (line 1)
                                      <- one blank line

@@ -3,6 +3,8 @@
 Cheap questions (which branch is checked out?) are answered from the files under `.git`
 without starting a process; everything else runs the git command line. Where history is
 missing (a shallow clone) the functions say so with a `UsageError` instead of guessing.
+It is longer than 400 lines because it is the only module that may run git: every git
+question of every gate is answered here.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 A key is (kind, default, help) or (CHOICE, default, help, choices). The same declaration
 validates the policy file (`validate`), turns a flag's text into a value (`trunkgate.flags`)
 and documents the key (`trunkgate <gate> --help`, the README's policy reference).
+Most of its length is the declarations themselves (one entry a key): the one place they are
+written.
 """
 
 from __future__ import annotations

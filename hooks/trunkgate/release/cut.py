@@ -361,5 +361,5 @@ def prepare_cut(policy: ReleasePolicy, opts: flags.Options) -> tuple[list[Edit],
         edit = _edit_for(edits, rpath, os.path.relpath(rpath))
         count, edit.new = rewrite_references(edit.new, repository, tags.prefix, tag)
         if count:
-            said.append(f"  {edit.shown}: {count} reference{'s' * (count != 1)} -> @{tag}")
+            said.append(f"  {edit.shown}: {plural(count, 'reference')} -> @{tag}")
     return [e for e in edits if e.new != e.old], said
