@@ -105,6 +105,21 @@ def hostile_repo(tmp_path: Path) -> Path:
         (repo / name).write_text("import subprocess\nsubprocess.call('x', shell=True)\nx=1\n")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "feat: x\n\n::add-mask::y\r::error::forged ##[error]z")
+    # Coverage data that names one hostile file and leaves the others unmeasured: the gate
+    # lists both kinds in its notes and findings.
+    measured = "q\n::add-mask::x.py"
+    report = {
+        "meta": {"version": "7.17.5"},
+        "files": {
+            measured: {
+                "executed_lines": [1],
+                "missing_lines": [2, 3],
+                "summary": {"percent_covered": 33.3},
+            }
+        },
+        "totals": {"percent_covered": 33.3},
+    }
+    (repo / "coverage.json").write_text(json.dumps(report))
     _git(repo, "commit", "-q", "--allow-empty", "-m", "bad subject\r::warning::forged")
     return repo
 
@@ -137,6 +152,7 @@ def _forged(proc: subprocess.CompletedProcess[str]) -> list[tuple[str, dict[str,
         ["commits"],
         ["lint"],
         ["security"],
+        ["coverage", "--data", "coverage.json"],
         ["release", "next"],
         ["release", "notes"],
         ["changelog", "--check-updated"],
