@@ -22,7 +22,8 @@
 # ENGINES="REV ..." adds, in the same hyperfine runs, the engine of each of these revisions of
 # trunkgate (its hooks/ folder from `git archive`) beside the work tree's: every trunkgate
 # command then runs once per engine, each as `env PYTHONPATH=ITS-HOOKS trunkgate ...`, the
-# work tree's included, so that they start alike.
+# work tree's included, so that they start alike. KEEP=1 leaves the generated project (and
+# prints where it is); SIZES="" TOTAL_RUNS=0 KEEP=1 just generates it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/.venv/bin"
@@ -32,9 +33,13 @@ files=${FILES:-2000}
 runs=${RUNS:-10}
 warmup=${WARMUP:-2}
 total_runs=${TOTAL_RUNS:-3}
-sizes=${SIZES:-10 100 1000}
+sizes=${SIZES-10 100 1000}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+if [ -n "${KEEP:-}" ]; then
+  trap 'echo "kept $work/proj"' EXIT
+else
+  trap 'rm -rf "$work"' EXIT
+fi
 # The engines: a name and how to start it.
 names=("trunkgate")
 starts=("trunkgate")
