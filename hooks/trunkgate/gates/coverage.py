@@ -747,30 +747,6 @@ def read(
     return load(path, where, top)(only, total)
 
 
-class _Loading:
-    """load() in a thread of its own, while git works out the change in its own process."""
-
-    def __init__(self, path: str, where: str, top: str) -> None:
-        import threading
-
-        self.result: Finish | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self.run, args=(path, where, top), daemon=True)
-        self.thread.start()
-
-    def run(self, path: str, where: str, top: str) -> None:
-        try:
-            self.result = load(path, where, top)
-        except BaseException as exc:  # handed to the gate's own thread
-            self.error = exc
-
-    def get(self) -> Finish:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.result  # type: ignore[return-value]
-
-
 # --------------------------------------------------------------------------- the gate
 
 
@@ -861,16 +837,11 @@ def gate(policy: config.Policy, opts: config.Options, ctx: Context) -> report.Ga
     total = not diff_only and bool(policy.fail_under)
 
     top = os.path.realpath(git.toplevel(cwd=root))
-    loading = _Loading(path, where, top)  # the data loads while git works out the change
-    try:
-        sha, what = _base(policy, opts, ctx)
-        start = _merge_base(sha, what, root)
-        given = [os.path.abspath(f) for f in getattr(opts, "files", None) or ()]
-        changed = git.changed_lines(start, paths=given or [os.path.realpath(root)], cwd=root)
-    except BaseException:
-        loading.thread.join()  # a git error wins, once the loading is over
-        raise
-    measured = loading.get()(None if each_file else changed, total)
+    sha, what = _base(policy, opts, ctx)
+    start = _merge_base(sha, what, root)
+    given = [os.path.abspath(f) for f in getattr(opts, "files", None) or ()]
+    changed = git.changed_lines(start, paths=given or [os.path.realpath(root)], cwd=root)
+    measured = read(path, where, top, None if each_file else changed, total)
     notes.append(f"read {where} ({measured.kind})")
 
     inside = os.path.relpath(os.path.realpath(root), top).replace(os.sep, "/") + "/"
