@@ -652,6 +652,42 @@ def test_reading_only_some_classes_agrees_with_reading_every_element(doc):
     assert (full.statements, full.missing, full.partial) == ({1, 2, 3, 4}, {2, 4}, {3})
 
 
+def test_reading_some_classes_of_a_report_in_another_encoding():
+    latin = cobertura().decode().replace("m1&amp;co", "m1\u00e9")
+    latin = latin.replace("<?xml version='1.0'?>", "<?xml version='1.0' encoding='ISO-8859-1'?>")
+    doc = latin.encode("latin-1")
+    some = coverage.read_xml(doc, "c.xml", "/src", "/src", only={"pkg/m1\u00e9.py": {1, 2}})
+    assert some.files["pkg/m1\u00e9.py"].statements == {1, 2}
+
+
+def test_reading_some_classes_that_use_a_namespace_declared_above_them():
+    """Parsed apart, a class would lose its ancestors' namespace declarations: read whole."""
+    doc = cobertura(extra="<x:note/>").replace(b"<coverage ", b"<coverage xmlns:x='urn:x' ")
+    some = coverage.read_xml(doc, "c.xml", "/src", "/src", only={"pkg/m1&co.py": {1, 2}})
+    assert some.files["pkg/m1&co.py"].statements == {1, 2}
+
+
+@pytest.mark.parametrize(
+    ("doc", "error"),
+    [
+        (
+            cobertura().replace(b"</coverage>", b"</coverge>"),
+            "c.xml: not well-formed XML (mismatched tag: line 14, column 65), expected",
+        ),
+        (
+            cobertura().replace(b"?>\n", b"?>\n<!DOCTYPE coverage>"),
+            "c.xml: declares a DOCTYPE or entities, expected a plain Cobertura report",
+        ),
+    ],
+    ids=["broken", "doctype"],
+)
+def test_a_bad_report_read_in_part_or_whole_says_the_same(doc, error):
+    for only in (None, {"pkg/m1&co.py": {1}}):
+        with pytest.raises(report.UsageError) as caught:
+            coverage.read_xml(doc, "c.xml", "/src", "/src", only=only)
+        assert str(caught.value).startswith(error)
+
+
 def test_a_data_file_that_cannot_be_read(tmp_path):
     with pytest.raises(report.UsageError, match=r"^cov: cannot read the file \("):
         coverage.read(str(tmp_path), "cov", str(tmp_path))

@@ -17,7 +17,9 @@ warning. A change with fewer coverable lines than diff-min-lines is reported but
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import time
 
 from trunkgate import config, git, report, tools
@@ -26,9 +28,6 @@ from trunkgate.context import Context
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-
-    # Reads the change's files from a loaded data file or report: (only, total) -> Measured.
-    Finish = Callable[[Mapping[str, Collection[int]] | None, bool], "Measured"]
 
 GATE = "coverage"
 EXAMPLE = (
@@ -312,197 +311,33 @@ def _refuse(*_: object) -> None:
     raise _Refused
 
 
-class _Cobertura:
-    """What the gate reads from a Cobertura report's elements: the root's attributes, the
-    sources, and the <line>s of each wanted <class>, by path relative to the top."""
-
-    def __init__(
-        self, where: str, top: str, folder: str, only: Mapping[str, Collection[int]] | None
-    ) -> None:
-        self.where = where
-        self.top = top
-        self.folder = folder
-        self.only = only
-        self.root: dict[str, str] = {}
-        self.sources: list[str] = []
-        self.text: list[str] = []
-        self.classes: dict[str, list[dict[str, str]]] = {}
-        self.paths: PathMap | None = None
-
-    def parser(self, expat, handler: bool = True):  # expat: the module, imported lazily
-        parser = expat.ParserCreate()
-        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-        parser.StartDoctypeDeclHandler = _refuse
-        parser.EntityDeclHandler = _refuse
-        parser.buffer_text = True
-        if handler:
-            parser.StartElementHandler = self.handler(parser)
-        return parser
-
-    def wanted(self, filename: str | None) -> str | None:
-        """The path of a <class filename>, when its lines are wanted."""
-        if self.paths is None:  # <sources> come before the <packages> that hold classes
-            bases = [os.path.join(self.folder, s) for s in self.sources if s]
-            self.paths = PathMap(self.top, bases or [self.folder])
-        path = self.paths(filename) if filename else None
-        return path if path is not None and (self.only is None or path in self.only) else None
-
-    def handler(self, parser):
-        """The start-element handler: a closure, as <line> is by far the most common element
-        and its path must be short."""
-        lines: list[dict[str, str]] | None = None  # those of the <class> being read, if wanted
-        classes, root, text = self.classes, self.root, self.text
-
-        def end_source(name: str) -> None:
-            if name == "source":
-                self.sources.append("".join(text).strip())
-                text.clear()
-                parser.CharacterDataHandler = None
-            else:  # </sources>
-                parser.EndElementHandler = None
-
-        def start(name: str, attrs: dict[str, str]) -> None:
-            nonlocal lines
-            if name == "line":
-                if lines is not None:
-                    lines.append(attrs)
-            elif name == "class":
-                path = self.wanted(attrs.get("filename"))
-                lines = None if path is None else classes.setdefault(path, [])
-            elif not root:
-                if name != "coverage":
-                    raise _bad(
-                        self.where,
-                        f"the root element is <{name}>, not a Cobertura report",
-                        "<coverage> as coverage.py's `coverage xml` writes",
-                    )
-                root.update(attrs)
-                root.setdefault("line-rate", "")
-            elif name == "source":
-                text.clear()
-                parser.CharacterDataHandler = text.append
-            elif name == "sources":
-                parser.EndElementHandler = end_source
-
-        return start
+def _refused(where: str) -> report.UsageError:
+    return _bad(where, "declares a DOCTYPE or entities", "a plain Cobertura report")
 
 
-_CLASS = b"<class"
-_AFTER_NAME = frozenset(b" \t\r\n/>")
+def _not_xml(where: str, exc: Exception) -> report.UsageError:
+    return _bad(where, f"not well-formed XML ({exc})", "a Cobertura report")
 
 
-def _class_starts(data: bytes) -> list[int]:
-    """Where each <class> element starts."""
-    found = []
-    at = data.find(_CLASS)
-    while at >= 0:
-        if data[at + len(_CLASS) : at + len(_CLASS) + 1] and data[at + len(_CLASS)] in _AFTER_NAME:
-            found.append(at)
-        at = data.find(_CLASS, at + 1)
-    return found
+def _parse_xml(data: bytes, where: str):
+    """The root element of a report, parsed by ElementTree. A DOCTYPE is refused, and with
+    it any entity declaration (they live in one): no entity is expanded and no external DTD
+    or entity is loaded, which is what defusedxml would guard against."""
+    # Safe: the Builder refuses a DOCTYPE, which leaves defusedxml nothing to guard against.
+    import xml.etree.ElementTree as ET  # nosec B405
 
+    class Builder(ET.TreeBuilder):
+        def doctype(self, *_: object) -> None:
+            raise _Refused
 
-def _validate(data: bytes, reader: _Cobertura, expat) -> bool:
-    """Check that a report is well-formed XML without a DOCTYPE, in C (no element handlers);
-    True when it can also be read by class (see _read_by_class): no comment, CDATA section
-    or processing instruction in it holds "<class"."""
-    hidden = False
-
-    def look(*parts: object) -> None:
-        nonlocal hidden
-        hidden = hidden or any(isinstance(p, str) and "<class" in p for p in parts)
-
-    def cdata() -> None:
-        nonlocal hidden
-        hidden = True
-
-    check = reader.parser(expat, handler=False)
-    check.CommentHandler = look
-    check.ProcessingInstructionHandler = look
-    check.StartCdataSectionHandler = cdata
-    check.Parse(data, True)
-    return not hidden
-
-
-def _read_by_class(data: bytes, reader: _Cobertura, expat) -> bool:
-    """Read a report that _validate passed without handling each of its elements in Python:
-    its head (root and sources), the start tag of every <class>, and the whole of the wanted
-    ones only.
-
-    Sound because in well-formed XML a `<` starts markup everywhere but in comments, CDATA
-    sections and processing instructions: when none of those holds "<class", the bytes
-    "<class" followed by a space, `/` or `>` are exactly the classes' start tags, each running
-    to the next `<`. False (read nothing) when the report nests a class in a class, or when
-    a quarter of its classes or more are wanted (reading every element is then as quick).
-    """
-    starts = _class_starts(data)
-    if not starts or len(reader.only or ()) * 4 >= len(starts):
-        return False
-    ends = [data.find(b"<", at + 1) for at in starts]
-    heads = [data[at:end].rstrip() for at, end in zip(starts, ends, strict=True)]
-    if any(not h.endswith(b">") for h in heads):
-        return False  # pragma: no cover - a well-formed report has none
-    closing = [data.find(b"</class>", at) for at in starts]
-    for i, (head, close) in enumerate(zip(heads, closing, strict=True)):
-        if head.endswith(b"/>"):
-            closing[i] = -1
-        elif close < 0 or (i + 1 < len(starts) and starts[i + 1] < close):
-            return False  # a class inside a class: not a Cobertura report's shape
-    # The head: the root element and the sources.
-    reader.parser(expat).Parse(data[: starts[0]], False)
-    # Every start tag, in one small document, to learn which classes are wanted.
-    names: list[str | None] = []
-    tags = reader.parser(expat, handler=False)
-    tags.StartElementHandler = lambda name, attrs: names.append(attrs.get("filename"))
-    tags.Parse(b"<x>" + b"".join(h if h.endswith(b"/>") else h + b"</class>" for h in heads))
-    wanted = [
-        head if close < 0 else data[at : close + len(b"</class>")]
-        for at, head, close, name in zip(starts, heads, closing, names[1:], strict=True)
-        if reader.wanted(name) is not None
-    ]
-    # The wanted classes, whole, in one document.
-    reader.parser(expat).Parse(b"<x>" + b"".join(wanted) + b"</x>", True)
-    return True
-
-
-def load_xml(data: bytes, where: str, top: str, folder: str) -> Finish:
-    """A Cobertura XML report (`coverage xml`), checked; `folder` holds it (relative sources
-    start there). A DOCTYPE or an entity declaration is refused: a report needs neither."""
-    import xml.parsers.expat as expat
-
-    def bad_xml(exc: Exception) -> report.UsageError:
-        if isinstance(exc, _Refused):
-            return _bad(where, "declares a DOCTYPE or entities", "a plain Cobertura report")
-        return _bad(where, f"not well-formed XML ({exc})", "a Cobertura report")
-
+    parser = ET.XMLParser(target=Builder())  # noqa: S314  # nosec B314
     try:
-        by_class = _validate(data, _Cobertura(where, top, folder, None), expat)
-    except (_Refused, expat.ExpatError) as exc:
-        raise bad_xml(exc) from None
-
-    def finish(only: Mapping[str, Collection[int]] | None, total: bool) -> Measured:
-        reader = _Cobertura(where, top, folder, only)
-        if only is None or not by_class or not _read_by_class(data, reader, expat):
-            reader = _Cobertura(where, top, folder, only)
-            reader.parser(expat).Parse(data, True)
-        root = reader.root
-        if not root.get("line-rate"):
-            raise _bad(
-                where,
-                "the <coverage> element has no line-rate",
-                "a Cobertura report as coverage.py's `coverage xml` writes",
-            )
-        files: dict[str, FileCoverage] = {}
-        for path, found in reader.classes.items():
-            try:
-                files[path] = _xml_file(found, None if only is None else only[path])
-            except (KeyError, ValueError):
-                raise _bad(
-                    where, f"{path}: a <line> without a number or hits", 'number="N" hits="N"'
-                ) from None
-        return Measured(files, _xml_total(root, where), "Cobertura XML report")
-
-    return finish
+        parser.feed(data)
+        return parser.close()
+    except _Refused:
+        raise _refused(where) from None
+    except ET.ParseError as exc:
+        raise _not_xml(where, exc) from None
 
 
 def read_xml(
@@ -512,9 +347,144 @@ def read_xml(
     folder: str,
     only: Mapping[str, Collection[int]] | None = None,
 ) -> Measured:
-    """A Cobertura XML report, read; with `only` ({path relative to the top: line numbers}),
-    just those files, and of each just those lines (its `percent` then counts those alone)."""
-    return load_xml(data, where, top, folder)(only, True)
+    """A Cobertura XML report (`coverage xml`), checked; `folder` holds it (relative sources
+    start there). With `only` ({path relative to the top: line numbers}), just those files,
+    and of each just those lines (its `percent` then counts those alone). A DOCTYPE or an
+    entity declaration is refused: a report needs neither.
+
+    When `only` names fewer than a quarter of the report's classes, just those are parsed
+    (see _class_spans): parsing every element of a large report costs more than the rest of
+    the gate. Should that read fail, the whole report is read, to say what is wrong."""
+    spans = None if only is None else _class_spans(data, len(only), where)
+    if spans is not None:
+        try:
+            return _xml_measured(data, where, top, folder, only, spans)
+        except report.UsageError:
+            pass
+    return _xml_measured(data, where, top, folder, only, None)
+
+
+def _xml_measured(
+    data: bytes,
+    where: str,
+    top: str,
+    folder: str,
+    only: Mapping[str, Collection[int]] | None,
+    spans: list[tuple[int, int, int]] | None,
+) -> Measured:
+    """read_xml, from the whole report, or (with `spans`) from its skeleton and its wanted
+    classes."""
+    root = _parse_xml(data if spans is None else _skeleton(data, spans), where)
+    if root.tag != "coverage":
+        raise _bad(
+            where,
+            f"the root element is <{root.tag}>, not a Cobertura report",
+            "<coverage> as coverage.py's `coverage xml` writes",
+        )
+    if not root.get("line-rate"):
+        raise _bad(
+            where,
+            "the <coverage> element has no line-rate",
+            "a Cobertura report as coverage.py's `coverage xml` writes",
+        )
+    sources = ["".join(s.itertext()).strip() for s in root.iterfind("sources/source")]
+    paths = PathMap(top, [os.path.join(folder, s) for s in sources if s] or [folder])
+    elements = list(root.iter("class"))
+    picked: list[tuple[int, str]] = []  # (the class's place among the classes, its path)
+    for i, element in enumerate(elements):
+        filename = element.get("filename")
+        path = paths(filename) if filename else None
+        if path is not None and (only is None or path in only):
+            picked.append((i, path))
+    if spans is not None:  # the skeleton's classes are empty: parse the wanted ones whole
+        wanted = b"".join(data[spans[i][0] : spans[i][2]] for i, _ in picked)
+        found = _DECLARATION.match(data)
+        head = found.group() if found else b""  # the encoding, when it is not UTF-8
+        elements = list(_parse_xml(head + b"<x>" + wanted + b"</x>", where))
+        picked = [(n, path) for n, (_, path) in enumerate(picked)]
+    classes: dict[str, list[dict[str, str]]] = {}
+    for i, path in picked:
+        classes.setdefault(path, []).extend(line.attrib for line in elements[i].iter("line"))
+    files: dict[str, FileCoverage] = {}
+    for path, lines in classes.items():
+        try:
+            files[path] = _xml_file(lines, None if only is None else only[path])
+        except (KeyError, ValueError):
+            raise _bad(
+                where, f"{path}: a <line> without a number or hits", 'number="N" hits="N"'
+            ) from None
+    return Measured(files, _xml_total(root.attrib, where), "Cobertura XML report")
+
+
+# A <class> start tag, whole; and the XML declaration a report may start with.
+_CLASS = re.compile(rb"""<class(?:\s+[^\s=]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
+_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s[^?]*\?>")
+
+
+def _class_spans(data: bytes, wanted: int, where: str) -> list[tuple[int, int, int]] | None:
+    """Where each <class> element of a report starts, where its start tag ends and where it
+    ends, found by their bytes, when there are more than 4 times `wanted` of them; checks
+    first that the whole report is well-formed, in C (see _check_xml).
+
+    Sound because in well-formed XML a `<` starts markup everywhere but in comments, CDATA
+    sections and processing instructions: when none of those holds "<class", the matches of
+    _CLASS are exactly the classes' start tags. None (read the whole report) when they do,
+    when a class holds a class (not a Cobertura report's shape), or when there are few
+    classes."""
+    tags = list(_CLASS.finditer(data))
+    if wanted * 4 >= len(tags) or not _check_xml(data, where):
+        return None
+    spans = []
+    for i, tag in enumerate(tags):
+        end = tag.end()
+        if not tag.group().endswith(b"/>"):
+            close = data.find(b"</class>", end)
+            if close < 0 or (i + 1 < len(tags) and tags[i + 1].start() < close):
+                return None
+            end = close + len(b"</class>")
+        spans.append((tag.start(), tag.end(), end))
+    return spans
+
+
+def _skeleton(data: bytes, spans: list[tuple[int, int, int]]) -> bytes:
+    """The report with each class left empty: just its start tag, self-closing."""
+    parts, at = [], 0
+    for start, tag_end, end in spans:
+        tag = data[start:tag_end]
+        parts += [data[at:start], tag if tag.endswith(b"/>") else tag[:-1] + b"/>"]
+        at = end
+    parts.append(data[at:])
+    return b"".join(parts)
+
+
+def _check_xml(data: bytes, where: str) -> bool:
+    """Check that a report is well-formed XML without a DOCTYPE, as _parse_xml does but with
+    expat alone, in C, building nothing; True when no comment, CDATA section or processing
+    instruction in it holds "<class"."""
+    import xml.parsers.expat as expat
+
+    hidden = False
+
+    def look(*parts: str) -> None:
+        nonlocal hidden
+        hidden = hidden or any("<class" in p for p in parts)
+
+    def cdata() -> None:
+        nonlocal hidden
+        hidden = True
+
+    parser = expat.ParserCreate(namespace_separator="}")  # as ElementTree's
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.CommentHandler = look
+    parser.ProcessingInstructionHandler = look
+    parser.StartCdataSectionHandler = cdata
+    try:
+        parser.Parse(data, True)
+    except _Refused:
+        raise _refused(where) from None
+    except expat.ExpatError as exc:
+        raise _not_xml(where, exc) from None
+    return not hidden
 
 
 def _xml_file(lines: list[dict[str, str]], keep: Collection[int] | None) -> FileCoverage:
@@ -555,8 +525,15 @@ def _xml_total(root: dict[str, str], where: str) -> float:
         raise _bad(where, "the <coverage> element has bad counts", "whole numbers") from None
 
 
-def load_json(data: bytes, where: str, top: str, bases: Sequence[str]) -> Finish:
-    """A JSON report (`coverage json`), checked; relative file names are taken from `bases`."""
+def read_json(
+    data: bytes,
+    where: str,
+    top: str,
+    bases: Sequence[str],
+    only: Collection[str] | None = None,
+) -> Measured:
+    """A JSON report (`coverage json`), checked; relative file names are taken from `bases`.
+    With `only`, just those files (relative to the top)."""
     import json
 
     try:
@@ -572,25 +549,21 @@ def load_json(data: bytes, where: str, top: str, bases: Sequence[str]) -> Finish
             "not a coverage.py JSON report (no files and totals.percent_covered)",
             "the report `coverage json` writes",
         )
-
-    def finish(only: Collection[str] | None, _total: bool = True) -> Measured:
-        paths = PathMap(top, bases)
-        found: dict[str, FileCoverage] = {}
-        for name, entry in files.items():
-            path = paths(name)
-            if only is not None and path not in only:
-                continue
-            try:
-                found[path] = _json_file(entry)
-            except (AttributeError, TypeError, ValueError):
-                raise _bad(
-                    where,
-                    f"files[{name!r}] is not a file's report",
-                    "executed_lines and missing_lines as lists of line numbers",
-                ) from None
-        return Measured(found, float(total), "JSON report")
-
-    return finish
+    paths = PathMap(top, bases)
+    found: dict[str, FileCoverage] = {}
+    for name, entry in files.items():
+        path = paths(name)
+        if only is not None and path not in only:
+            continue
+        try:
+            found[path] = _json_file(entry)
+        except (AttributeError, TypeError, ValueError):
+            raise _bad(
+                where,
+                f"files[{name!r}] is not a file's report",
+                "executed_lines and missing_lines as lists of line numbers",
+            ) from None
+    return Measured(found, float(total), "JSON report")
 
 
 def _is_number(value: object) -> bool:
@@ -611,18 +584,24 @@ def _json_file(entry: dict) -> FileCoverage:
     )
 
 
-def load_data(path: str, where: str, top: str) -> Finish:
+def read_data(
+    path: str,
+    where: str,
+    top: str,
+    only: Collection[str] | None = None,
+    total: bool = True,
+) -> Measured:
     """coverage.py's data file, loaded by coverage itself, which then analyses the sources:
-    every measured file when `only` is None; else just the files in `only` ({path relative to
-    the top: line numbers}), and the total when asked for (which analyses every file, as
-    `coverage report` does).
+    every measured file when `only` is None; else just the files in `only` (relative to the
+    top), and the total when asked for (which analyses every file, as `coverage report`
+    does).
 
     coverage reads its configuration ([tool.coverage], .coveragerc) from the current folder,
     and resolves relative file names (relative_files = true) against it, as it does itself.
     """
     try:
         import coverage
-        from coverage.exceptions import CoverageException, NoDataError
+        from coverage.exceptions import CoverageException
     except ImportError:
         raise report.UsageError(
             f"{where}: reading coverage data needs coverage.py, which is not installed; "
@@ -638,41 +617,40 @@ def load_data(path: str, where: str, top: str) -> Finish:
         raise report.UsageError(f"{where}: {exc}") from None
     if not names:
         raise _bad(where, "holds no measured files", "the data of a run under coverage")
-
-    def analyse(morfs: list[str] | None, total: bool) -> tuple[bytes | None, float | None]:
-        """coverage's JSON report of `morfs` (None: every file), and its total if asked."""
-        import io
-        import tempfile
-
+    morfs = None if only is None else sorted(n for n in names if paths(n) in only)
+    try:
         figure = float(cov.report(file=io.StringIO())) if total and morfs is not None else None
-        if morfs == []:
-            return None, figure
-        with tempfile.TemporaryDirectory(prefix="trunkgate-coverage-") as tmp:
-            out = os.path.join(tmp, "coverage.json")
-            try:
-                cov.json_report(morfs=morfs, outfile=out)
-            except NoDataError:
-                if morfs is None:
-                    raise
-                return None, figure  # every one omitted by [report] omit
-            with open(out, "rb") as fh:
-                return fh.read(), figure
+        blob = _json_report(cov, morfs)
+    except CoverageException as exc:
+        raise report.UsageError(f"{where}: {exc}") from None
+    if blob is None:
+        return Measured({}, figure, "coverage data")
+    measured = read_json(blob, where, top, [here], only)
+    measured.kind = "coverage data"
+    if morfs is not None:
+        measured.total = figure
+    return measured
 
-    def finish(only: Collection[str] | None, total: bool = True) -> Measured:
-        morfs = None if only is None else sorted(n for n in names if paths(n) in only)
+
+def _json_report(cov, morfs: list[str] | None) -> bytes | None:
+    """coverage's JSON report of `morfs` (None: every file); None when there is nothing to
+    report on: no file asked for, or every one omitted by [report] omit."""
+    import tempfile
+
+    from coverage.exceptions import NoDataError
+
+    if morfs == []:
+        return None
+    with tempfile.TemporaryDirectory(prefix="trunkgate-coverage-") as tmp:
+        out = os.path.join(tmp, "coverage.json")
         try:
-            blob, figure = analyse(morfs, total)
-        except CoverageException as exc:
-            raise report.UsageError(f"{where}: {exc}") from None
-        if blob is None:
-            return Measured({}, figure, "coverage data")
-        measured = load_json(blob, where, top, [here])(only)
-        measured.kind = "coverage data"
-        if morfs is not None:
-            measured.total = figure
-        return measured
-
-    return finish
+            cov.json_report(morfs=morfs, outfile=out)
+        except NoDataError:
+            if morfs is None:
+                raise
+            return None
+        with open(out, "rb") as fh:
+            return fh.read()
 
 
 def find_data(policy: config.Policy) -> str:
@@ -710,32 +688,6 @@ def find_data(policy: config.Policy) -> str:
     )
 
 
-def load(path: str, where: str, top: str) -> Finish:
-    """Whatever `path` holds, loaded and checked: coverage data (SQLite), a Cobertura XML or a
-    JSON report. The function it returns reads the files of the change from it: with `only`
-    ({path relative to the top: line numbers}), just those files in detail (of an XML report,
-    just those lines); `total` False lets the data file skip the analysis of every file that
-    the total needs (reports hold the total anyway)."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise report.UsageError(f"{where}: cannot read the file ({exc.strerror})") from None
-    if data.startswith(SQLITE):
-        return load_data(path, where, top)
-    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    folder = os.path.dirname(os.path.realpath(path))
-    if head.startswith(b"<"):
-        return load_xml(data, where, top, folder)
-    if head.startswith(b"{"):
-        return load_json(data, where, top, [folder, top])
-    raise _bad(
-        where,
-        "not coverage data",
-        "coverage.py's data file (SQLite), a Cobertura XML report or a JSON report",
-    )
-
-
 def read(
     path: str,
     where: str,
@@ -743,8 +695,28 @@ def read(
     only: Mapping[str, Collection[int]] | None = None,
     total: bool = True,
 ) -> Measured:
-    """What `path` holds, for the files in `only` (see load)."""
-    return load(path, where, top)(only, total)
+    """Whatever `path` holds, read and checked: coverage data (SQLite), a Cobertura XML or a
+    JSON report. With `only` ({path relative to the top: line numbers}), just those files in
+    detail (of an XML report, just those lines); `total` False lets the data file skip the
+    analysis of every file that the total needs (reports hold the total anyway)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise report.UsageError(f"{where}: cannot read the file ({exc.strerror})") from None
+    if data.startswith(SQLITE):
+        return read_data(path, where, top, only, total)
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    folder = os.path.dirname(os.path.realpath(path))
+    if head.startswith(b"<"):
+        return read_xml(data, where, top, folder, only)
+    if head.startswith(b"{"):
+        return read_json(data, where, top, [folder, top], only)
+    raise _bad(
+        where,
+        "not coverage data",
+        "coverage.py's data file (SQLite), a Cobertura XML report or a JSON report",
+    )
 
 
 # --------------------------------------------------------------------------- the gate
