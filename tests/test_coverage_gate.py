@@ -997,6 +997,96 @@ def test_bad_file_entries(small, capsys, name, content, error):
     assert error in one_error(capsys, "--base", "HEAD", "--data", name, "--file-fail-under", "1")
 
 
+# --------------------------------------------------------------------------- bad numbers
+
+
+def xml_report(root: str = "", line: str = 'number="1" hits="1"') -> bytes:
+    """A Cobertura report of app.py (two lines, one run); `root` replaces its counts and
+    line-rate, `line` the first line's attributes."""
+    root = root or 'line-rate="0.5" lines-valid="2" lines-covered="1"'
+    return (
+        f"<?xml version='1.0'?>\n<coverage {root}><sources><source>.</source></sources>"
+        f'<packages><package name="."><classes><class name="app.py" filename="app.py"><lines>'
+        f'<line {line}/><line number="2" hits="0"/></lines></class></classes></package>'
+        "</packages></coverage>\n"
+    ).encode()
+
+
+def json_report(totals: str = "", entry: str = "") -> bytes:
+    """A JSON report of app.py (two lines, one run); `totals` replaces its totals, `entry`
+    the file's lines and summary."""
+    totals = totals or '"percent_covered": 50.0, "num_statements": 2, "covered_lines": 1'
+    entry = entry or '"executed_lines": [1], "missing_lines": [2]'
+    return f'{{"files": {{"app.py": {{{entry}}}}}, "totals": {{{totals}}}}}'.encode()
+
+
+RATE = "coverage.xml: the <coverage> element has a bad line-rate, expected a number from 0 to 1"
+PERCENT = (
+    "coverage.json: totals.percent_covered is not a percentage, expected a number from 0 to 100"
+)
+# (id, report, the error it makes)
+BAD_TOTALS = [
+    ("xml-nan", xml_report('line-rate="nan"'), f'{RATE}, not line-rate="nan"'),
+    ("xml-inf", xml_report('line-rate="inf"'), f'{RATE}, not line-rate="inf"'),
+    ("xml-1e999", xml_report('line-rate="1e999"'), f'{RATE}, not line-rate="1e999"'),
+    ("xml-negative-rate", xml_report('line-rate="-0.5"'), f'{RATE}, not line-rate="-0.5"'),
+    ("xml-rate-above-1", xml_report('line-rate="1.5"'), f'{RATE}, not line-rate="1.5"'),
+    ("xml-rate-not-a-number", xml_report('line-rate="most"'), f'{RATE}, not line-rate="most"'),
+    ("json-nan", json_report('"percent_covered": NaN'), f"{PERCENT}, not NaN"),
+    ("json-inf", json_report('"percent_covered": Infinity'), f"{PERCENT}, not Infinity"),
+    ("json-1e999", json_report('"percent_covered": 1e999'), f"{PERCENT}, not Infinity"),
+    ("json-negative", json_report('"percent_covered": -1'), f"{PERCENT}, not -1"),
+    ("json-above-100", json_report('"percent_covered": 100.5'), f"{PERCENT}, not 100.5"),
+    (
+        "json-file-nan",
+        json_report(
+            entry='"executed_lines": [1], "missing_lines": [], "summary": {"percent_covered": NaN}'
+        ),
+        "coverage.json: files['app.py'].summary.percent_covered is not a percentage, "
+        "expected a number from 0 to 100, not NaN",
+    ),
+    *(
+        (
+            f"json-file-{kind}",
+            json_report(
+                entry=f'"executed_lines": [1], "missing_lines": [], "summary": '
+                f'{{"percent_covered": {value}}}'
+            ),
+            "coverage.json: files['app.py'].summary.percent_covered is not a percentage, "
+            f"expected a number from 0 to 100, not {shown}",
+        )
+        for kind, value, shown in [
+            ("string", '"50"', '"50"'),
+            ("array", "[50]", "an array"),
+            ("object", "{}", "an object"),
+        ]
+    ),
+]
+BAD_NUMBERS = BAD_TOTALS
+
+
+@pytest.mark.parametrize(
+    ("content", "error"), [pytest.param(*case[1:], id=case[0]) for case in BAD_NUMBERS]
+)
+def test_numbers_that_cannot_be_coverage(small, capsys, content, error):
+    """A total that is not a finite share from 0 to 100 %, a count that is not a whole
+    number, more covered than there is: one line that names the file, the value and what
+    was expected; exit 2, no traceback. Every file is read (--file-fail-under)."""
+    name = "coverage.xml" if content.startswith(b"<") else "coverage.json"
+    (small / name).write_bytes(content)
+    message = one_error(capsys, "--base", "HEAD", "--data", name, "--file-fail-under", "1")
+    assert message == f"trunkgate coverage: error: {error}"
+
+
+def test_the_reports_the_bad_numbers_start_from_are_sound(small, capsys):
+    for name, content in (("coverage.xml", xml_report()), ("coverage.json", json_report())):
+        (small / name).write_bytes(content)
+        argv = ("--base", "HEAD", "--data", name, "--fail-under", "0", "--file-fail-under", "1")
+        code, out = run_gate(capsys, *argv)
+        assert code == 0, out
+        assert out["metrics"] == {"coverage": 50.0}
+
+
 def test_data_without_measured_files(small, capsys):
     sh(small, PYTHON, "-m", "coverage", "run", "--source", "nothing_here", "app.py")
     message = one_error(capsys, "--base", "HEAD")

@@ -18,6 +18,7 @@ warning. A change with fewer coverable lines than diff-min-lines is reported but
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import time
@@ -299,8 +300,29 @@ class PathMap:
 # --------------------------------------------------------------------------- reading
 
 
-def _bad(where: str, what: str, expected: str) -> report.UsageError:
-    return report.UsageError(f"{where}: {what}, expected {expected}")
+def _bad(where: str, what: str, expected: str, got: str | None = None) -> report.UsageError:
+    """Bad input, in one line: where, what is wrong, what was expected, and what was found."""
+    found = f", not {got}" if got is not None else ""
+    return report.UsageError(f"{where}: {what}, expected {expected}{found}")
+
+
+def _quoted(text: str) -> str:
+    """A value from the input, quoted, short, and on one line whatever it holds."""
+    import json
+
+    return json.dumps(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _shown(value: object) -> str:
+    """A value from a JSON report as a message shows it: JSON for a number, a string, a
+    boolean or null (short, on one line); else its kind."""
+    import json
+
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, (dict, list)):
+        return "an object" if isinstance(value, dict) else "an array"
+    return json.dumps(value)
 
 
 class _Refused(Exception):
@@ -513,14 +535,27 @@ def _xml_file(lines: list[dict[str, str]], keep: Collection[int] | None) -> File
 
 def _xml_total(root: dict[str, str], where: str) -> float:
     """The total as coverage.py counts it: (statements run + branches taken) / (statements +
-    branches), from the root's counts; from its line-rate when it has no counts."""
+    branches), from the root's counts; from its line-rate when it has no counts. The
+    line-rate must be a number from 0 to 1 (NaN and infinities are not)."""
+    rate = root["line-rate"]
+    try:
+        share = float(rate)
+    except ValueError:
+        share = math.nan
+    if not 0 <= share <= 1:
+        raise _bad(
+            where,
+            "the <coverage> element has a bad line-rate",
+            "a number from 0 to 1",
+            f"line-rate={_quoted(rate)}",
+        )
     try:
         counts = [int(root.get(k) or 0) for k in ("lines-valid", "lines-covered")]
         counts += [int(root.get(k) or 0) for k in ("branches-valid", "branches-covered")]
         if "lines-valid" in root:
             whole = counts[0] + counts[2]
             return 100.0 * (counts[1] + counts[3]) / whole if whole else 100.0
-        return 100.0 * float(root["line-rate"])
+        return 100.0 * share
     except ValueError:
         raise _bad(where, "the <coverage> element has bad counts", "whole numbers") from None
 
@@ -549,6 +584,7 @@ def read_json(
             "not a coverage.py JSON report (no files and totals.percent_covered)",
             "the report `coverage json` writes",
         )
+    _json_summary(totals, where, "totals")
     paths = PathMap(top, bases)
     found: dict[str, FileCoverage] = {}
     for name, entry in files.items():
@@ -556,7 +592,7 @@ def read_json(
         if only is not None and path not in only:
             continue
         try:
-            found[path] = _json_file(entry)
+            found[path] = _json_file(entry, where, name)
         except (AttributeError, TypeError, ValueError):
             raise _bad(
                 where,
@@ -570,7 +606,20 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _json_file(entry: dict) -> FileCoverage:
+def _json_summary(summary: dict, where: str, label: str) -> None:
+    """Check the figures of a JSON report's totals or of a file's summary: the share covered
+    is a number from 0 to 100 (NaN and infinities are not)."""
+    share = summary.get("percent_covered")
+    if share is not None and not (_is_number(share) and 0 <= share <= 100):
+        raise _bad(
+            where,
+            f"{label}.percent_covered is not a percentage",
+            "a number from 0 to 100",
+            _shown(share),
+        )
+
+
+def _json_file(entry: dict, where: str, name: str) -> FileCoverage:
     executed = entry.get("executed_lines")
     missing = entry.get("missing_lines")
     if not isinstance(executed, list) or not isinstance(missing, list):
@@ -578,7 +627,9 @@ def _json_file(entry: dict) -> FileCoverage:
     if not all(isinstance(n, int) for n in executed + missing):
         raise TypeError
     partial = {int(pair[0]) for pair in entry.get("missing_branches") or ()}
-    share = (entry.get("summary") or {}).get("percent_covered")
+    summary = entry.get("summary") or {}
+    _json_summary(summary, where, f"files[{name!r}].summary")
+    share = summary.get("percent_covered")
     return FileCoverage(
         executed + missing, missing, partial, float(share) if _is_number(share) else None
     )
