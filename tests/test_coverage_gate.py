@@ -1057,12 +1057,120 @@ BAD_TOTALS = [
         )
         for kind, value, shown in [
             ("string", '"50"', '"50"'),
-            ("array", "[50]", "an array"),
+            ("array", "[50]", "[50]"),
+            ("array-of-strings", '["50"]', "an array"),
             ("object", "{}", "an object"),
         ]
     ),
 ]
-BAD_NUMBERS = BAD_TOTALS
+COUNTS = "coverage.xml: the <coverage> element has bad counts, expected"
+LINE = 'coverage.xml: app.py: a <line> without a number or hits, expected number="N" hits="N"'
+CONDITION = (
+    "coverage.xml: app.py: line 1 has a bad condition-coverage, "
+    'expected "P% (TAKEN/ALL)" with whole numbers, TAKEN at most ALL'
+)
+ENTRY = "coverage.json: files['app.py'] is not a file's report, expected"
+LISTS = f"{ENTRY} executed_lines and missing_lines as lists of line numbers"
+BAD_COUNTS = [
+    (
+        "xml-negative-counts",
+        xml_report('line-rate="1" lines-valid="-5" lines-covered="-5"'),
+        f'{COUNTS} whole numbers, not lines-valid="-5"',
+    ),
+    (
+        "xml-fraction",
+        xml_report('line-rate="1" lines-valid="2.5" lines-covered="1"'),
+        f'{COUNTS} whole numbers, not lines-valid="2.5"',
+    ),
+    (
+        "xml-long-count",
+        xml_report(f'line-rate="1" lines-valid="{"9" * 50}x" lines-covered="1"'),
+        f'{COUNTS} whole numbers, not lines-valid="{"9" * 37}..."',
+    ),
+    (
+        "xml-covered-above-valid",
+        xml_report('line-rate="0.5" lines-valid="2" lines-covered="1998"'),
+        f'{COUNTS} lines-covered at most lines-valid, not lines-covered="1998" lines-valid="2"',
+    ),
+    (
+        "xml-branches-covered-above-valid",
+        xml_report(
+            'line-rate="1" lines-valid="2" lines-covered="2" branches-valid="1" '
+            'branches-covered="2"'
+        ),
+        f"{COUNTS} branches-covered at most branches-valid, "
+        'not branches-covered="2" branches-valid="1"',
+    ),
+    (
+        "xml-negative-hits",
+        xml_report(line='number="1" hits="-1"'),
+        f'{LINE} with whole numbers N, not <line number="1" hits="-1">',
+    ),
+    (
+        "xml-negative-line",
+        xml_report(line='number="-1" hits="1"'),
+        f'{LINE} with whole numbers N, not <line number="-1" hits="1">',
+    ),
+    (
+        "xml-branches-taken-above-all",
+        xml_report(line='number="1" hits="1" branch="true" condition-coverage="150% (3/2)"'),
+        f'{CONDITION}, not condition-coverage="150% (3/2)"',
+    ),
+    (
+        "xml-negative-branches",
+        xml_report(line='number="1" hits="1" branch="true" condition-coverage="50% (-1/2)"'),
+        f'{CONDITION}, not condition-coverage="50% (-1/2)"',
+    ),
+    (
+        "json-negative-count",
+        json_report('"percent_covered": 100, "num_statements": -2, "covered_lines": -2'),
+        "coverage.json: totals.num_statements is not a count, expected a whole number, not -2",
+    ),
+    (
+        "json-fraction",
+        json_report('"percent_covered": 50, "num_statements": 2, "covered_lines": 1.5'),
+        "coverage.json: totals.covered_lines is not a count, expected a whole number, not 1.5",
+    ),
+    (
+        "json-covered-above-valid",
+        json_report('"percent_covered": 50, "num_statements": 2, "covered_lines": 1998'),
+        "coverage.json: totals.covered_lines is above totals.num_statements, expected at "
+        "most 2, not 1998",
+    ),
+    (
+        "json-branches-covered-above-valid",
+        json_report('"percent_covered": 50, "num_branches": 2, "covered_branches": 3'),
+        "coverage.json: totals.covered_branches is above totals.num_branches, expected at "
+        "most 2, not 3",
+    ),
+    (
+        "json-file-covered-above-valid",
+        json_report(
+            entry='"executed_lines": [1], "missing_lines": [2], '
+            '"summary": {"num_statements": 2, "covered_lines": 3}'
+        ),
+        "coverage.json: files['app.py'].summary.covered_lines is above "
+        "files['app.py'].summary.num_statements, expected at most 2, not 3",
+    ),
+    (
+        "json-negative-line",
+        json_report(entry='"executed_lines": [1], "missing_lines": [-2]'),
+        f"{LISTS}, not -2 in missing_lines",
+    ),
+    (
+        "json-true-line",
+        json_report(entry='"executed_lines": [true], "missing_lines": [2]'),
+        f"{LISTS}, not true in executed_lines",
+    ),
+    (
+        "json-negative-branch",
+        json_report(
+            entry='"executed_lines": [1], "missing_lines": [2], "missing_branches": [[-1, 2]]'
+        ),
+        f"{ENTRY} missing_branches as pairs of line numbers, not [-1, 2] in missing_branches",
+    ),
+]
+BAD_NUMBERS = BAD_TOTALS + BAD_COUNTS
 
 
 @pytest.mark.parametrize(
@@ -1076,6 +1184,38 @@ def test_numbers_that_cannot_be_coverage(small, capsys, content, error):
     (small / name).write_bytes(content)
     message = one_error(capsys, "--base", "HEAD", "--data", name, "--file-fail-under", "1")
     assert message == f"trunkgate coverage: error: {error}"
+
+
+@pytest.mark.parametrize(
+    ("entry", "error"),
+    [
+        ("[1, 2]", "executed_lines and missing_lines as lists of line numbers, not [1, 2]"),
+        (
+            f"[{', '.join(['100000'] * 9)}]",
+            "executed_lines and missing_lines as lists of line numbers, not "
+            "[100000, 100000, 100000, 100000, 1000...",
+        ),
+        (
+            '{"executed_lines": [1], "missing_lines": [], "missing_branches": {"8": 9}}',
+            "missing_branches as pairs of line numbers, not missing_branches: an object",
+        ),
+        (
+            '{"executed_lines": [1], "missing_lines": [], "summary": "full"}',
+            'summary as an object, not summary: "full"',
+        ),
+    ],
+    ids=["entry", "long-entry", "missing-branches", "summary"],
+)
+def test_file_entries_of_the_wrong_shape(small, capsys, entry, error):
+    (small / "coverage.json").write_text(
+        f'{{"files": {{"app.py": {entry}}}, "totals": {{"percent_covered": 50}}}}'
+    )
+    message = one_error(
+        capsys, "--data", "coverage.json", "--base", "HEAD", "--file-fail-under", "1"
+    )
+    assert message.endswith(
+        f"coverage.json: files['app.py'] is not a file's report, expected {error}"
+    )
 
 
 def test_the_reports_the_bad_numbers_start_from_are_sound(small, capsys):

@@ -306,23 +306,29 @@ def _bad(where: str, what: str, expected: str, got: str | None = None) -> report
     return report.UsageError(f"{where}: {what}, expected {expected}{found}")
 
 
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _quoted(text: str) -> str:
     """A value from the input, quoted, short, and on one line whatever it holds."""
     import json
 
-    return json.dumps(text if len(text) <= 40 else text[:37] + "...")
+    return json.dumps(_short(text))
 
 
 def _shown(value: object) -> str:
-    """A value from a JSON report as a message shows it: JSON for a number, a string, a
-    boolean or null (short, on one line); else its kind."""
+    """A value from a JSON report as a message shows it, short and on one line: JSON for a
+    string, a number, a boolean, null or an array of numbers; else its kind."""
     import json
 
     if isinstance(value, str):
         return _quoted(value)
-    if isinstance(value, (dict, list)):
-        return "an object" if isinstance(value, dict) else "an array"
-    return json.dumps(value)
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list) and not all(_is_number(v) for v in value):
+        return "an array"
+    return _short(json.dumps(value))
 
 
 class _Refused(Exception):
@@ -427,20 +433,18 @@ def _xml_measured(
     classes: dict[str, list[dict[str, str]]] = {}
     for i, path in picked:
         classes.setdefault(path, []).extend(line.attrib for line in elements[i].iter("line"))
-    files: dict[str, FileCoverage] = {}
-    for path, lines in classes.items():
-        try:
-            files[path] = _xml_file(lines, None if only is None else only[path])
-        except (KeyError, ValueError):
-            raise _bad(
-                where, f"{path}: a <line> without a number or hits", 'number="N" hits="N"'
-            ) from None
+    files = {
+        path: _xml_file(lines, None if only is None else only[path], where, path)
+        for path, lines in classes.items()
+    }
     return Measured(files, _xml_total(root.attrib, where), "Cobertura XML report")
 
 
-# A <class> start tag, whole; and the XML declaration a report may start with.
+# A <class> start tag, whole; the XML declaration a report may start with; the branches a
+# line takes of those it has, as in condition-coverage="50% (1/2)".
 _CLASS = re.compile(rb"""<class(?:\s+[^\s=]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
 _DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s[^?]*\?>")
+_CONDITION = re.compile(r"\(\s*([0-9]+)\s*/\s*([0-9]+)\s*\)")
 
 
 def _class_spans(data: bytes, wanted: int, where: str) -> list[tuple[int, int, int]] | None:
@@ -509,25 +513,49 @@ def _check_xml(data: bytes, where: str) -> bool:
     return not hidden
 
 
-def _xml_file(lines: list[dict[str, str]], keep: Collection[int] | None) -> FileCoverage:
+def _xml_file(
+    lines: list[dict[str, str]], keep: Collection[int] | None, where: str, path: str
+) -> FileCoverage:
+    """One file's <line>s, checked: line numbers and hits are whole numbers, and a branch
+    line takes at most the branches it has."""
     statements: set[int] = set()
     missing, partial = set(), set()
     branches = taken = 0
     for attrs in lines:
-        number = int(attrs["number"])
+        try:
+            number = int(attrs["number"])
+            hits = int(attrs.get("hits", "0"))
+        except (KeyError, ValueError):
+            number = hits = -1  # refused below, as a negative one is
+        if number < 0 or hits < 0:
+            shown = " ".join(f"{k}={_quoted(attrs[k])}" for k in ("number", "hits") if k in attrs)
+            raise _bad(
+                where,
+                f"{path}: a <line> without a number or hits",
+                'number="N" hits="N" with whole numbers N',
+                f"<line {shown}>",
+            )
+        done = out_of = 0
+        condition = attrs.get("condition-coverage")  # "50% (1/2)"
+        if condition and "(" in condition:
+            found = _CONDITION.search(condition)
+            if found is None or int(found[1]) > int(found[2]):
+                raise _bad(
+                    where,
+                    f"{path}: line {number} has a bad condition-coverage",
+                    '"P% (TAKEN/ALL)" with whole numbers, TAKEN at most ALL',
+                    f"condition-coverage={_quoted(condition)}",
+                )
+            done, out_of = int(found[1]), int(found[2])
         if number in statements or (keep is not None and number not in keep):
             continue  # listed again (under <methods> by some producers), or not wanted
         statements.add(number)
-        hits = attrs.get("hits", "0")
-        if hits == "0" or int(hits) <= 0:
+        if hits == 0:
             missing.add(number)
-        condition = attrs.get("condition-coverage")  # "50% (1/2)"
-        if condition and "(" in condition:
-            done, _, out_of = condition[condition.index("(") + 1 :].rstrip(")").partition("/")
-            branches += int(out_of)
-            taken += int(done)
-            if int(done) < int(out_of):
-                partial.add(number)
+        branches += out_of
+        taken += done
+        if done < out_of:
+            partial.add(number)
     whole = len(statements) + branches
     share = 100.0 * (len(statements) - len(missing) + taken) / whole if whole else 100.0
     return FileCoverage(statements, missing, partial, share)
@@ -549,15 +577,36 @@ def _xml_total(root: dict[str, str], where: str) -> float:
             "a number from 0 to 1",
             f"line-rate={_quoted(rate)}",
         )
-    try:
-        counts = [int(root.get(k) or 0) for k in ("lines-valid", "lines-covered")]
-        counts += [int(root.get(k) or 0) for k in ("branches-valid", "branches-covered")]
-        if "lines-valid" in root:
-            whole = counts[0] + counts[2]
-            return 100.0 * (counts[1] + counts[3]) / whole if whole else 100.0
-        return 100.0 * share
-    except ValueError:
-        raise _bad(where, "the <coverage> element has bad counts", "whole numbers") from None
+    counts: dict[str, int] = {}
+    for key in ("lines-valid", "lines-covered", "branches-valid", "branches-covered"):
+        text = root.get(key) or "0"
+        try:
+            counts[key] = int(text)
+        except ValueError:
+            counts[key] = -1  # refused below, as a negative count is
+        if counts[key] < 0:
+            raise _bad(
+                where,
+                "the <coverage> element has bad counts",
+                "whole numbers",
+                f"{key}={_quoted(text)}",
+            )
+    for covered, valid in (
+        ("lines-covered", "lines-valid"),
+        ("branches-covered", "branches-valid"),
+    ):
+        if valid in root and counts[covered] > counts[valid]:
+            raise _bad(
+                where,
+                "the <coverage> element has bad counts",
+                f"{covered} at most {valid}",
+                f"{covered}={_quoted(root[covered])} {valid}={_quoted(root[valid])}",
+            )
+    if "lines-valid" in root:
+        whole = counts["lines-valid"] + counts["branches-valid"]
+        run = counts["lines-covered"] + counts["branches-covered"]
+        return 100.0 * run / whole if whole else 100.0
+    return 100.0 * share
 
 
 def read_json(
@@ -589,16 +638,8 @@ def read_json(
     found: dict[str, FileCoverage] = {}
     for name, entry in files.items():
         path = paths(name)
-        if only is not None and path not in only:
-            continue
-        try:
+        if only is None or path in only:
             found[path] = _json_file(entry, where, name)
-        except (AttributeError, TypeError, ValueError):
-            raise _bad(
-                where,
-                f"files[{name!r}] is not a file's report",
-                "executed_lines and missing_lines as lists of line numbers",
-            ) from None
     return Measured(found, float(total), "JSON report")
 
 
@@ -606,9 +647,31 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_count(value: object) -> bool:
+    return _is_int(value) and value >= 0  # type: ignore[operator]
+
+
+# The counts in a JSON report's totals and in each file's summary.
+JSON_COUNTS = (
+    "num_statements",
+    "covered_lines",
+    "missing_lines",
+    "excluded_lines",
+    "num_branches",
+    "covered_branches",
+    "missing_branches",
+    "num_partial_branches",
+)
+
+
 def _json_summary(summary: dict, where: str, label: str) -> None:
     """Check the figures of a JSON report's totals or of a file's summary: the share covered
-    is a number from 0 to 100 (NaN and infinities are not)."""
+    is a number from 0 to 100 (NaN and infinities are not), counts are whole numbers, and
+    no more lines or branches are covered than there are."""
     share = summary.get("percent_covered")
     if share is not None and not (_is_number(share) and 0 <= share <= 100):
         raise _bad(
@@ -617,21 +680,63 @@ def _json_summary(summary: dict, where: str, label: str) -> None:
             "a number from 0 to 100",
             _shown(share),
         )
+    for key in JSON_COUNTS:
+        value = summary.get(key)
+        if value is not None and not _is_count(value):
+            raise _bad(where, f"{label}.{key} is not a count", "a whole number", _shown(value))
+    for covered, valid in (
+        ("covered_lines", "num_statements"),
+        ("covered_branches", "num_branches"),
+    ):
+        most = summary.get(valid)
+        if most is not None and summary.get(covered, 0) > most:
+            raise _bad(
+                where,
+                f"{label}.{covered} is above {label}.{valid}",
+                f"at most {most}",
+                _shown(summary[covered]),
+            )
 
 
-def _json_file(entry: dict, where: str, name: str) -> FileCoverage:
-    executed = entry.get("executed_lines")
-    missing = entry.get("missing_lines")
-    if not isinstance(executed, list) or not isinstance(missing, list):
-        raise TypeError
-    if not all(isinstance(n, int) for n in executed + missing):
-        raise TypeError
-    partial = {int(pair[0]) for pair in entry.get("missing_branches") or ()}
+def _json_file(entry: object, where: str, name: str) -> FileCoverage:
+    """One file's entry in a JSON report, checked: its lines are whole numbers, and so are
+    the lines its missing branches start from; its summary's figures are sane."""
+
+    def bad(expected: str, got: str) -> report.UsageError:
+        return _bad(where, f"files[{name!r}] is not a file's report", expected, got)
+
+    lines_expected = "executed_lines and missing_lines as lists of line numbers"
+    if not isinstance(entry, dict):
+        raise bad(lines_expected, _shown(entry))
+    lines: dict[str, list[int]] = {}
+    for key in ("executed_lines", "missing_lines"):
+        value = entry.get(key)
+        if not isinstance(value, list):
+            raise bad(lines_expected, f"{key}: {_shown(value)}")
+        for number in value:
+            if not _is_count(number):
+                raise bad(lines_expected, f"{_shown(number)} in {key}")
+        lines[key] = value
+    branches = entry.get("missing_branches") or []
+    pairs_expected = "missing_branches as pairs of line numbers"
+    if not isinstance(branches, list):
+        raise bad(pairs_expected, f"missing_branches: {_shown(branches)}")
+    for pair in branches:
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and _is_count(pair[0]) and _is_int(pair[1])
+        ):
+            raise bad(pairs_expected, f"{_shown(pair)} in missing_branches")
     summary = entry.get("summary") or {}
+    if not isinstance(summary, dict):
+        raise bad("summary as an object", f"summary: {_shown(summary)}")
     _json_summary(summary, where, f"files[{name!r}].summary")
     share = summary.get("percent_covered")
+    missing = lines["missing_lines"]
     return FileCoverage(
-        executed + missing, missing, partial, float(share) if _is_number(share) else None
+        lines["executed_lines"] + missing,
+        missing,
+        {pair[0] for pair in branches},
+        None if share is None else float(share),
     )
 
 
