@@ -1170,7 +1170,19 @@ BAD_COUNTS = [
         f"{ENTRY} missing_branches as pairs of line numbers, not [-1, 2] in missing_branches",
     ),
 ]
-BAD_NUMBERS = BAD_TOTALS + BAD_COUNTS
+DEEP = 100_000  # levels: far past Python's recursion limit
+TOO_DEEP = [
+    (
+        "json-deep",
+        b'{"files": {}, "totals": {"percent_covered": 100}, "x": '
+        + b"[" * DEEP
+        + b"]" * DEEP
+        + b"}",
+        "coverage.json: nested too deeply to read, expected a coverage.py JSON report "
+        "(a few levels deep)",
+    ),
+]
+BAD_NUMBERS = BAD_TOTALS + BAD_COUNTS + TOO_DEEP
 
 
 @pytest.mark.parametrize(
@@ -1178,8 +1190,9 @@ BAD_NUMBERS = BAD_TOTALS + BAD_COUNTS
 )
 def test_numbers_that_cannot_be_coverage(small, capsys, content, error):
     """A total that is not a finite share from 0 to 100 %, a count that is not a whole
-    number, more covered than there is: one line that names the file, the value and what
-    was expected; exit 2, no traceback. Every file is read (--file-fail-under)."""
+    number, more covered than there is, a JSON report nested too deeply: one line that
+    names the file, the value and what was expected; exit 2, no traceback. Every file is
+    read (--file-fail-under)."""
     name = "coverage.xml" if content.startswith(b"<") else "coverage.json"
     (small / name).write_bytes(content)
     message = one_error(capsys, "--base", "HEAD", "--data", name, "--file-fail-under", "1")
@@ -1225,6 +1238,30 @@ def test_the_reports_the_bad_numbers_start_from_are_sound(small, capsys):
         code, out = run_gate(capsys, *argv)
         assert code == 0, out
         assert out["metrics"] == {"coverage": 50.0}
+
+
+def test_a_deep_json_report_through_the_command(small):
+    """The installed command, in a process of its own: one line on stderr, no traceback."""
+    (small / "coverage.json").write_bytes(TOO_DEEP[0][1])
+    proc = subprocess.run(
+        [str(BIN / "trunkgate"), "coverage", "--base", "HEAD"],
+        cwd=small,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == f"trunkgate coverage: error: {TOO_DEEP[0][2]}\n"
+
+
+def test_a_deep_xml_report_is_read(small, capsys):
+    """ElementTree builds a deep tree without recursing: nothing to refuse."""
+    body = b"<x>" * DEEP + b"</x>" * DEEP
+    (small / "coverage.xml").write_bytes(b'<coverage line-rate="1">' + body + b"</coverage>")
+    code, out = run_gate(capsys, "--base", "HEAD", "--data", "coverage.xml")
+    assert code == 0
+    assert out["metrics"] == {"coverage": 100.0}
 
 
 def test_data_without_measured_files(small, capsys):

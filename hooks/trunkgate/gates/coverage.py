@@ -622,6 +622,10 @@ def read_json(
 
     try:
         doc = json.loads(data)
+    except RecursionError:
+        raise _bad(
+            where, "nested too deeply to read", "a coverage.py JSON report (a few levels deep)"
+        ) from None
     except ValueError as exc:
         raise _bad(where, f"not JSON ({exc})", "a coverage.py JSON report") from None
     files = doc.get("files") if isinstance(doc, dict) else None
