@@ -380,9 +380,9 @@ def read_xml(
     and of each just those lines (its `percent` then counts those alone). A DOCTYPE or an
     entity declaration is refused: a report needs neither.
 
-    When `only` names fewer than a quarter of the report's classes, just those are parsed
-    (see _class_spans): parsing every element of a large report costs more than the rest of
-    the gate. Should that read fail, the whole report is read, to say what is wrong."""
+    When `only` names fewer than half the report's classes, just those are parsed (see
+    _class_spans): parsing every element of a large report costs more than the rest of the
+    gate. Should that read fail, the whole report is read, to say what is wrong."""
     spans = None if only is None else _class_spans(data, len(only), where)
     if spans is not None:
         try:
@@ -449,7 +449,7 @@ _CONDITION = re.compile(r"\(\s*([0-9]+)\s*/\s*([0-9]+)\s*\)")
 
 def _class_spans(data: bytes, wanted: int, where: str) -> list[tuple[int, int, int]] | None:
     """Where each <class> element of a report starts, where its start tag ends and where it
-    ends, found by their bytes, when there are more than 4 times `wanted` of them; checks
+    ends, found by their bytes, when there are more than twice `wanted` of them; checks
     first that the whole report is well-formed, in C (see _check_xml).
 
     Sound because in well-formed XML a `<` starts markup everywhere but in comments, CDATA
@@ -458,7 +458,7 @@ def _class_spans(data: bytes, wanted: int, where: str) -> list[tuple[int, int, i
     when a class holds a class (not a Cobertura report's shape), or when there are few
     classes."""
     tags = list(_CLASS.finditer(data))
-    if wanted * 4 >= len(tags) or not _check_xml(data, where):
+    if wanted * 2 >= len(tags) or not _check_xml(data, where):
         return None
     spans = []
     for i, tag in enumerate(tags):
