@@ -18,7 +18,12 @@
 # The engine is byte-compiled first, as an installed one is (PYTHONDONTWRITEBYTECODE would
 # otherwise make every run compile the modules again).
 # RUNS and WARMUP set hyperfine's -r and -w (default 10 and 2); TOTAL_RUNS the runs of the
-# last comparison (default 3; 0 skips it).
+# last comparison (default 3; 0 skips it); SIZES the change sizes (default "10 100 1000").
+# ENGINES="REV ..." adds, in the same hyperfine runs, the engine of each of these revisions of
+# trunkgate (its hooks/ folder from `git archive`) beside the work tree's: every trunkgate
+# command then runs once per engine, each as `env PYTHONPATH=ITS-HOOKS trunkgate ...`, the
+# work tree's included, so that they start alike. KEEP=1 leaves the generated project (and
+# prints where it is); SIZES="" TOTAL_RUNS=0 KEEP=1 just generates it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/.venv/bin"
@@ -28,8 +33,27 @@ files=${FILES:-2000}
 runs=${RUNS:-10}
 warmup=${WARMUP:-2}
 total_runs=${TOTAL_RUNS:-3}
+sizes=${SIZES-10 100 1000}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+if [ -n "${KEEP:-}" ]; then
+  trap 'echo "kept $work/proj"' EXIT
+else
+  trap 'rm -rf "$work"' EXIT
+fi
+# The engines: a name and how to start it.
+names=("trunkgate")
+starts=("trunkgate")
+if [ -n "${ENGINES:-}" ]; then
+  starts=("env PYTHONPATH=$root/hooks trunkgate")
+  for rev in $ENGINES; do
+    tree="$work/engine-$rev"
+    mkdir -p "$tree"
+    git -C "$root" archive "$rev" hooks/trunkgate | tar -x -C "$tree"
+    "$bin/python" -m compileall -q "$tree/hooks/trunkgate"
+    names+=("trunkgate@$rev")
+    starts+=("env PYTHONPATH=$tree/hooks trunkgate")
+  done
+fi
 proj="$work/proj"
 export PATH="$bin:$PATH"
 
@@ -134,19 +158,26 @@ cd "$proj"
 PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 "$bin/python" -m coverage run -m pytest -q -p no:cacheprovider tests >/dev/null
 "$bin/python" -m coverage xml -q
 echo "generated $files modules and their coverage in $(($(date +%s) - started)) s; cores: $(nproc)"
+echo "coverage.xml: $(grep -c '<line ' coverage.xml) lines in $(grep -c '<class ' coverage.xml) files," \
+  "$(($(wc -c <coverage.xml) / 1024)) KiB; .coverage: $(($(wc -c <.coverage) / 1024)) KiB"
 
-for size in 10 100 1000; do
-  hyperfine -N -i -w "$warmup" -r "$runs" --export-json "$work/diff-$size.json" \
-    -n "diff-cover ($size files)" "diff-cover coverage.xml --compare-branch base-$size" \
-    -n "trunkgate coverage" "trunkgate coverage --base base-$size" \
-    -n "trunkgate coverage --diff-only" "trunkgate coverage --base base-$size --diff-only" \
-    -n "trunkgate coverage --diff-only --data .coverage" \
-    "trunkgate coverage --base base-$size --diff-only --data .coverage"
+for size in $sizes; do
+  commands=(-n "diff-cover ($size files)" "diff-cover coverage.xml --compare-branch base-$size")
+  for i in "${!names[@]}"; do
+    run="${starts[$i]} coverage --base base-$size"
+    commands+=(-n "${names[$i]} coverage" "$run")
+    commands+=(-n "${names[$i]} coverage --diff-only" "$run --diff-only")
+    commands+=(-n "${names[$i]} coverage --diff-only --data .coverage" "$run --diff-only --data .coverage")
+  done
+  hyperfine -N -i -w "$warmup" -r "$runs" --export-json "$work/diff-$size.json" "${commands[@]}"
 done
 if [ "$total_runs" -gt 0 ]; then
-  hyperfine -N -i -w 0 -r "$total_runs" --export-json "$work/total.json" \
-    -n "coverage report --fail-under 90" "$bin/python -m coverage report --fail-under 90" \
-    -n "trunkgate coverage --data .coverage" "trunkgate coverage --base base-10 --data .coverage"
+  commands=(-n "coverage report --fail-under 90" "$bin/python -m coverage report --fail-under 90")
+  for i in "${!names[@]}"; do
+    commands+=(-n "${names[$i]} coverage --data .coverage"
+      "${starts[$i]} coverage --base base-10 --data .coverage")
+  done
+  hyperfine -N -i -w 0 -r "$total_runs" --export-json "$work/total.json" "${commands[@]}"
 fi
 
 # CPU time (user + system, mean) besides the wall-clock medians: on a shared machine it is
@@ -164,7 +195,7 @@ for name, seconds in cpu.items():
     print(f"{name:<{width}}  {seconds * 1000:8.1f} ms cpu  {seconds / base:8.2f}x")
 PY
 }
-for size in 10 100 1000; do
+for size in $sizes; do
   echo
   echo "== diff coverage of a $size-file change"
   "$bin/python" "$root/bench/summary.py" "$work/diff-$size.json" "diff-cover ($size files)"

@@ -656,6 +656,42 @@ def test_reading_only_some_classes_agrees_with_reading_every_element(doc):
     assert (full.statements, full.missing, full.partial) == ({1, 2, 3, 4}, {2, 4}, {3})
 
 
+def test_reading_some_classes_of_a_report_in_another_encoding():
+    latin = cobertura().decode().replace("m1&amp;co", "m1\u00e9")
+    latin = latin.replace("<?xml version='1.0'?>", "<?xml version='1.0' encoding='ISO-8859-1'?>")
+    doc = latin.encode("latin-1")
+    some = coverage.read_xml(doc, "c.xml", "/src", "/src", only={"pkg/m1\u00e9.py": {1, 2}})
+    assert some.files["pkg/m1\u00e9.py"].statements == {1, 2}
+
+
+def test_reading_some_classes_that_use_a_namespace_declared_above_them():
+    """Parsed apart, a class would lose its ancestors' namespace declarations: read whole."""
+    doc = cobertura(extra="<x:note/>").replace(b"<coverage ", b"<coverage xmlns:x='urn:x' ")
+    some = coverage.read_xml(doc, "c.xml", "/src", "/src", only={"pkg/m1&co.py": {1, 2}})
+    assert some.files["pkg/m1&co.py"].statements == {1, 2}
+
+
+@pytest.mark.parametrize(
+    ("doc", "error"),
+    [
+        (
+            cobertura().replace(b"</coverage>", b"</coverge>"),
+            "c.xml: not well-formed XML (mismatched tag: line 14, column 65), expected",
+        ),
+        (
+            cobertura().replace(b"?>\n", b"?>\n<!DOCTYPE coverage>"),
+            "c.xml: declares a DOCTYPE or entities, expected a plain Cobertura report",
+        ),
+    ],
+    ids=["broken", "doctype"],
+)
+def test_a_bad_report_read_in_part_or_whole_says_the_same(doc, error):
+    for only in (None, {"pkg/m1&co.py": {1}}):
+        with pytest.raises(report.UsageError) as caught:
+            coverage.read_xml(doc, "c.xml", "/src", "/src", only=only)
+        assert str(caught.value).startswith(error)
+
+
 def test_a_data_file_that_cannot_be_read(tmp_path):
     with pytest.raises(report.UsageError, match=r"^cov: cannot read the file \("):
         coverage.read(str(tmp_path), "cov", str(tmp_path))
@@ -963,6 +999,273 @@ def test_bad_file_entries(small, capsys, name, content, error):
     """A file's entry is read when it is needed: for the per-file minimum, or changed."""
     (small / name).write_bytes(content)
     assert error in one_error(capsys, "--base", "HEAD", "--data", name, "--file-fail-under", "1")
+
+
+# --------------------------------------------------------------------------- bad numbers
+
+
+def xml_report(root: str = "", line: str = 'number="1" hits="1"') -> bytes:
+    """A Cobertura report of app.py (two lines, one run); `root` replaces its counts and
+    line-rate, `line` the first line's attributes."""
+    root = root or 'line-rate="0.5" lines-valid="2" lines-covered="1"'
+    return (
+        f"<?xml version='1.0'?>\n<coverage {root}><sources><source>.</source></sources>"
+        f'<packages><package name="."><classes><class name="app.py" filename="app.py"><lines>'
+        f'<line {line}/><line number="2" hits="0"/></lines></class></classes></package>'
+        "</packages></coverage>\n"
+    ).encode()
+
+
+def json_report(totals: str = "", entry: str = "") -> bytes:
+    """A JSON report of app.py (two lines, one run); `totals` replaces its totals, `entry`
+    the file's lines and summary."""
+    totals = totals or '"percent_covered": 50.0, "num_statements": 2, "covered_lines": 1'
+    entry = entry or '"executed_lines": [1], "missing_lines": [2]'
+    return f'{{"files": {{"app.py": {{{entry}}}}}, "totals": {{{totals}}}}}'.encode()
+
+
+RATE = "coverage.xml: the <coverage> element has a bad line-rate, expected a number from 0 to 1"
+PERCENT = (
+    "coverage.json: totals.percent_covered is not a percentage, expected a number from 0 to 100"
+)
+# (id, report, the error it makes)
+BAD_TOTALS = [
+    ("xml-nan", xml_report('line-rate="nan"'), f'{RATE}, not line-rate="nan"'),
+    ("xml-inf", xml_report('line-rate="inf"'), f'{RATE}, not line-rate="inf"'),
+    ("xml-1e999", xml_report('line-rate="1e999"'), f'{RATE}, not line-rate="1e999"'),
+    ("xml-negative-rate", xml_report('line-rate="-0.5"'), f'{RATE}, not line-rate="-0.5"'),
+    ("xml-rate-above-1", xml_report('line-rate="1.5"'), f'{RATE}, not line-rate="1.5"'),
+    ("xml-rate-not-a-number", xml_report('line-rate="most"'), f'{RATE}, not line-rate="most"'),
+    ("json-nan", json_report('"percent_covered": NaN'), f"{PERCENT}, not NaN"),
+    ("json-inf", json_report('"percent_covered": Infinity'), f"{PERCENT}, not Infinity"),
+    ("json-1e999", json_report('"percent_covered": 1e999'), f"{PERCENT}, not Infinity"),
+    ("json-negative", json_report('"percent_covered": -1'), f"{PERCENT}, not -1"),
+    ("json-above-100", json_report('"percent_covered": 100.5'), f"{PERCENT}, not 100.5"),
+    (
+        "json-file-nan",
+        json_report(
+            entry='"executed_lines": [1], "missing_lines": [], "summary": {"percent_covered": NaN}'
+        ),
+        "coverage.json: files['app.py'].summary.percent_covered is not a percentage, "
+        "expected a number from 0 to 100, not NaN",
+    ),
+    *(
+        (
+            f"json-file-{kind}",
+            json_report(
+                entry=f'"executed_lines": [1], "missing_lines": [], "summary": '
+                f'{{"percent_covered": {value}}}'
+            ),
+            "coverage.json: files['app.py'].summary.percent_covered is not a percentage, "
+            f"expected a number from 0 to 100, not {shown}",
+        )
+        for kind, value, shown in [
+            ("string", '"50"', '"50"'),
+            ("array", "[50]", "[50]"),
+            ("array-of-strings", '["50"]', "an array"),
+            ("object", "{}", "an object"),
+        ]
+    ),
+]
+COUNTS = "coverage.xml: the <coverage> element has bad counts, expected"
+LINE = 'coverage.xml: app.py: a <line> without a number or hits, expected number="N" hits="N"'
+CONDITION = (
+    "coverage.xml: app.py: line 1 has a bad condition-coverage, "
+    'expected "P% (TAKEN/ALL)" with whole numbers, TAKEN at most ALL'
+)
+ENTRY = "coverage.json: files['app.py'] is not a file's report, expected"
+LISTS = f"{ENTRY} executed_lines and missing_lines as lists of line numbers"
+BAD_COUNTS = [
+    (
+        "xml-negative-counts",
+        xml_report('line-rate="1" lines-valid="-5" lines-covered="-5"'),
+        f'{COUNTS} whole numbers, not lines-valid="-5"',
+    ),
+    (
+        "xml-fraction",
+        xml_report('line-rate="1" lines-valid="2.5" lines-covered="1"'),
+        f'{COUNTS} whole numbers, not lines-valid="2.5"',
+    ),
+    (
+        "xml-long-count",
+        xml_report(f'line-rate="1" lines-valid="{"9" * 50}x" lines-covered="1"'),
+        f'{COUNTS} whole numbers, not lines-valid="{"9" * 37}..."',
+    ),
+    (
+        "xml-covered-above-valid",
+        xml_report('line-rate="0.5" lines-valid="2" lines-covered="1998"'),
+        f'{COUNTS} lines-covered at most lines-valid, not lines-covered="1998" lines-valid="2"',
+    ),
+    (
+        "xml-branches-covered-above-valid",
+        xml_report(
+            'line-rate="1" lines-valid="2" lines-covered="2" branches-valid="1" '
+            'branches-covered="2"'
+        ),
+        f"{COUNTS} branches-covered at most branches-valid, "
+        'not branches-covered="2" branches-valid="1"',
+    ),
+    (
+        "xml-negative-hits",
+        xml_report(line='number="1" hits="-1"'),
+        f'{LINE} with whole numbers N, not <line number="1" hits="-1">',
+    ),
+    (
+        "xml-negative-line",
+        xml_report(line='number="-1" hits="1"'),
+        f'{LINE} with whole numbers N, not <line number="-1" hits="1">',
+    ),
+    (
+        "xml-branches-taken-above-all",
+        xml_report(line='number="1" hits="1" branch="true" condition-coverage="150% (3/2)"'),
+        f'{CONDITION}, not condition-coverage="150% (3/2)"',
+    ),
+    (
+        "xml-negative-branches",
+        xml_report(line='number="1" hits="1" branch="true" condition-coverage="50% (-1/2)"'),
+        f'{CONDITION}, not condition-coverage="50% (-1/2)"',
+    ),
+    (
+        "json-negative-count",
+        json_report('"percent_covered": 100, "num_statements": -2, "covered_lines": -2'),
+        "coverage.json: totals.num_statements is not a count, expected a whole number, not -2",
+    ),
+    (
+        "json-fraction",
+        json_report('"percent_covered": 50, "num_statements": 2, "covered_lines": 1.5'),
+        "coverage.json: totals.covered_lines is not a count, expected a whole number, not 1.5",
+    ),
+    (
+        "json-covered-above-valid",
+        json_report('"percent_covered": 50, "num_statements": 2, "covered_lines": 1998'),
+        "coverage.json: totals.covered_lines is above totals.num_statements, expected at "
+        "most 2, not 1998",
+    ),
+    (
+        "json-branches-covered-above-valid",
+        json_report('"percent_covered": 50, "num_branches": 2, "covered_branches": 3'),
+        "coverage.json: totals.covered_branches is above totals.num_branches, expected at "
+        "most 2, not 3",
+    ),
+    (
+        "json-file-covered-above-valid",
+        json_report(
+            entry='"executed_lines": [1], "missing_lines": [2], '
+            '"summary": {"num_statements": 2, "covered_lines": 3}'
+        ),
+        "coverage.json: files['app.py'].summary.covered_lines is above "
+        "files['app.py'].summary.num_statements, expected at most 2, not 3",
+    ),
+    (
+        "json-negative-line",
+        json_report(entry='"executed_lines": [1], "missing_lines": [-2]'),
+        f"{LISTS}, not -2 in missing_lines",
+    ),
+    (
+        "json-true-line",
+        json_report(entry='"executed_lines": [true], "missing_lines": [2]'),
+        f"{LISTS}, not true in executed_lines",
+    ),
+    (
+        "json-negative-branch",
+        json_report(
+            entry='"executed_lines": [1], "missing_lines": [2], "missing_branches": [[-1, 2]]'
+        ),
+        f"{ENTRY} missing_branches as pairs of line numbers, not [-1, 2] in missing_branches",
+    ),
+]
+DEEP = 100_000  # levels: far past Python's recursion limit
+TOO_DEEP = [
+    (
+        "json-deep",
+        b'{"files": {}, "totals": {"percent_covered": 100}, "x": '
+        + b"[" * DEEP
+        + b"]" * DEEP
+        + b"}",
+        "coverage.json: nested too deeply to read, expected a coverage.py JSON report "
+        "(a few levels deep)",
+    ),
+]
+BAD_NUMBERS = BAD_TOTALS + BAD_COUNTS + TOO_DEEP
+
+
+@pytest.mark.parametrize(
+    ("content", "error"), [pytest.param(*case[1:], id=case[0]) for case in BAD_NUMBERS]
+)
+def test_numbers_that_cannot_be_coverage(small, capsys, content, error):
+    """A total that is not a finite share from 0 to 100 %, a count that is not a whole
+    number, more covered than there is, a JSON report nested too deeply: one line that
+    names the file, the value and what was expected; exit 2, no traceback. Every file is
+    read (--file-fail-under)."""
+    name = "coverage.xml" if content.startswith(b"<") else "coverage.json"
+    (small / name).write_bytes(content)
+    message = one_error(capsys, "--base", "HEAD", "--data", name, "--file-fail-under", "1")
+    assert message == f"trunkgate coverage: error: {error}"
+
+
+@pytest.mark.parametrize(
+    ("entry", "error"),
+    [
+        ("[1, 2]", "executed_lines and missing_lines as lists of line numbers, not [1, 2]"),
+        (
+            f"[{', '.join(['100000'] * 9)}]",
+            "executed_lines and missing_lines as lists of line numbers, not "
+            "[100000, 100000, 100000, 100000, 1000...",
+        ),
+        (
+            '{"executed_lines": [1], "missing_lines": [], "missing_branches": {"8": 9}}',
+            "missing_branches as pairs of line numbers, not missing_branches: an object",
+        ),
+        (
+            '{"executed_lines": [1], "missing_lines": [], "summary": "full"}',
+            'summary as an object, not summary: "full"',
+        ),
+    ],
+    ids=["entry", "long-entry", "missing-branches", "summary"],
+)
+def test_file_entries_of_the_wrong_shape(small, capsys, entry, error):
+    (small / "coverage.json").write_text(
+        f'{{"files": {{"app.py": {entry}}}, "totals": {{"percent_covered": 50}}}}'
+    )
+    message = one_error(
+        capsys, "--data", "coverage.json", "--base", "HEAD", "--file-fail-under", "1"
+    )
+    assert message.endswith(
+        f"coverage.json: files['app.py'] is not a file's report, expected {error}"
+    )
+
+
+def test_the_reports_the_bad_numbers_start_from_are_sound(small, capsys):
+    for name, content in (("coverage.xml", xml_report()), ("coverage.json", json_report())):
+        (small / name).write_bytes(content)
+        argv = ("--base", "HEAD", "--data", name, "--fail-under", "0", "--file-fail-under", "1")
+        code, out = run_gate(capsys, *argv)
+        assert code == 0, out
+        assert out["metrics"] == {"coverage": 50.0}
+
+
+def test_a_deep_json_report_through_the_command(small):
+    """The installed command, in a process of its own: one line on stderr, no traceback."""
+    (small / "coverage.json").write_bytes(TOO_DEEP[0][1])
+    proc = subprocess.run(
+        [str(BIN / "trunkgate"), "coverage", "--base", "HEAD"],
+        cwd=small,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == f"trunkgate coverage: error: {TOO_DEEP[0][2]}\n"
+
+
+def test_a_deep_xml_report_is_read(small, capsys):
+    """ElementTree builds a deep tree without recursing: nothing to refuse."""
+    body = b"<x>" * DEEP + b"</x>" * DEEP
+    (small / "coverage.xml").write_bytes(b'<coverage line-rate="1">' + body + b"</coverage>")
+    code, out = run_gate(capsys, "--base", "HEAD", "--data", "coverage.xml")
+    assert code == 0
+    assert out["metrics"] == {"coverage": 100.0}
 
 
 def test_data_without_measured_files(small, capsys):

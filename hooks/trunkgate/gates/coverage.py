@@ -17,7 +17,10 @@ warning. A change with fewer coverable lines than diff-min-lines is reported but
 
 from __future__ import annotations
 
+import io
+import math
 import os
+import re
 import time
 
 from trunkgate import config, flags, report, tools
@@ -26,9 +29,10 @@ from trunkgate.change import Change, relative
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+    from typing import Any
+    from xml.etree import ElementTree
 
-    # Reads the change's files from a loaded data file or report: (only, total) -> Measured.
-    Finish = Callable[[Mapping[str, Collection[int]] | None, bool], "Measured"]
+    import coverage as coverage_api
 
 GATE = "coverage"
 EXAMPLE = (
@@ -193,8 +197,8 @@ def check_diff(
     a changed line is always a warning. `where` turns a path into the one findings show.
     """
     total, uncovered, share = diff_percent(files)
-    limit = float(policy.diff_fail_under)  # type: ignore[arg-type]
-    minimum = int(policy.diff_min_lines)  # type: ignore[call-overload]
+    limit = float(policy.diff_fail_under)
+    minimum = int(policy.diff_min_lines)
     if share is None:
         return [], "diff coverage: no coverable lines changed"
     failed = share < limit and total >= minimum
@@ -223,7 +227,7 @@ def check_diff(
                 )
             )
         findings += sorted(mine, key=lambda x: x.line or 0)
-    counts = f"{total - uncovered} of {total} changed line{'s' * (total != 1)} covered"
+    counts = f"{total - uncovered} of {report.plural(total, 'changed line')} covered"
     summary = f"diff coverage {percent(share, limit)}: {counts}"
     if failed:
         findings.insert(
@@ -231,7 +235,7 @@ def check_diff(
             report.Finding(
                 "diff-coverage",
                 f"diff coverage {percent(share, limit)} is below the minimum {_limit(limit)} "
-                f"({uncovered} of {total} changed line{'s' * (total != 1)} not covered)",
+                f"({uncovered} of {report.plural(total, 'changed line')} not covered)",
             ),
         )
         return findings, summary
@@ -242,7 +246,7 @@ def check_diff(
 
 def check_total(total: float, policy: config.Policy) -> tuple[list[report.Finding], str]:
     """The total against fail-under (0: reported, not gated)."""
-    limit = float(policy.fail_under)  # type: ignore[arg-type]
+    limit = float(policy.fail_under)
     if limit and total < limit:
         message = f"total coverage {percent(total, limit)} is below the minimum {_limit(limit)}"
         return [report.Finding("fail-under", message)], f"total coverage {percent(total, limit)}"
@@ -254,7 +258,7 @@ def check_files(
     files: dict[str, FileCoverage], policy: config.Policy, where: Callable[[str], str] = str
 ) -> list[report.Finding]:
     """Each measured file against file-fail-under (0: off); files with no statements pass."""
-    limit = float(policy.file_fail_under)  # type: ignore[arg-type]
+    limit = float(policy.file_fail_under)
     if not limit:
         return []
     return [
@@ -300,8 +304,35 @@ class PathMap:
 # --------------------------------------------------------------------------- reading
 
 
-def _bad(where: str, what: str, expected: str) -> report.UsageError:
-    return report.UsageError(f"{where}: {what}, expected {expected}")
+def _bad(where: str, what: str, expected: str, got: str | None = None) -> report.UsageError:
+    """Bad input, in one line: where, what is wrong, what was expected, and what was found."""
+    found = f", not {got}" if got is not None else ""
+    return report.UsageError(f"{where}: {what}, expected {expected}{found}")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _quoted(text: str) -> str:
+    """A value from the input, quoted, short, and on one line whatever it holds."""
+    import json
+
+    return json.dumps(_short(text))
+
+
+def _shown(value: object) -> str:
+    """A value from a JSON report as a message shows it, short and on one line: JSON for a
+    string, a number, a boolean, null or an array of numbers; else its kind."""
+    import json
+
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list) and not all(_is_number(v) for v in value):
+        return "an array"
+    return _short(json.dumps(value))
 
 
 class _Refused(Exception):
@@ -312,197 +343,33 @@ def _refuse(*_: object) -> None:
     raise _Refused
 
 
-class _Cobertura:
-    """What the gate reads from a Cobertura report's elements: the root's attributes, the
-    sources, and the <line>s of each wanted <class>, by path relative to the top."""
-
-    def __init__(
-        self, where: str, top: str, folder: str, only: Mapping[str, Collection[int]] | None
-    ) -> None:
-        self.where = where
-        self.top = top
-        self.folder = folder
-        self.only = only
-        self.root: dict[str, str] = {}
-        self.sources: list[str] = []
-        self.text: list[str] = []
-        self.classes: dict[str, list[dict[str, str]]] = {}
-        self.paths: PathMap | None = None
-
-    def parser(self, expat, handler: bool = True):  # expat: the module, imported lazily
-        parser = expat.ParserCreate()
-        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-        parser.StartDoctypeDeclHandler = _refuse
-        parser.EntityDeclHandler = _refuse
-        parser.buffer_text = True
-        if handler:
-            parser.StartElementHandler = self.handler(parser)
-        return parser
-
-    def wanted(self, filename: str | None) -> str | None:
-        """The path of a <class filename>, when its lines are wanted."""
-        if self.paths is None:  # <sources> come before the <packages> that hold classes
-            bases = [os.path.join(self.folder, s) for s in self.sources if s]
-            self.paths = PathMap(self.top, bases or [self.folder])
-        path = self.paths(filename) if filename else None
-        return path if path is not None and (self.only is None or path in self.only) else None
-
-    def handler(self, parser):
-        """The start-element handler: a closure, as <line> is by far the most common element
-        and its path must be short."""
-        lines: list[dict[str, str]] | None = None  # those of the <class> being read, if wanted
-        classes, root, text = self.classes, self.root, self.text
-
-        def end_source(name: str) -> None:
-            if name == "source":
-                self.sources.append("".join(text).strip())
-                text.clear()
-                parser.CharacterDataHandler = None
-            else:  # </sources>
-                parser.EndElementHandler = None
-
-        def start(name: str, attrs: dict[str, str]) -> None:
-            nonlocal lines
-            if name == "line":
-                if lines is not None:
-                    lines.append(attrs)
-            elif name == "class":
-                path = self.wanted(attrs.get("filename"))
-                lines = None if path is None else classes.setdefault(path, [])
-            elif not root:
-                if name != "coverage":
-                    raise _bad(
-                        self.where,
-                        f"the root element is <{name}>, not a Cobertura report",
-                        "<coverage> as coverage.py's `coverage xml` writes",
-                    )
-                root.update(attrs)
-                root.setdefault("line-rate", "")
-            elif name == "source":
-                text.clear()
-                parser.CharacterDataHandler = text.append
-            elif name == "sources":
-                parser.EndElementHandler = end_source
-
-        return start
+def _refused(where: str) -> report.UsageError:
+    return _bad(where, "declares a DOCTYPE or entities", "a plain Cobertura report")
 
 
-_CLASS = b"<class"
-_AFTER_NAME = frozenset(b" \t\r\n/>")
+def _not_xml(where: str, exc: Exception) -> report.UsageError:
+    return _bad(where, f"not well-formed XML ({exc})", "a Cobertura report")
 
 
-def _class_starts(data: bytes) -> list[int]:
-    """Where each <class> element starts."""
-    found = []
-    at = data.find(_CLASS)
-    while at >= 0:
-        if data[at + len(_CLASS) : at + len(_CLASS) + 1] and data[at + len(_CLASS)] in _AFTER_NAME:
-            found.append(at)
-        at = data.find(_CLASS, at + 1)
-    return found
+def _parse_xml(data: bytes, where: str) -> ElementTree.Element:
+    """The root element of a report, parsed by ElementTree. A DOCTYPE is refused, and with
+    it any entity declaration (they live in one): no entity is expanded and no external DTD
+    or entity is loaded, which is what defusedxml would guard against."""
+    # Safe: the Builder refuses a DOCTYPE, which leaves defusedxml nothing to guard against.
+    import xml.etree.ElementTree as ET  # nosec B405
 
+    class Builder(ET.TreeBuilder):
+        def doctype(self, *_: object) -> None:
+            raise _Refused
 
-def _validate(data: bytes, reader: _Cobertura, expat) -> bool:
-    """Check that a report is well-formed XML without a DOCTYPE, in C (no element handlers);
-    True when it can also be read by class (see _read_by_class): no comment, CDATA section
-    or processing instruction in it holds "<class"."""
-    hidden = False
-
-    def look(*parts: object) -> None:
-        nonlocal hidden
-        hidden = hidden or any(isinstance(p, str) and "<class" in p for p in parts)
-
-    def cdata() -> None:
-        nonlocal hidden
-        hidden = True
-
-    check = reader.parser(expat, handler=False)
-    check.CommentHandler = look
-    check.ProcessingInstructionHandler = look
-    check.StartCdataSectionHandler = cdata
-    check.Parse(data, True)
-    return not hidden
-
-
-def _read_by_class(data: bytes, reader: _Cobertura, expat) -> bool:
-    """Read a report that _validate passed without handling each of its elements in Python:
-    its head (root and sources), the start tag of every <class>, and the whole of the wanted
-    ones only.
-
-    Sound because in well-formed XML a `<` starts markup everywhere but in comments, CDATA
-    sections and processing instructions: when none of those holds "<class", the bytes
-    "<class" followed by a space, `/` or `>` are exactly the classes' start tags, each running
-    to the next `<`. False (read nothing) when the report nests a class in a class, or when
-    a quarter of its classes or more are wanted (reading every element is then as quick).
-    """
-    starts = _class_starts(data)
-    if not starts or len(reader.only or ()) * 4 >= len(starts):
-        return False
-    ends = [data.find(b"<", at + 1) for at in starts]
-    heads = [data[at:end].rstrip() for at, end in zip(starts, ends, strict=True)]
-    if any(not h.endswith(b">") for h in heads):
-        return False  # pragma: no cover - a well-formed report has none
-    closing = [data.find(b"</class>", at) for at in starts]
-    for i, (head, close) in enumerate(zip(heads, closing, strict=True)):
-        if head.endswith(b"/>"):
-            closing[i] = -1
-        elif close < 0 or (i + 1 < len(starts) and starts[i + 1] < close):
-            return False  # a class inside a class: not a Cobertura report's shape
-    # The head: the root element and the sources.
-    reader.parser(expat).Parse(data[: starts[0]], False)
-    # Every start tag, in one small document, to learn which classes are wanted.
-    names: list[str | None] = []
-    tags = reader.parser(expat, handler=False)
-    tags.StartElementHandler = lambda name, attrs: names.append(attrs.get("filename"))
-    tags.Parse(b"<x>" + b"".join(h if h.endswith(b"/>") else h + b"</class>" for h in heads))
-    wanted = [
-        head if close < 0 else data[at : close + len(b"</class>")]
-        for at, head, close, name in zip(starts, heads, closing, names[1:], strict=True)
-        if reader.wanted(name) is not None
-    ]
-    # The wanted classes, whole, in one document.
-    reader.parser(expat).Parse(b"<x>" + b"".join(wanted) + b"</x>", True)
-    return True
-
-
-def load_xml(data: bytes, where: str, top: str, folder: str) -> Finish:
-    """A Cobertura XML report (`coverage xml`), checked; `folder` holds it (relative sources
-    start there). A DOCTYPE or an entity declaration is refused: a report needs neither."""
-    import xml.parsers.expat as expat
-
-    def bad_xml(exc: Exception) -> report.UsageError:
-        if isinstance(exc, _Refused):
-            return _bad(where, "declares a DOCTYPE or entities", "a plain Cobertura report")
-        return _bad(where, f"not well-formed XML ({exc})", "a Cobertura report")
-
+    parser = ET.XMLParser(target=Builder())  # noqa: S314  # nosec B314
     try:
-        by_class = _validate(data, _Cobertura(where, top, folder, None), expat)
-    except (_Refused, expat.ExpatError) as exc:
-        raise bad_xml(exc) from None
-
-    def finish(only: Mapping[str, Collection[int]] | None, total: bool) -> Measured:
-        reader = _Cobertura(where, top, folder, only)
-        if only is None or not by_class or not _read_by_class(data, reader, expat):
-            reader = _Cobertura(where, top, folder, only)
-            reader.parser(expat).Parse(data, True)
-        root = reader.root
-        if not root.get("line-rate"):
-            raise _bad(
-                where,
-                "the <coverage> element has no line-rate",
-                "a Cobertura report as coverage.py's `coverage xml` writes",
-            )
-        files: dict[str, FileCoverage] = {}
-        for path, found in reader.classes.items():
-            try:
-                files[path] = _xml_file(found, None if only is None else only[path])
-            except (KeyError, ValueError):
-                raise _bad(
-                    where, f"{path}: a <line> without a number or hits", 'number="N" hits="N"'
-                ) from None
-        return Measured(files, _xml_total(root, where), "Cobertura XML report")
-
-    return finish
+        parser.feed(data)
+        return parser.close()
+    except _Refused:
+        raise _refused(where) from None
+    except ET.ParseError as exc:
+        raise _not_xml(where, exc) from None
 
 
 def read_xml(
@@ -512,30 +379,187 @@ def read_xml(
     folder: str,
     only: Mapping[str, Collection[int]] | None = None,
 ) -> Measured:
-    """A Cobertura XML report, read; with `only` ({path relative to the top: line numbers}),
-    just those files, and of each just those lines (its `percent` then counts those alone)."""
-    return load_xml(data, where, top, folder)(only, True)
+    """A Cobertura XML report (`coverage xml`), checked; `folder` holds it (relative sources
+    start there). With `only` ({path relative to the top: line numbers}), just those files,
+    and of each just those lines (its `percent` then counts those alone). A DOCTYPE or an
+    entity declaration is refused: a report needs neither.
+
+    When `only` names fewer than half the report's classes, just those are parsed (see
+    _class_spans): parsing every element of a large report costs more than the rest of the
+    gate. Should that read fail, the whole report is read, to say what is wrong."""
+    spans = None if only is None else _class_spans(data, len(only), where)
+    if spans is not None:
+        try:
+            return _xml_measured(data, where, top, folder, only, spans)
+        except report.UsageError:
+            pass
+    return _xml_measured(data, where, top, folder, only, None)
 
 
-def _xml_file(lines: list[dict[str, str]], keep: Collection[int] | None) -> FileCoverage:
+def _xml_measured(
+    data: bytes,
+    where: str,
+    top: str,
+    folder: str,
+    only: Mapping[str, Collection[int]] | None,
+    spans: list[tuple[int, int, int]] | None,
+) -> Measured:
+    """read_xml, from the whole report, or (with `spans`) from its skeleton and its wanted
+    classes."""
+    root = _parse_xml(data if spans is None else _skeleton(data, spans), where)
+    if root.tag != "coverage":
+        raise _bad(
+            where,
+            f"the root element is <{root.tag}>, not a Cobertura report",
+            "<coverage> as coverage.py's `coverage xml` writes",
+        )
+    if not root.get("line-rate"):
+        raise _bad(
+            where,
+            "the <coverage> element has no line-rate",
+            "a Cobertura report as coverage.py's `coverage xml` writes",
+        )
+    sources = ["".join(s.itertext()).strip() for s in root.iterfind("sources/source")]
+    paths = PathMap(top, [os.path.join(folder, s) for s in sources if s] or [folder])
+    elements = list(root.iter("class"))
+    picked: list[tuple[int, str]] = []  # (the class's place among the classes, its path)
+    for i, element in enumerate(elements):
+        filename = element.get("filename")
+        path = paths(filename) if filename else None
+        if path is not None and (only is None or path in only):
+            picked.append((i, path))
+    if spans is not None:  # the skeleton's classes are empty: parse the wanted ones whole
+        wanted = b"".join(data[spans[i][0] : spans[i][2]] for i, _ in picked)
+        found = _DECLARATION.match(data)
+        head = found.group() if found else b""  # the encoding, when it is not UTF-8
+        elements = list(_parse_xml(head + b"<x>" + wanted + b"</x>", where))
+        picked = [(n, path) for n, (_, path) in enumerate(picked)]
+    classes: dict[str, list[dict[str, str]]] = {}
+    for i, path in picked:
+        classes.setdefault(path, []).extend(line.attrib for line in elements[i].iter("line"))
+    files = {
+        path: _xml_file(lines, None if only is None else only[path], where, path)
+        for path, lines in classes.items()
+    }
+    return Measured(files, _xml_total(root.attrib, where), "Cobertura XML report")
+
+
+# A <class> start tag, whole; the XML declaration a report may start with; the branches a
+# line takes of those it has, as in condition-coverage="50% (1/2)".
+_CLASS = re.compile(rb"""<class(?:\s+[^\s=]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
+_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml\s[^?]*\?>")
+_CONDITION = re.compile(r"\(\s*([0-9]+)\s*/\s*([0-9]+)\s*\)")
+
+
+def _class_spans(data: bytes, wanted: int, where: str) -> list[tuple[int, int, int]] | None:
+    """Where each <class> element of a report starts, where its start tag ends and where it
+    ends, found by their bytes, when there are more than twice `wanted` of them; checks
+    first that the whole report is well-formed, in C (see _check_xml).
+
+    Sound because in well-formed XML a `<` starts markup everywhere but in comments, CDATA
+    sections and processing instructions: when none of those holds "<class", the matches of
+    _CLASS are exactly the classes' start tags. None (read the whole report) when they do,
+    when a class holds a class (not a Cobertura report's shape), or when there are few
+    classes."""
+    tags = list(_CLASS.finditer(data))
+    if wanted * 2 >= len(tags) or not _check_xml(data, where):
+        return None
+    spans = []
+    for i, tag in enumerate(tags):
+        end = tag.end()
+        if not tag.group().endswith(b"/>"):
+            close = data.find(b"</class>", end)
+            if close < 0 or (i + 1 < len(tags) and tags[i + 1].start() < close):
+                return None
+            end = close + len(b"</class>")
+        spans.append((tag.start(), tag.end(), end))
+    return spans
+
+
+def _skeleton(data: bytes, spans: list[tuple[int, int, int]]) -> bytes:
+    """The report with each class left empty: just its start tag, self-closing."""
+    parts, at = [], 0
+    for start, tag_end, end in spans:
+        tag = data[start:tag_end]
+        parts += [data[at:start], tag if tag.endswith(b"/>") else tag[:-1] + b"/>"]
+        at = end
+    parts.append(data[at:])
+    return b"".join(parts)
+
+
+def _check_xml(data: bytes, where: str) -> bool:
+    """Check that a report is well-formed XML without a DOCTYPE, as _parse_xml does but with
+    expat alone, in C, building nothing; True when no comment, CDATA section or processing
+    instruction in it holds "<class"."""
+    import xml.parsers.expat as expat
+
+    hidden = False
+
+    def look(*parts: str) -> None:
+        nonlocal hidden
+        hidden = hidden or any("<class" in p for p in parts)
+
+    def cdata() -> None:
+        nonlocal hidden
+        hidden = True
+
+    parser = expat.ParserCreate(namespace_separator="}")  # as ElementTree's
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.CommentHandler = look
+    parser.ProcessingInstructionHandler = look
+    parser.StartCdataSectionHandler = cdata
+    try:
+        parser.Parse(data, True)
+    except _Refused:
+        raise _refused(where) from None
+    except expat.ExpatError as exc:
+        raise _not_xml(where, exc) from None
+    return not hidden
+
+
+def _xml_file(
+    lines: list[dict[str, str]], keep: Collection[int] | None, where: str, path: str
+) -> FileCoverage:
+    """One file's <line>s, checked: line numbers and hits are whole numbers, and a branch
+    line takes at most the branches it has."""
     statements: set[int] = set()
     missing, partial = set(), set()
     branches = taken = 0
     for attrs in lines:
-        number = int(attrs["number"])
+        try:
+            number = int(attrs["number"])
+            hits = int(attrs.get("hits", "0"))
+        except (KeyError, ValueError):
+            number = hits = -1  # refused below, as a negative one is
+        if number < 0 or hits < 0:
+            shown = " ".join(f"{k}={_quoted(attrs[k])}" for k in ("number", "hits") if k in attrs)
+            raise _bad(
+                where,
+                f"{path}: a <line> without a number or hits",
+                'number="N" hits="N" with whole numbers N',
+                f"<line {shown}>",
+            )
+        done = out_of = 0
+        condition = attrs.get("condition-coverage")  # "50% (1/2)"
+        if condition and "(" in condition:
+            found = _CONDITION.search(condition)
+            if found is None or int(found[1]) > int(found[2]):
+                raise _bad(
+                    where,
+                    f"{path}: line {number} has a bad condition-coverage",
+                    '"P% (TAKEN/ALL)" with whole numbers, TAKEN at most ALL',
+                    f"condition-coverage={_quoted(condition)}",
+                )
+            done, out_of = int(found[1]), int(found[2])
         if number in statements or (keep is not None and number not in keep):
             continue  # listed again (under <methods> by some producers), or not wanted
         statements.add(number)
-        hits = attrs.get("hits", "0")
-        if hits == "0" or int(hits) <= 0:
+        if hits == 0:
             missing.add(number)
-        condition = attrs.get("condition-coverage")  # "50% (1/2)"
-        if condition and "(" in condition:
-            done, _, out_of = condition[condition.index("(") + 1 :].rstrip(")").partition("/")
-            branches += int(out_of)
-            taken += int(done)
-            if int(done) < int(out_of):
-                partial.add(number)
+        branches += out_of
+        taken += done
+        if done < out_of:
+            partial.add(number)
     whole = len(statements) + branches
     share = 100.0 * (len(statements) - len(missing) + taken) / whole if whole else 100.0
     return FileCoverage(statements, missing, partial, share)
@@ -543,86 +567,206 @@ def _xml_file(lines: list[dict[str, str]], keep: Collection[int] | None) -> File
 
 def _xml_total(root: dict[str, str], where: str) -> float:
     """The total as coverage.py counts it: (statements run + branches taken) / (statements +
-    branches), from the root's counts; from its line-rate when it has no counts."""
+    branches), from the root's counts; from its line-rate when it has no counts. The
+    line-rate must be a number from 0 to 1 (NaN and infinities are not)."""
+    rate = root["line-rate"]
     try:
-        counts = [int(root.get(k) or 0) for k in ("lines-valid", "lines-covered")]
-        counts += [int(root.get(k) or 0) for k in ("branches-valid", "branches-covered")]
-        if "lines-valid" in root:
-            whole = counts[0] + counts[2]
-            return 100.0 * (counts[1] + counts[3]) / whole if whole else 100.0
-        return 100.0 * float(root["line-rate"])
+        share = float(rate)
     except ValueError:
-        raise _bad(where, "the <coverage> element has bad counts", "whole numbers") from None
+        share = math.nan
+    if not 0 <= share <= 1:
+        raise _bad(
+            where,
+            "the <coverage> element has a bad line-rate",
+            "a number from 0 to 1",
+            f"line-rate={_quoted(rate)}",
+        )
+    counts: dict[str, int] = {}
+    for key in ("lines-valid", "lines-covered", "branches-valid", "branches-covered"):
+        text = root.get(key) or "0"
+        try:
+            counts[key] = int(text)
+        except ValueError:
+            counts[key] = -1  # refused below, as a negative count is
+        if counts[key] < 0:
+            raise _bad(
+                where,
+                "the <coverage> element has bad counts",
+                "whole numbers",
+                f"{key}={_quoted(text)}",
+            )
+    for covered, valid in (
+        ("lines-covered", "lines-valid"),
+        ("branches-covered", "branches-valid"),
+    ):
+        if valid in root and counts[covered] > counts[valid]:
+            raise _bad(
+                where,
+                "the <coverage> element has bad counts",
+                f"{covered} at most {valid}",
+                f"{covered}={_quoted(root[covered])} {valid}={_quoted(root[valid])}",
+            )
+    if "lines-valid" in root:
+        whole = counts["lines-valid"] + counts["branches-valid"]
+        run = counts["lines-covered"] + counts["branches-covered"]
+        return 100.0 * run / whole if whole else 100.0
+    return 100.0 * share
 
 
-def load_json(data: bytes, where: str, top: str, bases: Sequence[str]) -> Finish:
-    """A JSON report (`coverage json`), checked; relative file names are taken from `bases`."""
+def read_json(
+    data: bytes,
+    where: str,
+    top: str,
+    bases: Sequence[str],
+    only: Collection[str] | None = None,
+) -> Measured:
+    """A JSON report (`coverage json`), checked; relative file names are taken from `bases`.
+    With `only`, just those files (relative to the top)."""
     import json
 
     try:
         doc = json.loads(data)
+    except RecursionError:
+        raise _bad(
+            where, "nested too deeply to read", "a coverage.py JSON report (a few levels deep)"
+        ) from None
     except ValueError as exc:
         raise _bad(where, f"not JSON ({exc})", "a coverage.py JSON report") from None
     files = doc.get("files") if isinstance(doc, dict) else None
     totals = doc.get("totals") if isinstance(doc, dict) else None
     total = totals.get("percent_covered") if isinstance(totals, dict) else None
-    if not isinstance(files, dict) or not _is_number(total):
+    if not isinstance(files, dict) or not isinstance(totals, dict) or not _is_number(total):
         raise _bad(
             where,
             "not a coverage.py JSON report (no files and totals.percent_covered)",
             "the report `coverage json` writes",
         )
-
-    def finish(only: Collection[str] | None, _total: bool = True) -> Measured:
-        paths = PathMap(top, bases)
-        found: dict[str, FileCoverage] = {}
-        for name, entry in files.items():
-            path = paths(name)
-            if only is not None and path not in only:
-                continue
-            try:
-                found[path] = _json_file(entry)
-            except (AttributeError, TypeError, ValueError):
-                raise _bad(
-                    where,
-                    f"files[{name!r}] is not a file's report",
-                    "executed_lines and missing_lines as lists of line numbers",
-                ) from None
-        return Measured(found, float(total), "JSON report")
-
-    return finish
+    _json_summary(totals, where, "totals")
+    total = totals["percent_covered"]
+    paths = PathMap(top, bases)
+    found: dict[str, FileCoverage] = {}
+    for name, entry in files.items():
+        path = paths(name)
+        if only is None or path in only:
+            found[path] = _json_file(entry, where, name)
+    return Measured(found, float(total), "JSON report")
 
 
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _json_file(entry: dict) -> FileCoverage:
-    executed = entry.get("executed_lines")
-    missing = entry.get("missing_lines")
-    if not isinstance(executed, list) or not isinstance(missing, list):
-        raise TypeError
-    if not all(isinstance(n, int) for n in executed + missing):
-        raise TypeError
-    partial = {int(pair[0]) for pair in entry.get("missing_branches") or ()}
-    share = (entry.get("summary") or {}).get("percent_covered")
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_count(value: object) -> bool:
+    return _is_int(value) and value >= 0  # type: ignore[operator]
+
+
+# The counts in a JSON report's totals and in each file's summary.
+JSON_COUNTS = (
+    "num_statements",
+    "covered_lines",
+    "missing_lines",
+    "excluded_lines",
+    "num_branches",
+    "covered_branches",
+    "missing_branches",
+    "num_partial_branches",
+)
+
+
+def _json_summary(summary: dict[str, Any], where: str, label: str) -> None:  # JSON
+    """Check the figures of a JSON report's totals or of a file's summary: the share covered
+    is a number from 0 to 100 (NaN and infinities are not), counts are whole numbers, and
+    no more lines or branches are covered than there are."""
+    share = summary.get("percent_covered")
+    if share is not None and not (_is_number(share) and 0 <= share <= 100):
+        raise _bad(
+            where,
+            f"{label}.percent_covered is not a percentage",
+            "a number from 0 to 100",
+            _shown(share),
+        )
+    for key in JSON_COUNTS:
+        value = summary.get(key)
+        if value is not None and not _is_count(value):
+            raise _bad(where, f"{label}.{key} is not a count", "a whole number", _shown(value))
+    for covered, valid in (
+        ("covered_lines", "num_statements"),
+        ("covered_branches", "num_branches"),
+    ):
+        most = summary.get(valid)
+        if most is not None and summary.get(covered, 0) > most:
+            raise _bad(
+                where,
+                f"{label}.{covered} is above {label}.{valid}",
+                f"at most {most}",
+                _shown(summary[covered]),
+            )
+
+
+def _json_file(entry: object, where: str, name: str) -> FileCoverage:
+    """One file's entry in a JSON report, checked: its lines are whole numbers, and so are
+    the lines its missing branches start from; its summary's figures are sane."""
+
+    def bad(expected: str, got: str) -> report.UsageError:
+        return _bad(where, f"files[{name!r}] is not a file's report", expected, got)
+
+    lines_expected = "executed_lines and missing_lines as lists of line numbers"
+    if not isinstance(entry, dict):
+        raise bad(lines_expected, _shown(entry))
+    lines: dict[str, list[int]] = {}
+    for key in ("executed_lines", "missing_lines"):
+        value = entry.get(key)
+        if not isinstance(value, list):
+            raise bad(lines_expected, f"{key}: {_shown(value)}")
+        for number in value:
+            if not _is_count(number):
+                raise bad(lines_expected, f"{_shown(number)} in {key}")
+        lines[key] = value
+    branches = entry.get("missing_branches") or []
+    pairs_expected = "missing_branches as pairs of line numbers"
+    if not isinstance(branches, list):
+        raise bad(pairs_expected, f"missing_branches: {_shown(branches)}")
+    for pair in branches:
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and _is_count(pair[0]) and _is_int(pair[1])
+        ):
+            raise bad(pairs_expected, f"{_shown(pair)} in missing_branches")
+    summary = entry.get("summary") or {}
+    if not isinstance(summary, dict):
+        raise bad("summary as an object", f"summary: {_shown(summary)}")
+    _json_summary(summary, where, f"files[{name!r}].summary")
+    share = summary.get("percent_covered")
+    missing = lines["missing_lines"]
     return FileCoverage(
-        executed + missing, missing, partial, float(share) if _is_number(share) else None
+        lines["executed_lines"] + missing,
+        missing,
+        {pair[0] for pair in branches},
+        None if share is None else float(share),
     )
 
 
-def load_data(path: str, where: str, top: str) -> Finish:
+def read_data(
+    path: str,
+    where: str,
+    top: str,
+    only: Collection[str] | None = None,
+    total: bool = True,
+) -> Measured:
     """coverage.py's data file, loaded by coverage itself, which then analyses the sources:
-    every measured file when `only` is None; else just the files in `only` ({path relative to
-    the top: line numbers}), and the total when asked for (which analyses every file, as
-    `coverage report` does).
+    every measured file when `only` is None; else just the files in `only` (relative to the
+    top), and the total when asked for (which analyses every file, as `coverage report`
+    does).
 
     coverage reads its configuration ([tool.coverage], .coveragerc) from the current folder,
     and resolves relative file names (relative_files = true) against it, as it does itself.
     """
     try:
         import coverage
-        from coverage.exceptions import CoverageException, NoDataError
+        from coverage.exceptions import CoverageException
     except ImportError:
         raise report.UsageError(
             f"{where}: reading coverage data needs coverage.py, which is not installed; "
@@ -638,41 +782,40 @@ def load_data(path: str, where: str, top: str) -> Finish:
         raise report.UsageError(f"{where}: {exc}") from None
     if not names:
         raise _bad(where, "holds no measured files", "the data of a run under coverage")
-
-    def analyse(morfs: list[str] | None, total: bool) -> tuple[bytes | None, float | None]:
-        """coverage's JSON report of `morfs` (None: every file), and its total if asked."""
-        import io
-        import tempfile
-
+    morfs = None if only is None else sorted(n for n in names if paths(n) in only)
+    try:
         figure = float(cov.report(file=io.StringIO())) if total and morfs is not None else None
-        if morfs == []:
-            return None, figure
-        with tempfile.TemporaryDirectory(prefix="trunkgate-coverage-") as tmp:
-            out = os.path.join(tmp, "coverage.json")
-            try:
-                cov.json_report(morfs=morfs, outfile=out)
-            except NoDataError:
-                if morfs is None:
-                    raise
-                return None, figure  # every one omitted by [report] omit
-            with open(out, "rb") as fh:
-                return fh.read(), figure
+        blob = _json_report(cov, morfs)
+    except CoverageException as exc:
+        raise report.UsageError(f"{where}: {exc}") from None
+    if blob is None:
+        return Measured({}, figure, "coverage data")
+    measured = read_json(blob, where, top, [here], only)
+    measured.kind = "coverage data"
+    if morfs is not None:
+        measured.total = figure
+    return measured
 
-    def finish(only: Collection[str] | None, total: bool = True) -> Measured:
-        morfs = None if only is None else sorted(n for n in names if paths(n) in only)
+
+def _json_report(cov: coverage_api.Coverage, morfs: list[str] | None) -> bytes | None:
+    """coverage's JSON report of `morfs` (None: every file); None when there is nothing to
+    report on: no file asked for, or every one omitted by [report] omit."""
+    import tempfile
+
+    from coverage.exceptions import NoDataError
+
+    if morfs == []:
+        return None
+    with tempfile.TemporaryDirectory(prefix="trunkgate-coverage-") as tmp:
+        out = os.path.join(tmp, "coverage.json")
         try:
-            blob, figure = analyse(morfs, total)
-        except CoverageException as exc:
-            raise report.UsageError(f"{where}: {exc}") from None
-        if blob is None:
-            return Measured({}, figure, "coverage data")
-        measured = load_json(blob, where, top, [here])(only)
-        measured.kind = "coverage data"
-        if morfs is not None:
-            measured.total = figure
-        return measured
-
-    return finish
+            cov.json_report(morfs=morfs, outfile=out)
+        except NoDataError:
+            if morfs is None:
+                raise
+            return None
+        with open(out, "rb") as fh:
+            return fh.read()
 
 
 def find_data(policy: config.Policy) -> str:
@@ -700,39 +843,13 @@ def find_data(policy: config.Policy) -> str:
     parallel = [n for n in os.listdir(policy.root) if n.startswith(".coverage.")]
     if parallel:
         raise report.UsageError(
-            f".coverage: not found, but {len(parallel)} parallel data file"
-            f"{'s' * (len(parallel) != 1)} (.coverage.*) are; run `coverage combine` first"
+            f".coverage: not found, but {report.plural(len(parallel), 'parallel data file')} "
+            "(.coverage.*) are; run `coverage combine` first"
         )
     raise report.UsageError(
         f"no coverage data in {policy.root}: expected .coverage, coverage.xml or coverage.json; "
         "run the tests under coverage first (pytest --cov, or coverage run -m pytest), "
         "or pass --run-tests"
-    )
-
-
-def load(path: str, where: str, top: str) -> Finish:
-    """Whatever `path` holds, loaded and checked: coverage data (SQLite), a Cobertura XML or a
-    JSON report. The function it returns reads the files of the change from it: with `only`
-    ({path relative to the top: line numbers}), just those files in detail (of an XML report,
-    just those lines); `total` False lets the data file skip the analysis of every file that
-    the total needs (reports hold the total anyway)."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise report.UsageError(f"{where}: cannot read the file ({exc.strerror})") from None
-    if data.startswith(SQLITE):
-        return load_data(path, where, top)
-    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    folder = os.path.dirname(os.path.realpath(path))
-    if head.startswith(b"<"):
-        return load_xml(data, where, top, folder)
-    if head.startswith(b"{"):
-        return load_json(data, where, top, [folder, top])
-    raise _bad(
-        where,
-        "not coverage data",
-        "coverage.py's data file (SQLite), a Cobertura XML report or a JSON report",
     )
 
 
@@ -743,32 +860,28 @@ def read(
     only: Mapping[str, Collection[int]] | None = None,
     total: bool = True,
 ) -> Measured:
-    """What `path` holds, for the files in `only` (see load)."""
-    return load(path, where, top)(only, total)
-
-
-class _Loading:
-    """load() in a thread of its own, while git works out the change in its own process."""
-
-    def __init__(self, path: str, where: str, top: str) -> None:
-        import threading
-
-        self.result: Finish | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self.run, args=(path, where, top), daemon=True)
-        self.thread.start()
-
-    def run(self, path: str, where: str, top: str) -> None:
-        try:
-            self.result = load(path, where, top)
-        except BaseException as exc:  # handed to the gate's own thread
-            self.error = exc
-
-    def get(self) -> Finish:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.result  # type: ignore[return-value]
+    """Whatever `path` holds, read and checked: coverage data (SQLite), a Cobertura XML or a
+    JSON report. With `only` ({path relative to the top: line numbers}), just those files in
+    detail (of an XML report, just those lines); `total` False lets the data file skip the
+    analysis of every file that the total needs (reports hold the total anyway)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise report.UsageError(f"{where}: cannot read the file ({exc.strerror})") from None
+    if data.startswith(SQLITE):
+        return read_data(path, where, top, only, total)
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    folder = os.path.dirname(os.path.realpath(path))
+    if head.startswith(b"<"):
+        return read_xml(data, where, top, folder, only)
+    if head.startswith(b"{"):
+        return read_json(data, where, top, [folder, top], only)
+    raise _bad(
+        where,
+        "not coverage data",
+        "coverage.py's data file (SQLite), a Cobertura XML report or a JSON report",
+    )
 
 
 # --------------------------------------------------------------------------- the gate
@@ -825,16 +938,11 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
     total = not diff_only and bool(policy.fail_under)
 
     top = os.path.realpath(change.top)
-    loading = _Loading(path, where, top)  # the data loads while git works out the change
-    try:
-        base = change.require_base()
-        start = change.diff_start
-        given = [os.path.abspath(f) for f in change.given]
-        changed = change.changed_lines(given)
-    except BaseException:
-        loading.thread.join()  # a git error wins, once the loading is over
-        raise
-    measured = loading.get()(None if each_file else changed, total)
+    base = change.require_base()
+    start = change.diff_start
+    given = [os.path.abspath(f) for f in change.given]
+    changed = change.changed_lines(given)
+    measured = read(path, where, top, None if each_file else changed, total)
     notes.append(f"read {where} ({measured.kind})")
 
     inside = os.path.relpath(os.path.realpath(root), top).replace(os.sep, "/") + "/"
