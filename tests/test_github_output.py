@@ -36,6 +36,7 @@ HOSTILE = [
     "<b>✅ passed</b> | | forged |",
 ]
 ANNOTATIONS = {"error", "warning", "notice"}
+WITH_BASE = {"run", "commits", "lint", "security", "coverage", "changelog"}
 
 
 def test_neutralised_lines_are_never_commands() -> None:
@@ -120,6 +121,11 @@ def hostile_repo(tmp_path: Path) -> Path:
         "totals": {"percent_covered": 33.3},
     }
     (repo / "coverage.json").write_text(json.dumps(report))
+    (repo / "MSG").write_text("feat: x\r::add-mask::y\n\n##[error]body\n::warning::forged\n")
+    (repo / "CHANGELOG.md").write_text(
+        "# Changelog\n\n## [Unreleased]\n\n### Addded\n\n- x\r::error::forged ##[error]y\n"
+        "## [1.0.0\r::warning::z] - 2026-01-01\n"
+    )
     _git(repo, "commit", "-q", "--allow-empty", "-m", "bad subject\r::warning::forged")
     return repo
 
@@ -153,6 +159,11 @@ def _forged(proc: subprocess.CompletedProcess[str]) -> list[tuple[str, dict[str,
         ["lint"],
         ["security"],
         ["coverage", "--data", "coverage.json"],
+        ["commit-msg", "MSG"],
+        ["changelog"],
+        ["version", "--ref", "v1.0.0\n::error::forged"],
+        ["audit", "--all"],
+        ["init", "--dry-run"],
         ["release", "next"],
         ["release", "notes"],
         ["changelog", "--check-updated"],
@@ -166,10 +177,10 @@ def test_no_gate_forges_a_command(hostile_repo: Path, tmp_path: Path, args, how)
     env = {"TRUNKGATE_NO_CACHE": "1", "GITHUB_OUTPUT": str(tmp_path / "out")}
     if how == "actions":
         env.update(GITHUB_ACTIONS="true", GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"))
-        args = [*args, "--base", "main"] if args[0] not in ("release", "branch") else args
+        args = [*args, "--base", "main"] if args[0] in WITH_BASE else args
     else:
-        args = [*args, "--format", "github"]
-        if args[0] not in ("release", "branch"):
+        args = [*args, "--format", "github"] if args[0] != "init" else args
+        if args[0] in WITH_BASE:
             args += ["--base", "main"]
     proc = _run(hostile_repo, *args, env=env)
     assert proc.returncode in (0, 1, 2), proc.stderr
