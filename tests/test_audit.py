@@ -697,16 +697,6 @@ def test_a_crash_that_is_not_the_service_shows_the_tail(repo, osv, capsys):
     assert "duplicate requirements" in err
 
 
-def test_pip_audit_missing_says_how_to_install(repo, capsys, monkeypatch, tmp_path):
-    repo.write("requirements.txt", "requests==2.25.0\n")
-    monkeypatch.setattr(sys, "executable", str(tmp_path / "nowhere" / "python"))
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    code, _, err = run(capsys)
-    assert code == 2
-    assert "pip-audit is not installed" in err
-    assert "pip install 'trunkgate[audit]'" in err
-
-
 # --------------------------------------------------------------------------- when to audit
 
 

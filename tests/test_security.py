@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 from hypothesis import given
@@ -564,19 +563,6 @@ def test_nothing_to_check_passes_without_bandit(repo, capsys, monkeypatch):
 
 
 # --------------------------------------------------------------------------- the tool
-
-
-def test_bandit_missing_is_a_usage_error_with_the_install_hint(repo, capsys, monkeypatch, tmp_path):
-    repo.write("app.py", SHELL)
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    monkeypatch.setattr(sys, "executable", str(empty / "python"))
-    monkeypatch.setenv("PATH", str(empty))
-    code, out, err = run(capsys, "app.py")
-    assert code == 2
-    assert out == ""
-    assert "bandit is not installed" in err
-    assert "pip install 'trunkgate[security]'" in err
 
 
 def test_a_bandit_crash_is_a_usage_error_with_its_stderr_tail(repo, capsys):
