@@ -18,7 +18,7 @@ import pytest
 from tests.support.cli import run_cli
 from tests.support.osv_server import OSVServer
 from tests.support.runner import outputs
-from trunkgate import config, flags, report
+from trunkgate import config, flags, report, requirements
 from trunkgate.change import Change
 from trunkgate.context import Context
 from trunkgate.gates import audit
@@ -108,7 +108,7 @@ def test_parse_requirements_reads_pins_lines_and_includes():
         "./vendored\n"
         "PyYAML===5.3\n"
     )
-    reqs, includes = audit.parse_requirements(text, "requirements.txt")
+    reqs, includes = requirements.parse_requirements(text, "requirements.txt")
     assert [(r.name, r.version, r.line) for r in reqs] == [
         ("requests", "2.25.0", 2),
         ("urllib3", None, 4),
@@ -123,15 +123,15 @@ def test_parse_requirements_reads_pins_lines_and_includes():
 
 
 def test_parse_requirements_ends_on_a_continuation():
-    reqs, _ = audit.parse_requirements("requests==2.25.0 \\", "r.txt")
+    reqs, _ = requirements.parse_requirements("requests==2.25.0 \\", "r.txt")
     assert [(r.name, r.version) for r in reqs] == [("requests", "2.25.0")]
-    assert audit.parse_requirements("# only \\", "r.txt") == ([], [])
+    assert requirements.parse_requirements("# only \\", "r.txt") == ([], [])
 
 
 @pytest.mark.parametrize("text", ["requests>=<", "!!!", "requests==", "a b c"])
 def test_parse_requirement_refuses_what_is_not_a_requirement(text):
     with pytest.raises(report.UsageError) as caught:
-        audit.parse_requirements(f"urllib3==1.26.4\n{text}\n", "req/dev.txt")
+        requirements.parse_requirements(f"urllib3==1.26.4\n{text}\n", "req/dev.txt")
     message = str(caught.value)
     assert message.startswith(f"req/dev.txt:2: cannot parse {text!r} as a requirement (")
     assert "expected a name and version such as requests==2.31.0" in message
@@ -149,7 +149,7 @@ def test_project_dependencies_with_lines():
         "  \"old==1.0; python_version < '3'\",\n"
         "]\n"
     )
-    reqs = audit.project_dependencies(text, "pyproject.toml")
+    reqs = requirements.project_dependencies(text, "pyproject.toml")
     assert reqs is not None
     assert [(r.name, r.version, r.file, r.line) for r in reqs] == [
         ("requests", "2.25.0", "pyproject.toml", 7),
@@ -158,12 +158,12 @@ def test_project_dependencies_with_lines():
 
 
 def test_project_dependencies_absent_or_malformed():
-    assert audit.project_dependencies("[tool.x]\na = 1\n", "pyproject.toml") is None
-    assert audit.project_dependencies('[project]\nname = "x"\n', "pyproject.toml") is None
+    assert requirements.project_dependencies("[tool.x]\na = 1\n", "pyproject.toml") is None
+    assert requirements.project_dependencies('[project]\nname = "x"\n', "pyproject.toml") is None
     with pytest.raises(report.UsageError, match=r"pyproject.toml: \[project\] dependencies: "):
-        audit.project_dependencies("[project]\ndependencies = [1]\n", "pyproject.toml")
+        requirements.project_dependencies("[project]\ndependencies = [1]\n", "pyproject.toml")
     with pytest.raises(report.UsageError, match=r"^pyproject.toml: invalid TOML"):
-        audit.project_dependencies("[project\n", "pyproject.toml")
+        requirements.project_dependencies("[project\n", "pyproject.toml")
 
 
 def test_advisory_text():
@@ -176,7 +176,7 @@ def test_advisory_text():
 
 
 def _source() -> audit.Source:
-    reqs = [audit.Requirement("requests", "2.25.0", "requests==2.25.0", "r.txt", 3)]
+    reqs = [requirements.Requirement("requests", "2.25.0", "requests==2.25.0", "r.txt", 3)]
     return audit.Source("requirements", "r.txt", files=["/x/r.txt"], requirements=reqs)
 
 
@@ -695,16 +695,6 @@ def test_a_crash_that_is_not_the_service_shows_the_tail(repo, osv, capsys):
     )
     assert err.count("\n") == 1  # the tail of pip-audit's stderr, on the one error line
     assert "duplicate requirements" in err
-
-
-def test_pip_audit_missing_says_how_to_install(repo, capsys, monkeypatch, tmp_path):
-    repo.write("requirements.txt", "requests==2.25.0\n")
-    monkeypatch.setattr(sys, "executable", str(tmp_path / "nowhere" / "python"))
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    code, _, err = run(capsys)
-    assert code == 2
-    assert "pip-audit is not installed" in err
-    assert "pip install 'trunkgate[audit]'" in err
 
 
 # --------------------------------------------------------------------------- when to audit

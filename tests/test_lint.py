@@ -337,19 +337,6 @@ def test_a_base_that_is_not_a_commit_is_a_usage_error(repo, capsys):
 # --------------------------------------------------------------------------- the tool
 
 
-def test_ruff_missing_is_a_usage_error_with_the_install_hint(repo, capsys, monkeypatch, tmp_path):
-    repo.write("a.py", UNUSED)
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    monkeypatch.setattr(sys, "executable", str(empty / "python"))
-    monkeypatch.setenv("PATH", str(empty))
-    code, out, err = run(capsys, "a.py")
-    assert code == 2
-    assert out == ""
-    assert "ruff is not installed" in err
-    assert "pip install 'trunkgate[lint]'" in err
-
-
 def test_ruff_is_found_on_path_when_not_next_to_python(monkeypatch, tmp_path):
     real = tools.find("ruff", "x")
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))

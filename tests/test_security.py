@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.support.cli import run_cli
+from trunkgate import baseline as baselines
 from trunkgate import report
 from trunkgate.gates import security
 
@@ -49,9 +49,9 @@ BASELINE = ".trunkgate/bandit-baseline.json"
 
 
 def test_normalise_code_collapses_whitespace():
-    assert security.normalise_code("  a =  f(x,\n\t y)  ") == "a = f(x, y)"
-    assert security.code_hash("a = f(x,  y)") == security.code_hash("a = f(x,\n    y)")
-    assert security.code_hash("a = f(x, y)") != security.code_hash("a = f(y, x)")
+    assert baselines.normalise_code("  a =  f(x,\n\t y)  ") == "a = f(x, y)"
+    assert baselines.code_hash("a = f(x,  y)") == baselines.code_hash("a = f(x,\n    y)")
+    assert baselines.code_hash("a = f(x, y)") != baselines.code_hash("a = f(y, x)")
 
 
 def test_bandit_paths_are_normalised_so_dot_slash_is_the_same_fingerprint(tmp_path):
@@ -84,7 +84,7 @@ def test_the_fingerprint_is_the_flagged_code_not_the_line_number(tmp_path):
     }
     (a, b), _, _ = security.issues_from_bandit(data, str(tmp_path))
     assert a.fingerprint[0] == b.fingerprint[0] == "B602"
-    assert a.fingerprint[2] == b.fingerprint[2] == security.code_hash(CALL)
+    assert a.fingerprint[2] == b.fingerprint[2] == baselines.code_hash(CALL)
 
 
 def test_an_unreadable_file_falls_back_to_banditss_own_excerpt(tmp_path):
@@ -102,7 +102,7 @@ def test_an_unreadable_file_falls_back_to_banditss_own_excerpt(tmp_path):
         "metrics": {"_totals": {"nosec": 2}},
     }
     issues, errors, nosec = security.issues_from_bandit(data, str(tmp_path))
-    assert issues[0].fingerprint[2] == security.code_hash("password = 'x'")
+    assert issues[0].fingerprint[2] == baselines.code_hash("password = 'x'")
     assert errors == [("bad.py", "syntax error")]
     assert nosec == 2
     with pytest.raises(report.UsageError, match="expected a JSON report object"):
@@ -116,11 +116,11 @@ def issue(path: str, line: int, code: str = "x", test_id: str = "B602", **kw) ->
 def test_split_baseline_counts_repeats_and_stale_entries():
     issues = [issue("a.py", 9), issue("a.py", 3), issue("a.py", 5), issue("b.py", 1, "y")]
     baseline = {issue("a.py", 0).fingerprint: 2, issue("c.py", 0).fingerprint: 1}
-    new, matched, stale = security.split_baseline(issues, baseline, ["a.py", "b.py", "c.py"])
+    new, matched, stale = baselines.split_baseline(issues, baseline, ["a.py", "b.py", "c.py"])
     assert [(i.path, i.line) for i in new] == [("a.py", 9), ("b.py", 1)]
     assert matched == 2
     assert stale == 1
-    _, _, stale = security.split_baseline(issues, baseline, ["a.py"])
+    _, _, stale = baselines.split_baseline(issues, baseline, ["a.py"])
     assert stale == 0  # c.py was not scanned: its entry may well still hold
 
 
@@ -131,13 +131,13 @@ def test_split_baseline_counts_repeats_and_stale_entries():
 )
 def test_split_baseline_is_blind_to_lines_and_counts_each_extra_copy(codes, extra, seed):
     before = [issue("m.py", n + 1, code) for n, code in enumerate(codes)]
-    baseline = security.baseline_counts(security.baseline_document(before)["findings"])
+    baseline = baselines.baseline_counts(security.baseline_document(before)["findings"])
     after_codes = codes + extra
     lines = list(range(1, len(after_codes) + 1))
     seed.shuffle(lines)  # every line moved
     after = [issue("m.py", n, c) for n, c in zip(lines, after_codes, strict=True)]
-    new, matched, stale = security.split_baseline(after, baseline, ["m.py"])
-    assert sorted(i.fingerprint[2] for i in new) == sorted(security.code_hash(c) for c in extra)
+    new, matched, stale = baselines.split_baseline(after, baseline, ["m.py"])
+    assert sorted(i.fingerprint[2] for i in new) == sorted(baselines.code_hash(c) for c in extra)
     assert matched == len(codes)
     assert stale == 0
 
@@ -213,8 +213,8 @@ def test_baseline_document_is_sorted_and_keeps_unscanned_entries():
         ("z.py", "B105", 1),
     ]
     assert entries[1]["test_name"] == "t"
-    assert entries[1]["fingerprint"] == security.code_hash("x")
-    assert security.baseline_counts(entries)[issues[0].fingerprint] == 2
+    assert entries[1]["fingerprint"] == baselines.code_hash("x")
+    assert baselines.baseline_counts(entries)[issues[0].fingerprint] == 2
 
 
 @pytest.mark.parametrize(
@@ -235,24 +235,24 @@ def test_read_baseline_refuses_what_is_not_a_baseline(tmp_path, text, message):
     path = tmp_path / "b.json"
     path.write_text(text)
     with pytest.raises(report.UsageError, match="not a trunkgate security baseline") as exc:
-        security.read_baseline(str(path), "b.json")
+        baselines.read_baseline(str(path), "b.json")
     assert message in str(exc.value)
     assert str(exc.value).startswith("b.json: ")
 
 
 def test_read_baseline_of_a_missing_or_unreadable_file(tmp_path):
-    assert security.read_baseline(str(tmp_path / "none.json")) is None
+    assert baselines.read_baseline(str(tmp_path / "none.json")) is None
     with pytest.raises(report.UsageError, match="cannot read the baseline"):
-        security.read_baseline(str(tmp_path))
+        baselines.read_baseline(str(tmp_path))
 
 
 def test_write_baseline_is_atomic_and_cleans_up_after_a_failure(tmp_path):
     target = tmp_path / "deep" / "b.json"
-    security.write_baseline(str(target), {"version": 1, "findings": []})
+    baselines.write_baseline(str(target), {"version": 1, "findings": []})
     assert json.loads(target.read_text()) == {"findings": [], "version": 1}
     (tmp_path / "deep" / "taken").mkdir()
     with pytest.raises(report.UsageError, match="taken: cannot write the file"):  # a folder
-        security.write_baseline(str(tmp_path / "deep" / "taken"), {"findings": []})
+        baselines.write_baseline(str(tmp_path / "deep" / "taken"), {"findings": []})
     assert sorted(p.name for p in target.parent.iterdir()) == ["b.json", "taken"]
 
 
@@ -563,19 +563,6 @@ def test_nothing_to_check_passes_without_bandit(repo, capsys, monkeypatch):
 
 
 # --------------------------------------------------------------------------- the tool
-
-
-def test_bandit_missing_is_a_usage_error_with_the_install_hint(repo, capsys, monkeypatch, tmp_path):
-    repo.write("app.py", SHELL)
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    monkeypatch.setattr(sys, "executable", str(empty / "python"))
-    monkeypatch.setenv("PATH", str(empty))
-    code, out, err = run(capsys, "app.py")
-    assert code == 2
-    assert out == ""
-    assert "bandit is not installed" in err
-    assert "pip install 'trunkgate[security]'" in err
 
 
 def test_a_bandit_crash_is_a_usage_error_with_its_stderr_tail(repo, capsys):

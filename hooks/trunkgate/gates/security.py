@@ -19,24 +19,26 @@ from __future__ import annotations
 import os
 
 from trunkgate import flags, git, report, tools
+from trunkgate.baseline import (
+    baseline_counts,
+    fingerprint,
+    make_document,
+    read_baseline,
+    split_baseline,
+    write_baseline,
+)
 from trunkgate.change import Change, Selection, relative
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
-    from typing import Any, TypeAlias, TypedDict
+    from typing import Any, TypeAlias
 
+    from trunkgate.baseline import Document
     from trunkgate.policies import SecurityPolicy
 
     # bandit's JSON report and its results: read by key.
     Report: TypeAlias = dict[str, Any]
-
-    class BaselineDocument(TypedDict):
-        """What a baseline file holds."""
-
-        about: str
-        version: int
-        findings: list[dict[str, object]]
 
 
 GATE = "security"
@@ -56,7 +58,6 @@ INSTALL = "pip install 'trunkgate[security]'"
 SUFFIXES = (".py", ".pyw")
 TREE_PATTERNS = ("*.py", "*.pyw")
 LEVELS = {"undefined": 0, "low": 1, "medium": 2, "high": 3}
-BASELINE_VERSION = 1
 BASELINE_ABOUT = (
     "trunkgate security baseline: bandit findings accepted when the gate was adopted; only "
     "new findings fail. Each entry is a test id, a path and a hash of the flagged code "
@@ -76,17 +77,6 @@ FIX = (
 
 
 # --------------------------------------------------------------------------- issues
-
-
-def normalise_code(text: str) -> str:
-    """Code as a fingerprint sees it: every run of whitespace is one space."""
-    return " ".join(text.split())
-
-
-def code_hash(code: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(normalise_code(code).encode("utf-8")).hexdigest()[:16]
 
 
 class Issue:
@@ -125,7 +115,7 @@ class Issue:
         self.text = text
         self.test_name = test_name
         self.more_info = more_info
-        self.fingerprint = (test_id, path, code_hash(code))
+        self.fingerprint = fingerprint(test_id, path, code)
 
     def __repr__(self) -> str:
         return f"Issue({self.test_id} {self.path}:{self.line} {self.severity})"
@@ -205,115 +195,13 @@ def _nosec(data: Report) -> int:
 # --------------------------------------------------------------------------- baseline
 
 
-def split_baseline(
-    issues: Iterable[Issue], baseline: dict[tuple[str, str, str], int], scanned: Iterable[str]
-) -> tuple[list[Issue], int, int]:
-    """(new issues, how many matched the baseline, baseline entries that no longer occur).
-
-    Each fingerprint absorbs as many issues as the baseline counts, in line order; the rest
-    are new. Stale entries are counted only for the scanned paths.
-    """
-    left = dict(baseline)
-    new = []
-    matched = 0
-    for issue in sorted(issues, key=lambda i: (i.path, i.line or 0, i.test_id)):
-        if left.get(issue.fingerprint, 0) > 0:
-            left[issue.fingerprint] -= 1
-            matched += 1
-        else:
-            new.append(issue)
-    paths = set(scanned)
-    stale = sum(n for (_, path, _), n in left.items() if path in paths)
-    return new, matched, stale
-
-
-def baseline_document(
-    issues: Iterable[Issue], keep: Iterable[dict[str, object]] = ()
-) -> BaselineDocument:
+def baseline_document(issues: Iterable[Issue], keep: Iterable[dict[str, object]] = ()) -> Document:
     """The baseline file's content: `keep` (entries of unscanned files) plus the issues."""
-    entries: dict[tuple[str, str, str], dict[str, object]] = {}
-    for entry in keep:
-        key = (str(entry["test_id"]), str(entry["path"]), str(entry["fingerprint"]))
-        entries[key] = dict(entry)
-    for issue in issues:
-        test_id, path, digest = issue.fingerprint
-        entry = entries.setdefault(
-            issue.fingerprint,
-            {
-                "path": path,
-                "test_id": test_id,
-                "test_name": issue.test_name,
-                "severity": issue.severity,
-                "fingerprint": digest,
-                "count": 0,
-            },
-        )
-        # A kept entry's count is an int (read_baseline checks), a new one's starts at 0.
-        entry["count"] = int(entry["count"]) + 1  # type: ignore[call-overload]  # an int
-    ordered = [entries[key] for key in sorted(entries, key=lambda k: (k[1], k[0], k[2]))]
-    return {"about": BASELINE_ABOUT, "version": BASELINE_VERSION, "findings": ordered}
-
-
-def _bad_baseline(shown: str, why: str) -> report.UsageError:
-    return report.UsageError(
-        f"{shown}: not a trunkgate security baseline ({why}); expected the JSON that "
-        "`trunkgate security --update-baseline` writes"
+    findings = (
+        (issue.fingerprint, {"test_name": issue.test_name, "severity": issue.severity})
+        for issue in issues
     )
-
-
-def read_baseline(path: str, shown: str | None = None) -> list[dict[str, object]] | None:
-    """The entries of a baseline file, or None when there is no file."""
-    import json
-
-    shown = shown or path
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise report.UsageError(f"{shown}: cannot read the baseline ({exc.strerror})") from None
-    except ValueError as exc:
-        raise _bad_baseline(shown, f"invalid JSON: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
-        raise _bad_baseline(shown, 'no "findings" list')
-    if data.get("version") != BASELINE_VERSION:
-        raise _bad_baseline(shown, f"version {data.get('version')!r}, expected {BASELINE_VERSION}")
-    entries = []
-    for index, entry in enumerate(data["findings"]):
-        ok = (
-            isinstance(entry, dict)
-            and all(isinstance(entry.get(k), str) for k in ("path", "test_id", "fingerprint"))
-            and isinstance(entry.get("count"), int)
-            and not isinstance(entry.get("count"), bool)
-            and entry["count"] > 0
-        )
-        if not ok:
-            raise _bad_baseline(
-                shown, f"findings[{index}] needs path, test_id, fingerprint and a count >= 1"
-            )
-        entries.append(entry)
-    return entries
-
-
-def baseline_counts(entries: Iterable[dict[str, object]]) -> dict[tuple[str, str, str], int]:
-    counts: dict[tuple[str, str, str], int] = {}
-    for entry in entries:
-        key = (str(entry["test_id"]), str(entry["path"]), str(entry["fingerprint"]))
-        # Every count is an int: read_baseline checks the file, baseline_document builds one.
-        counts[key] = counts.get(key, 0) + int(entry["count"])  # type: ignore[call-overload]  # an int
-    return counts
-
-
-def write_baseline(path: str, document: BaselineDocument) -> None:
-    """Write the baseline whole or not at all (`files.write_atomic`)."""
-    import json
-
-    from trunkgate import files
-
-    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    files.write_atomic(path, text)
+    return make_document(findings, keep, about=BASELINE_ABOUT)
 
 
 # --------------------------------------------------------------------------- verdict
