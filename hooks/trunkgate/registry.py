@@ -220,3 +220,11 @@ TABLES: tuple[str, ...] = tuple(dict.fromkeys(gate.table for gate in GATES))
 def gate(name: str) -> Gate:
     """The gate of that name (KeyError for an unknown one)."""
     return BY_NAME[name]
+
+
+def tool_of(name: str) -> Tool:
+    """The tool a gate needs (a gate that declares none is a programming error)."""
+    tool = BY_NAME[name].tool
+    if tool is None:  # pragma: no cover - not input: the registry says which gates have one
+        raise ValueError(f"gate {name!r} declares no tool")
+    return tool

@@ -16,8 +16,9 @@ which imports this module; this module imports no gate.
 from __future__ import annotations
 
 import os
+import re
 
-from trunkgate import config, report
+from trunkgate import config, registry, report
 from trunkgate.change import relative
 
 TYPE_CHECKING = False
@@ -28,29 +29,13 @@ if TYPE_CHECKING:
     from packaging.requirements import InvalidRequirement
     from packaging.requirements import Requirement as Parsed
 
-# packaging comes with pip-audit, which the audit extra installs.
-_INSTALL = "pip install 'trunkgate[audit]'"
-
-# Regular expressions, compiled on first use by `_rx`: finding the dependency files (no
-# requirement parsed) does not load `re` at all.
-_PATTERNS = {
-    # options after a requirement on its line (--hash=...)
-    "option-tail": r"\s+(?=--?[A-Za-z])",
-    # a requirement given as a URL, an archive or a local path rather than a name: pip-audit
-    # skips these when it does not resolve, and they never make the requirements unpinned
-    "url-like": r"^(?:[A-Za-z][\w+.-]*://|file:|\.{1,2}(?:/|\\|$)|/|~)"
-    r"|\.(?:whl|zip|tar\.gz|tgz|tar\.bz2)$",
-}
-_COMPILED: dict[str, re.Pattern[str]] = {}
-
-
-def _rx(name: str) -> re.Pattern[str]:
-    compiled = _COMPILED.get(name)
-    if compiled is None:
-        import re
-
-        compiled = _COMPILED[name] = re.compile(_PATTERNS[name])
-    return compiled
+# options after a requirement on its line (--hash=...)
+OPTION_TAIL = re.compile(r"\s+(?=--?[A-Za-z])")
+# a requirement given as a URL, an archive or a local path rather than a name: pip-audit
+# skips these when it does not resolve, and they never make the requirements unpinned
+URL_LIKE = re.compile(
+    r"^(?:[A-Za-z][\w+.-]*://|file:|\.{1,2}(?:/|\\|$)|/|~)|\.(?:whl|zip|tar\.gz|tgz|tar\.bz2)$"
+)
 
 
 class Requirement:
@@ -76,7 +61,9 @@ def _packaging() -> tuple[type[Parsed], type[InvalidRequirement], Callable[[str]
         from packaging.utils import canonicalize_name
     except ImportError:  # pragma: no cover - packaging comes with pip-audit
         raise report.UsageError(
-            f"the audit gate needs the packaging library next to trunkgate; install: {_INSTALL}"
+            # packaging comes with pip-audit, which the audit extra installs
+            "the audit gate needs the packaging library next to trunkgate; install: "
+            + registry.tool_of("audit").install
         ) from None
     return Parsed, InvalidRequirement, canonicalize_name
 
@@ -88,7 +75,7 @@ def parse_requirement(text: str, file: str, line: int) -> Requirement | None:
     one whose environment marker is false here. Text that is not a requirement is a
     UsageError naming the file and line.
     """
-    if _rx("url-like").search(text):
+    if URL_LIKE.search(text):
         return None
     parsed_type, invalid, canonical = _packaging()
     try:
@@ -165,7 +152,7 @@ def parse_requirements(text: str, file: str) -> tuple[list[Requirement], list[st
         if is_include:
             includes.append(item)
             continue
-        spec = _rx("option-tail").split(item, maxsplit=1)[0]
+        spec = OPTION_TAIL.split(item, maxsplit=1)[0]
         req = parse_requirement(spec, file, number)
         if req is not None:
             found.append(req)

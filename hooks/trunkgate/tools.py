@@ -59,6 +59,14 @@ def find(name: str, install_hint: str) -> str:
     raise UsageError(f"{name} is not installed (looked {where}); install it with: {install_hint}")
 
 
+def find_tool(gate: str) -> str:
+    """The path of the tool a gate needs, as the registry declares it (with its install hint)."""
+    from trunkgate import registry
+
+    tool = registry.tool_of(gate)
+    return find(tool.name, tool.install)
+
+
 def tail(text: str, lines: int = TAIL_LINES) -> list[str]:
     """The last few non-blank lines of a tool's output, for an error message."""
     kept = [line.rstrip() for line in text.splitlines() if line.strip()]

@@ -18,9 +18,14 @@ previous commit: the audit runs only when a dependency file is among the files g
 changed. `--all` always audits, and so does a CI run with no base (a schedule).
 """
 
+# About 500 lines: choosing the source, running pip-audit and reading its verdict against the
+# dated ignores are one path that every message refers back to; reading the requirements
+# themselves is `trunkgate.requirements`.
+
 from __future__ import annotations
 
 import os
+import re
 
 from trunkgate import flags, report, tools
 from trunkgate.change import Change, relative
@@ -65,7 +70,6 @@ ARGS = (
         metavar="PATH",
     ),
 )
-INSTALL = "pip install 'trunkgate[audit]'"
 DEFAULT_OSV_URL = "https://api.osv.dev/v1/query"
 EXPIRED = "ignore-expired"
 FIX = (
@@ -76,25 +80,13 @@ FIX = (
     "An expired entry fails the gate: review it, then move its date or remove it."
 )
 
-# Regular expressions, compiled on first use by `_rx`: a commit that touches no dependency
-# file is answered without loading `re` at all.
-_PATTERNS = {
-    # exceptions in pip-audit's stderr that mean the vulnerability service did not answer
-    "service-error": r"^(?P<module>requests\.exceptions|pip_audit\._service\.interface"
-    r"|urllib3\.exceptions)\.(?P<name>\w+)(?::\s*(?P<detail>.*))?$",
-    "errno": r"\[Errno -?\d+\][^'\"()]*",
-}
-_COMPILED: dict[str, re.Pattern[str]] = {}
+# exceptions in pip-audit's stderr that mean the vulnerability service did not answer
+SERVICE_ERROR = re.compile(
+    r"^(?P<module>requests\.exceptions|pip_audit\._service\.interface"
+    r"|urllib3\.exceptions)\.(?P<name>\w+)(?::\s*(?P<detail>.*))?$"
+)
+ERRNO = re.compile(r"\[Errno -?\d+\][^'\"()]*")
 _TIMED_OUT = "Could not connect to OSV's vulnerability feed"  # pip-audit's connect timeout
-
-
-def _rx(name: str) -> re.Pattern[str]:
-    compiled = _COMPILED.get(name)
-    if compiled is None:
-        import re
-
-        compiled = _COMPILED[name] = re.compile(_PATTERNS[name])
-    return compiled
 
 
 # --------------------------------------------------------------------------- what to audit
@@ -353,7 +345,7 @@ def service_problem(stderr: str) -> str | None:
     # A traceback chains its causes; the last requests exception with a message says most.
     picked: tuple[int, str, str] | None = None
     for raw in stderr.splitlines():
-        match = _rx("service-error").match(raw.strip())
+        match = SERVICE_ERROR.match(raw.strip())
         if match:
             detail = match.group("detail") or ""
             rank = 2 * (match.group("module") == "requests.exceptions") + bool(detail)
@@ -364,7 +356,7 @@ def service_problem(stderr: str) -> str | None:
     _, name, detail = picked
     if name == "HTTPError":
         return detail.split(" for url:", 1)[0]
-    errno = _rx("errno").search(detail)
+    errno = ERRNO.search(detail)
     reason = errno.group(0).strip() if errno else (detail[:200] or name)
     if name == "ProxyError" or "Unable to connect to proxy" in detail:
         return f"cannot connect to the proxy ({reason})"
@@ -420,7 +412,7 @@ def _run_pip_audit(
     """Run pip-audit into a JSON file; return its argv and the file's `dependencies`."""
     import json
 
-    exe = tools.find("pip-audit", INSTALL)
+    exe = tools.find_tool("audit")
     out = os.path.join(workdir, "pip-audit.json")
     argv = [exe, "--format", "json", "--output", out, "--progress-spinner", "off"]
     argv += ["--desc", "off", "--aliases", "on", "--vulnerability-service", "osv"]

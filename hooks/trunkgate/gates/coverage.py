@@ -23,7 +23,7 @@ import os
 import re
 import time
 
-from trunkgate import config, flags, report, tools
+from trunkgate import config, flags, registry, report, tools
 from trunkgate.change import Change, relative
 
 TYPE_CHECKING = False
@@ -61,7 +61,6 @@ ARGS = (
     ),
     flags.Arg("--run-tests", "run test-command first, to measure afresh", kind="flag"),
 )
-INSTALL = "pip install 'trunkgate[coverage]'"
 # Where to look by default; the newest wins, and on a tie the later in this list: a report
 # is written from the data file, after it.
 CANDIDATES = (".coverage", "coverage.xml", "coverage.json")
@@ -770,7 +769,7 @@ def read_data(
     except ImportError:
         raise report.UsageError(
             f"{where}: reading coverage data needs coverage.py, which is not installed; "
-            f"install it with: {INSTALL}"
+            f"install it with: {registry.tool_of('coverage').install}"
         ) from None
     here = os.path.realpath(os.getcwd())
     paths = PathMap(top, [here])

@@ -35,7 +35,6 @@ ARGS = (
         kind="flag",
     ),
 )
-INSTALL = "pip install 'trunkgate[lint]'"
 SUFFIXES = (".py", ".pyi", ".pyw", ".ipynb")
 FORMAT_RULE = "format"
 FIX = (
@@ -152,7 +151,7 @@ def gate(policy: LintPolicy, opts: flags.Options, change: Change) -> report.Gate
     notes = [chosen.note]
     if not chosen.files and not chosen.whole_tree:
         return report.GateResult(GATE, notes=notes)
-    ruff = tools.find("ruff", INSTALL)
+    ruff = tools.find_tool("lint")
     root = policy.root
     targets = ["."] if chosen.whole_tree else chosen.files
     unformatted: list[report.Finding] = []

@@ -54,7 +54,6 @@ ARGS = (
         kind="flag",
     ),
 )
-INSTALL = "pip install 'trunkgate[security]'"
 SUFFIXES = (".py", ".pyw")
 TREE_PATTERNS = ("*.py", "*.pyw")
 LEVELS = {"undefined": 0, "low": 1, "medium": 2, "high": 3}
@@ -354,7 +353,7 @@ def gate(policy: SecurityPolicy, opts: flags.Options, change: Change) -> report.
     errors: list[tuple[str, str]] = []
     nosec = 0
     if kept:
-        data = scan(tools.find("bandit", INSTALL), kept, root)
+        data = scan(tools.find_tool("security"), kept, root)
         issues, errors, nosec = issues_from_bandit(data, root)
     if update:
         if baseline_path is None:
