@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from tests.conftest import shallow_clone
 from tests.support.cli import run_cli
 from tests.support.runner import outputs
-from trunkgate import config, flags, git, report, run
+from trunkgate import config, coverage_data, flags, git, report, run
 from trunkgate.change import Change
 from trunkgate.context import Context
 from trunkgate.gates import coverage
@@ -268,11 +268,11 @@ def test_percent_shows_what_rounding_would_hide():
 
 
 def test_file_coverage_counts_statements_when_no_figure_is_given():
-    cov = coverage.FileCoverage([1, 2, 3, 4], missing=[4, 9], partial=[2, 4])
+    cov = coverage_data.FileCoverage([1, 2, 3, 4], missing=[4, 9], partial=[2, 4])
     assert cov.missing == {4}
     assert cov.partial == {2}
     assert cov.percent == 75.0
-    assert coverage.FileCoverage([]).percent == 100.0
+    assert coverage_data.FileCoverage([]).percent == 100.0
     assert "4 statements" in repr(cov)
 
 
@@ -291,9 +291,9 @@ def test_check_total():
 
 def test_check_files_only_with_a_minimum():
     files = {
-        "a.py": coverage.FileCoverage([1, 2], [2]),
-        "b.py": coverage.FileCoverage([1]),
-        "empty.py": coverage.FileCoverage([]),
+        "a.py": coverage_data.FileCoverage([1, 2], [2]),
+        "b.py": coverage_data.FileCoverage([1]),
+        "empty.py": coverage_data.FileCoverage([]),
     }
     assert coverage.check_files(files, policy()) == []
     assert coverage.check_files(files, policy(file_fail_under=60), "src/{}".format) == [
@@ -307,8 +307,8 @@ def test_check_files_only_with_a_minimum():
 
 def diff(lines: dict[str, set[int]]) -> list[coverage.DiffFile]:
     measured = {
-        "a.py": coverage.FileCoverage(range(1, 21), missing=[12, 13, 14, 20], partial=[5]),
-        "b.py": coverage.FileCoverage([1, 2, 3]),
+        "a.py": coverage_data.FileCoverage(range(1, 21), missing=[12, 13, 14, 20], partial=[5]),
+        "b.py": coverage_data.FileCoverage([1, 2, 3]),
     }
     found, unmeasured = coverage.diff_files(lines, measured)
     assert unmeasured == sorted(set(lines) - set(measured))
@@ -363,11 +363,11 @@ def test_path_map(tmp_path):
     top = str(tmp_path / "repo")
     (tmp_path / "repo" / "src" / "pkg").mkdir(parents=True)
     (tmp_path / "repo" / "src" / "pkg" / "a.py").write_text("")
-    paths = coverage.PathMap(top, [])
+    paths = coverage_data.PathMap(top, [])
     assert paths(f"{top}/src/pkg/a.py") == "src/pkg/a.py"
     assert paths("src/./pkg/a.py") == "src/pkg/a.py"
     assert paths("/elsewhere/a.py") == "/elsewhere/a.py"
-    two = coverage.PathMap(top, [f"{top}/lib", f"{top}/src"])
+    two = coverage_data.PathMap(top, [f"{top}/lib", f"{top}/src"])
     assert two("pkg/a.py") == "src/pkg/a.py"  # the folder that holds it
     assert two("pkg/b.py") == "lib/pkg/b.py"  # else the first
 
@@ -599,14 +599,14 @@ def test_a_cobertura_report_from_another_producer(tmp_path):
         b"<class name='no file'/></classes></package></packages></coverage>"
     )
     top = str(tmp_path)
-    measured = coverage.read_xml(report_, "c.xml", top, top)
+    measured = coverage_data.read_xml(report_, "c.xml", top, top)
     assert measured.total == 50.0
     assert sorted(measured.files) == ["src/m.py"]
     cov = measured.files["src/m.py"]
     assert (cov.statements, cov.missing, cov.partial) == ({1, 2, 3, 4}, {2, 4}, {3})
     assert cov.percent == 37.5  # (2 lines + 1 branch) of (4 lines + 4 branches)
-    assert coverage.read_xml(report_, "c.xml", top, top, only={"x.py": {1}}).files == {}
-    narrow = coverage.read_xml(report_, "c.xml", top, top, only={"src/m.py": {2, 3, 9}})
+    assert coverage_data.read_xml(report_, "c.xml", top, top, only={"x.py": {1}}).files == {}
+    narrow = coverage_data.read_xml(report_, "c.xml", top, top, only={"src/m.py": {2, 3, 9}})
     cov = narrow.files["src/m.py"]
     assert (cov.statements, cov.missing, cov.partial) == ({2, 3}, {2}, {3})
 
@@ -646,8 +646,8 @@ def test_reading_only_some_classes_agrees_with_reading_every_element(doc):
     """A few wanted classes are read without handling every element in Python; whatever the
     report holds, the result is the one of the full read."""
     only = {"pkg/m1&co.py": {1, 2, 3, 9}, "pkg/empty.py": {1}, "elsewhere.py": {1}}
-    every = coverage.read_xml(doc, "c.xml", "/src", "/src")
-    some = coverage.read_xml(doc, "c.xml", "/src", "/src", only=only)
+    every = coverage_data.read_xml(doc, "c.xml", "/src", "/src")
+    some = coverage_data.read_xml(doc, "c.xml", "/src", "/src", only=only)
     assert sorted(some.files) == ["pkg/empty.py", "pkg/m1&co.py"]
     assert some.files["pkg/empty.py"].statements == set()
     assert some.total == every.total == 50.0
@@ -660,14 +660,14 @@ def test_reading_some_classes_of_a_report_in_another_encoding():
     latin = cobertura().decode().replace("m1&amp;co", "m1\u00e9")
     latin = latin.replace("<?xml version='1.0'?>", "<?xml version='1.0' encoding='ISO-8859-1'?>")
     doc = latin.encode("latin-1")
-    some = coverage.read_xml(doc, "c.xml", "/src", "/src", only={"pkg/m1\u00e9.py": {1, 2}})
+    some = coverage_data.read_xml(doc, "c.xml", "/src", "/src", only={"pkg/m1\u00e9.py": {1, 2}})
     assert some.files["pkg/m1\u00e9.py"].statements == {1, 2}
 
 
 def test_reading_some_classes_that_use_a_namespace_declared_above_them():
     """Parsed apart, a class would lose its ancestors' namespace declarations: read whole."""
     doc = cobertura(extra="<x:note/>").replace(b"<coverage ", b"<coverage xmlns:x='urn:x' ")
-    some = coverage.read_xml(doc, "c.xml", "/src", "/src", only={"pkg/m1&co.py": {1, 2}})
+    some = coverage_data.read_xml(doc, "c.xml", "/src", "/src", only={"pkg/m1&co.py": {1, 2}})
     assert some.files["pkg/m1&co.py"].statements == {1, 2}
 
 
@@ -688,13 +688,13 @@ def test_reading_some_classes_that_use_a_namespace_declared_above_them():
 def test_a_bad_report_read_in_part_or_whole_says_the_same(doc, error):
     for only in (None, {"pkg/m1&co.py": {1}}):
         with pytest.raises(report.UsageError) as caught:
-            coverage.read_xml(doc, "c.xml", "/src", "/src", only=only)
+            coverage_data.read_xml(doc, "c.xml", "/src", "/src", only=only)
         assert str(caught.value).startswith(error)
 
 
 def test_a_data_file_that_cannot_be_read(tmp_path):
     with pytest.raises(report.UsageError, match=r"^cov: cannot read the file \("):
-        coverage.read(str(tmp_path), "cov", str(tmp_path))
+        coverage_data.read(str(tmp_path), "cov", str(tmp_path))
 
 
 def test_the_newest_data_source_is_read_and_a_report_wins_a_tie(project, tmp_path, monkeypatch):
@@ -930,7 +930,7 @@ def small(repo) -> Path:
         (".coverage", b"", ".coverage: not coverage data, expected"),
         (
             ".coverage",
-            coverage.SQLITE + b"\x00" * 200,
+            coverage_data.SQLITE + b"\x00" * 200,
             ".coverage: Couldn't use data file",
         ),
         (
@@ -1291,7 +1291,7 @@ def test_a_data_file_named_in_the_policy_must_exist(small, capsys):
 
 
 def test_parallel_data_files_need_combining(small, capsys):
-    (small / ".coverage.host.123.456").write_bytes(coverage.SQLITE)
+    (small / ".coverage.host.123.456").write_bytes(coverage_data.SQLITE)
     message = one_error(capsys, "--base", "HEAD")
     assert message.endswith(
         ".coverage: not found, but 1 parallel data file (.coverage.*) are; "
