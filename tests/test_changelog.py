@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import shallow_clone
 from tests.support.cli import run_cli
-from trunkgate import config, versions
+from trunkgate import changelog_rules, config, versions
 from trunkgate import keepachangelog as kac
-from trunkgate.gates import changelog
 
 HERE = Path(__file__).parent / "changelogs"
 GOOD = (HERE / "good.md").read_text(encoding="utf-8")
@@ -28,7 +27,7 @@ def policy(**overrides: object) -> config.Policy:
 
 
 def lint(text: str, **overrides: object) -> list[tuple[int | None, str, str]]:
-    found = changelog.check_text(text, policy(**overrides), "CHANGELOG.md")
+    found = changelog_rules.check_text(text, policy(**overrides), "CHANGELOG.md")
     return [(f.line, f.rule, f.severity) for f in found]
 
 
@@ -100,19 +99,21 @@ def test_every_rule_has_a_fixture() -> None:
 
 
 def test_messages_say_what_and_where() -> None:
-    found = changelog.check_text(
+    found = changelog_rules.check_text(
         (HERE / "version-order.md").read_text(encoding="utf-8"), policy(), "CHANGELOG.md"
     )
     assert found[0].message == (
         "[1.1.0] is listed below [1.0.0] (line 9) but is not older; list versions newest first"
     )
-    found = changelog.check_text(
+    found = changelog_rules.check_text(
         (HERE / "date-order.md").read_text(encoding="utf-8"), policy(), "CHANGELOG.md"
     )
     assert "[1.1.0] (2026-01-10) is dated before [1.0.0] below it (2026-01-15)" in found[0].message
-    found = changelog.check_text("# T\n## [Unreleased]\n### added\n- x\n", policy(), "C.md")
+    found = changelog_rules.check_text("# T\n## [Unreleased]\n### added\n- x\n", policy(), "C.md")
     assert 'unknown group "### added" (did you mean "Added"?)' in found[-1].message
-    found = changelog.check_text("# T\n## [Unreleased]\n## [v1.0.0] - 2026-01-01\n", policy(), "C")
+    found = changelog_rules.check_text(
+        "# T\n## [Unreleased]\n## [v1.0.0] - 2026-01-01\n", policy(), "C"
+    )
     assert [f.message for f in found if f.rule == "version"] == [
         "[v1.0.0] is not a semver version (X.Y.Z); drop the leading v"
     ]
@@ -128,7 +129,7 @@ def test_unreleased_rules() -> None:
 
 
 def test_title_after_the_first_section() -> None:
-    found = changelog.check_text("## [Unreleased]\n# Changelog\n", policy(), "C.md")
+    found = changelog_rules.check_text("## [Unreleased]\n# Changelog\n", policy(), "C.md")
     assert [(f.line, f.rule, f.message) for f in found if f.severity == E] == [
         (
             1,
@@ -231,15 +232,15 @@ def test_extra_groups() -> None:
     ],
 )
 def test_advisory_ids(text: str, leads: bool) -> None:
-    assert changelog.leads_with_advisory(text) is leads
+    assert changelog_rules.leads_with_advisory(text) is leads
 
 
 @given(st.lists(st.tuples(*(st.integers(0, 12) for _ in range(3))), max_size=8))
 @settings(max_examples=200, deadline=None)
 def test_plain_semver_fast_path_agrees_with_versions(cores: list[tuple[int, int, int]]) -> None:
     labels = [".".join(map(str, c)) for c in cores]
-    fast = changelog._version_keys(labels, "semver")
-    slow = changelog._version_keys([*labels, "1.0.0-rc.1"], "semver")[:-1]
+    fast = changelog_rules._version_keys(labels, "semver")
+    slow = changelog_rules._version_keys([*labels, "1.0.0-rc.1"], "semver")[:-1]
     for i in range(len(labels)):
         for j in range(len(labels)):
             assert (fast[i] < fast[j]) == (slow[i] < slow[j])  # type: ignore[operator]
@@ -249,7 +250,7 @@ def test_plain_semver_fast_path_agrees_with_versions(cores: list[tuple[int, int,
 @given(st.text(alphabet="0123456789.-+a", max_size=12))
 @settings(max_examples=300, deadline=None)
 def test_plain_semver_is_valid_semver(label: str) -> None:
-    if changelog._plain_semver(label) is not None:
+    if changelog_rules._plain_semver(label) is not None:
         assert versions.is_valid(label, "semver")
 
 
@@ -263,7 +264,7 @@ def test_prerelease_sorts_below_its_release() -> None:
 @given(st.text())
 @settings(max_examples=300, deadline=None)
 def test_lint_never_raises(text: str) -> None:
-    for finding in changelog.check_text(text, policy(), "C.md"):
+    for finding in changelog_rules.check_text(text, policy(), "C.md"):
         assert finding.line is not None
         assert finding.line >= 1
 
@@ -613,7 +614,7 @@ def test_adding_to_a_released_section_fails(project, capsys) -> None:
 def test_check_released_skips_unreadable_headings() -> None:
     before = kac.parse("# T\n## [Unreleased]\n## \n### Added\n- x\n")
     after = kac.parse("# T\n## [Unreleased]\n")
-    assert changelog.check_released(before, after, "C.md") == []
+    assert changelog_rules.check_released(before, after, "C.md") == []
 
 
 def test_a_new_release_section_is_not_an_edit(project, capsys) -> None:
@@ -808,17 +809,19 @@ def test_shallow_clone_says_so(project, tmp_path, monkeypatch, capsys) -> None:
 def test_check_updated_directly() -> None:
     before = kac.parse(BASE_CHANGELOG)
     after = kac.parse(with_entry(BASE_CHANGELOG))
-    commits = [changelog.Commit("a" * 40, "fix: x")]
-    found, notes = changelog.check_updated(before, after, ["src/a.py"], commits, policy(), "C.md")
+    commits = [changelog_rules.Commit("a" * 40, "fix: x")]
+    found, notes = changelog_rules.check_updated(
+        before, after, ["src/a.py"], commits, policy(), "C.md"
+    )
     assert found == []
     assert notes == ["[Unreleased] gained 1 entry"]
-    found, notes = changelog.check_updated(
+    found, notes = changelog_rules.check_updated(
         before, before, ["a.py", "b.py", "c.py", "d.py"], commits, policy(), "C.md"
     )
     assert [f.message for f in found] == [
         "code changed (a.py, b.py, c.py and 1 more) but [Unreleased] gained no entry"
     ]
-    found, notes = changelog.check_updated(
+    found, notes = changelog_rules.check_updated(
         before,
         before,
         ["a.py"],
@@ -836,7 +839,7 @@ def test_check_updated_directly() -> None:
 def test_new_entries_counts_duplicates() -> None:
     one = kac.parse("## [Unreleased]\n### Added\n- x\n").sections[0]
     two = kac.parse("## [Unreleased]\n### Added\n- x\n- x\n### Fixed\n- x\n").sections[0]
-    assert [e.line for e in changelog.new_entries(one, two)] == [4, 6]
-    assert changelog.new_entries(two, one) == []
-    assert changelog.new_entries(one, None) == []
-    assert len(changelog.new_entries(None, two)) == 3
+    assert [e.line for e in changelog_rules.new_entries(one, two)] == [4, 6]
+    assert changelog_rules.new_entries(two, one) == []
+    assert changelog_rules.new_entries(one, None) == []
+    assert len(changelog_rules.new_entries(None, two)) == 3

@@ -46,7 +46,7 @@ HOOKS = {
     ),
     "changelog": (
         ["changelog"],
-        {"trunkgate.gates.changelog", "trunkgate.keepachangelog"},
+        {"trunkgate.gates.changelog", "trunkgate.changelog_rules", "trunkgate.keepachangelog"},
     ),
 }
 PROBE = (

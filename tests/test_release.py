@@ -532,11 +532,10 @@ def project(repo: Repo, changelog: str = CHANGELOG, **files: str) -> None:
 
 def changelog_findings(text: str) -> list[str]:
     """What the changelog gate says about a file: a cut must leave it clean."""
-    from trunkgate import config
-    from trunkgate.gates import changelog
+    from trunkgate import changelog_rules, config
 
     policy = config.resolve("changelog", start="/")
-    return [repr(f) for f in changelog.check_text(text, policy, "CHANGELOG.md")]
+    return [repr(f) for f in changelog_rules.check_text(text, policy, "CHANGELOG.md")]
 
 
 # --------------------------------------------------------------------------- notes
