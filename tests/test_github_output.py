@@ -127,6 +127,7 @@ def hostile_repo(tmp_path: Path) -> Path:
         "## [1.0.0\r::warning::z] - 2026-01-01\n"
     )
     _git(repo, "commit", "-q", "--allow-empty", "-m", "bad subject\r::warning::forged")
+    _git(repo, "commit", "-q", "--allow-empty", "-m", "fix: y ##[error]z")
     return repo
 
 
@@ -226,3 +227,41 @@ def test_a_pull_request_title_is_data(hostile_repo: Path, tmp_path: Path) -> Non
     assert _forged(proc) == []
     outputs = runner.outputs((tmp_path / "out").read_text(encoding="utf-8"))
     assert set(outputs) >= {"passed", "findings", "commits-passed", "branch-passed"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--gates", "commits,branch", "--format", "json"],
+        ["run", "--gates", "commits,branch", "--format", "sarif"],
+        ["commits", "--format", "json"],
+        ["release", "next", "--format", "json"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_machine_formats_are_exact_and_inert(hostile_repo: Path, tmp_path: Path, args) -> None:
+    """In Actions, JSON and SARIF on stdout decode to the very values (no escaping of ours
+    alters them) and still forge no command in the log."""
+    env = {"GITHUB_ACTIONS": "true", "TRUNKGATE_NO_CACHE": "1"}
+    if args[0] != "release":
+        args = [*args, "--base", "main"]
+    proc = _run(hostile_repo, *args, env=env)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert _forged(proc) == []
+    assert "##[" not in proc.stdout
+    doc = json.loads(proc.stdout)
+    if args[:2] == ["release", "next"]:  # the subject survives, decoded as it was written
+        assert "fix: y ##[error]z" in [c["subject"] for c in doc["commits"]]
+
+
+def test_a_redirected_stdout_is_data(hostile_repo: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    with notes.open("w") as out:
+        subprocess.run(
+            [sys.executable, "-m", "trunkgate", "release", "notes"],
+            cwd=hostile_repo,
+            env={**os.environ, "GITHUB_ACTIONS": "true", "TRUNKGATE_NO_CACHE": "1"},
+            stdout=out,
+            check=True,
+        )
+    assert "\\x" not in notes.read_text()  # not escaped for a log: it is the notes themselves

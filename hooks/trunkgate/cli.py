@@ -39,11 +39,15 @@ def _usage() -> str:
     return "\n".join(lines)
 
 
-def _wants_github(args: Sequence[str]) -> bool:
-    """Output for a GitHub job log: inside Actions, or `--format github` anywhere."""
-    if os.environ.get("GITHUB_ACTIONS") == "true" or "--format=github" in args:
-        return True
-    return any(args[i] == "--format" and args[i + 1] == "github" for i in range(len(args) - 1))
+def _format_of(args: Sequence[str]) -> str | None:
+    """The `--format` asked for, read ahead of parsing (the last one wins, as argparse does)."""
+    found = None
+    for i, arg in enumerate(args):
+        if arg.startswith("--format="):
+            found = arg.partition("=")[2]
+        elif arg == "--format" and i + 1 < len(args):
+            found = args[i + 1]
+    return found
 
 
 def usage_error(prog: str, message: str, detail: str | None = None) -> int:
@@ -93,10 +97,11 @@ def _dispatch(command: str, rest: list[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if _wants_github(args):
+    fmt = _format_of(args)
+    if os.environ.get("GITHUB_ACTIONS") == "true" or fmt == "github":
         from trunkgate import github
 
-        github.guard()
+        github.guard(stdout=fmt not in ("json", "sarif"))
     if not args:
         print(_usage(), file=sys.stderr)
         return USAGE

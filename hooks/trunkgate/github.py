@@ -133,12 +133,34 @@ class _Guard(io.TextIOBase):
         return getattr(self.raw, "encoding", "utf-8")
 
 
-def guard() -> None:
-    """From now on, every line on stdout and stderr is data (idempotent)."""
-    for name in ("stdout", "stderr"):
+def _to_file(stream: object) -> bool:
+    """True when the stream is a regular file (`> notes.md`): data, not the job log."""
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def guard(stdout: bool = True) -> None:
+    """From now on, every line on stderr, and on stdout unless `stdout` is False or it is
+    redirected to a file, is data (idempotent). Machine formats (json, sarif) keep stdout
+    exact: their text is inert in a log by itself (see `inert_json`)."""
+    names = ["stderr"]
+    if stdout and not _to_file(sys.stdout):
+        names.append("stdout")
+    for name in names:
         stream = getattr(sys, name)
         if stream is not None and not isinstance(stream, _Guard):
             setattr(sys, name, _Guard(stream))
+
+
+def inert_json(text: str) -> str:
+    """JSON text that no log line can read as a command, and that decodes to the same values:
+    JSON escapes line breaks and controls in strings, no line of it starts with `::` outside
+    a string, and `##[` (which only a string can hold) becomes `##\\u005b`."""
+    return text.replace("##[", "##\\u005b")
 
 
 def _raw(stream: object) -> object:

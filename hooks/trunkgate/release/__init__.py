@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 def _json(doc: dict[str, object]) -> None:
     import json
 
-    print(json.dumps(doc, indent=2))
+    print(github.inert_json(json.dumps(doc, indent=2)))
 
 
 def run_next(policy: ReleasePolicy, opts: flags.Options) -> int:

@@ -19,4 +19,6 @@ def render(results: Sequence[GateResult], run: bool) -> str:
         }
     else:
         doc = results[0].as_dict()
-    return json.dumps(doc, indent=2)
+    from trunkgate.github import inert_json
+
+    return inert_json(json.dumps(doc, indent=2))

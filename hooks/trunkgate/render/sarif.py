@@ -64,4 +64,6 @@ def render(results: Sequence[GateResult], run: bool) -> str:
         "version": "2.1.0",
         "runs": [_run(r) for r in results],
     }
-    return json.dumps(doc, indent=2) + "\n"
+    from trunkgate.github import inert_json
+
+    return inert_json(json.dumps(doc, indent=2)) + "\n"
