@@ -387,3 +387,9 @@ def test_dotfile_policy(repo) -> None:
     assert run_cli("branch", []) == 1
     Path(".trunkgate.toml").write_text('[branch]\nprefixes = ["team/"]\n')
     assert run_cli("branch", []) == 0
+
+
+def test_a_merge_queue_branch_is_exempt(repo, capsys) -> None:
+    repo.commit("feat: start")
+    assert run_cli("branch", ["--branch", "gh-readonly-queue/main/pr-7-" + "a" * 40]) == 0
+    assert "exempt by the policy" in capsys.readouterr().out

@@ -576,6 +576,26 @@ def test_ci_push_of_a_new_branch_uses_the_trunk(project, github_env, capsys) -> 
     assert "base: the trunk, main (refs/heads/main)" in out
 
 
+@pytest.mark.parametrize(
+    ("event", "payload", "ref"),
+    [
+        ("workflow_dispatch", {"inputs": {}, "ref": "refs/heads/main"}, "refs/heads/main"),
+        ("schedule", {}, "refs/heads/main"),
+        ("push", {"before": ZERO, "after": "x"}, "refs/tags/v1.0.0"),
+    ],
+)
+def test_an_event_without_a_change_has_nothing_to_check(
+    project, github_env, capsys, event, payload, ref
+) -> None:
+    # Without a base there is no change whose changelog entry could be missing: pass with a
+    # note, as the commits gate does (found on a real history: these exited 2).
+    project.commit("feat: greet", {"src/app.py": "print('hi')\n"})
+    github_env(event, payload, ref=ref)
+    code, out, _ = run([], capsys)
+    assert code == 0
+    assert f"nothing to check: a {'tag' if ref.startswith('refs/tags/') else event} event" in out
+
+
 def test_editing_a_released_section_fails(project, capsys) -> None:
     edited = BASE_CHANGELOG.replace("- The first release.", "- The very first release.")
     project.commit("docs: reword", {"CHANGELOG.md": with_entry(edited)})

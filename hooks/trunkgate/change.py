@@ -298,14 +298,25 @@ class Change:
             return None  # a tag, a schedule, a manual run: the whole tree
         if ctx.pre_push:
             old = ctx.from_ref
-            if old and not git.is_null(old) and git.rev_parse(old, cwd=root):
-                return Base(git.rev_parse(old, cwd=root) or old, old, "the remote's commit")
+            sha = git.rev_parse(old, cwd=root) if old and not git.is_null(old) else None
+            if old and sha:
+                return Base(sha, old, "the remote's commit")
         return self._trunk_base()
 
     @property
     def base(self) -> Base | None:
         """The base, or None when there is nothing to compare with (see the module doc)."""
         return self._once("base", self._find_base)
+
+    @property
+    def without_change(self) -> str | None:
+        """Why there is no change to judge, or None: in Actions, an event with no base (a
+        schedule, a manual run, a tag push, a new trunk). Gates that judge a change (its
+        commits, its changelog entry) pass with this note; scanners take the whole tree.
+        Locally a missing trunk is an error instead (`require_base`)."""
+        if self.ctx.ci and self.base is None:
+            return f"a {self.event} event has no base to compare with"
+        return None
 
     def require_base(self) -> Base:
         """The base; a UsageError that says what to pass when there is none."""

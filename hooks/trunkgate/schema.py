@@ -85,8 +85,9 @@ GATES: dict[str, dict[str, Spec]] = {
         ),
         "exempt": (
             LIST,
-            ["dependabot/*", "renovate/*", "pre-commit-ci-update-config"],
-            "branch names (shell-style patterns) that are never checked",
+            ["dependabot/*", "renovate/*", "pre-commit-ci-update-config", "gh-readonly-queue/*"],
+            "branch names (shell-style patterns) that are never checked (gh-readonly-queue/* "
+            "is a merge queue's own branch)",
         ),
         "start-after": (
             DATE,

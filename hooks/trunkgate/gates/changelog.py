@@ -99,6 +99,8 @@ def _updated(policy: ChangelogPolicy, opts: flags.Options, change: Change) -> re
         )
     path = paths[0] if paths else policy.path(policy.changelog_file)
     shown = paths[0] if paths else _display(path)
+    if change.without_change:
+        return report.GateResult(GATE, notes=[f"nothing to check: {change.without_change}"])
     base = change.require_base()
     merge_base = change.diff_start
     top = change.top

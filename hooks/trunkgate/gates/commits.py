@@ -116,10 +116,8 @@ def _change(run: _Run, change: Change, policy: CommitsPolicy) -> None:
     if event == "push" and git.is_null(change.ctx.push_range[1]):
         run.notes.append("the push deletes a branch: no commits to check")
         return
-    if change.ctx.ci and change.base is None:
-        # A schedule, a manual run, a tag push or a new trunk: no change to measure. Locally
-        # (and in pre-push) a missing trunk is an error instead, raised by change.commits().
-        run.notes.append(f"no commits to check: a {event} event has no base to compare with")
+    if change.without_change:
+        run.notes.append(f"no commits to check: {change.without_change}")
         return
     commits = change.commits()
     label = _label(change)
