@@ -31,6 +31,9 @@ LEAKY = (
     "GITHUB_REF",
     "GITHUB_STEP_SUMMARY",
     "GITHUB_OUTPUT",
+    "GITHUB_TOKEN",
+    "GITHUB_API_URL",
+    "GITHUB_REPOSITORY",
     "PRE_COMMIT",
     "PRE_COMMIT_FROM_REF",
     "PRE_COMMIT_TO_REF",
@@ -176,3 +179,12 @@ def github_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         return summary, output
 
     return setup
+
+
+@pytest.fixture
+def rest_api():
+    """The loopback stand-in of the GitHub REST endpoints (tests/support/rest_server.py)."""
+    from tests.support.rest_server import RestServer
+
+    with RestServer() as server:
+        yield server
