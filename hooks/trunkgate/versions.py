@@ -154,3 +154,47 @@ def is_pre(version: str) -> bool:
 
 def semver_key(version: str) -> SortKey:
     return sort_key(version, "semver")
+
+
+def detect_scheme_and_prefix(names: Sequence[str]) -> tuple[str, str] | None:
+    """The (scheme, tag prefix) most of ``names`` follow, or None when no tag is a version.
+
+    A tag is ``<prefix><version>`` where the prefix ends in a non-digit (``v``, ``pkg-v``,
+    ``release/``) or is empty. A floating alias (``v1``, ``v1.2`` beside ``v1.2.3``) is not
+    counted. Ties go to the scheme listed first (semver, calver, pep440), then to the shorter
+    prefix, so the answer does not depend on the order of ``names``.
+    """
+    counts: dict[tuple[str, str], int] = {}
+    for name in names:
+        if is_alias(name, names):
+            continue
+        for scheme in PATTERNS:
+            prefix = _split_tag(name, scheme)
+            if prefix is not None:
+                counts[scheme, prefix] = counts.get((scheme, prefix), 0) + 1
+                break
+    if not counts:
+        return None
+    schemes = list(PATTERNS)
+    return max(counts, key=lambda k: (counts[k], -schemes.index(k[0]), -len(k[1]), k[1]))
+
+
+_ALIAS = re.compile(r"\D*\d+(?:\.\d+)?")
+
+
+def is_alias(name: str, names: Sequence[str]) -> bool:
+    """Whether ``name`` is a floating major or minor tag: ``v1`` or ``v1.2`` beside ``v1.2.3``."""
+    return _ALIAS.fullmatch(name) is not None and any(
+        other.startswith(f"{name}.") for other in names
+    )
+
+
+def _split_tag(name: str, scheme: str) -> str | None:
+    """The prefix of ``name`` when the rest is a version of ``scheme``, else None."""
+    pattern = PATTERNS[scheme]
+    for start in range(len(name)):
+        if start and name[start - 1].isdigit():
+            continue
+        if name[start].isdigit() and pattern.fullmatch(name, start):
+            return name[:start]
+    return None

@@ -1,0 +1,28 @@
+"""Version schemes and tag prefixes, told from the tag names a repository has."""
+
+from __future__ import annotations
+
+import pytest
+
+from trunkgate.versions import detect_scheme_and_prefix
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["v1.0.0", "v1.1.0", "v1", "v1.1"], ("semver", "v")),
+        (["0.28.1", "0.28.0", "v0.1.0"], ("semver", "")),
+        (["pkga-v1.0.0", "pkgb-v2.0.0", "pkga-v1.1.0"], ("semver", "pkga-v")),
+        (["2026.01.0", "2026.02.0"], ("calver", "")),
+        (["1.4.0rc1", "1.5.0rc2", "1.4.0"], ("pep440", "")),
+        (["release/1.2.3"], ("semver", "release/")),
+        (["v2.0.0", "1.0.0"], ("semver", "")),  # a tie goes to the shorter prefix
+        (["v1.2.0", "v1", "v1.2"], ("semver", "v")),  # floating aliases are not releases
+        (["4.2", "4.1", "3.2"], ("pep440", "")),  # releases: no longer sibling
+        (["foo", "latest", "nightly-x"], None),
+        ([], None),
+    ],
+)
+def test_detect_scheme_and_prefix(names: list[str], expected: tuple[str, str] | None) -> None:
+    assert detect_scheme_and_prefix(names) == expected
+    assert detect_scheme_and_prefix(list(reversed(names))) == expected
