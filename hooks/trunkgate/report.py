@@ -39,7 +39,7 @@ class UsageError(Exception):
 class Finding:
     """One problem: where it is, which rule, how bad, and what to do about it."""
 
-    __slots__ = ("file", "hint", "line", "message", "rule", "severity", "where")
+    __slots__ = ("file", "hint", "line", "message", "properties", "rule", "severity", "where")
 
     def __init__(
         self,
@@ -51,6 +51,7 @@ class Finding:
         severity: str = ERROR,
         hint: str | None = None,
         where: str | None = None,
+        properties: dict[str, object] | None = None,
     ) -> None:
         self.rule = rule
         self.message = message
@@ -59,6 +60,8 @@ class Finding:
         self.severity = severity
         self.hint = hint
         self.where = where  # a location that is not a file: a commit, a pull-request title
+        # figures a tool gives about the finding (an advisory's CVSS score): JSON and SARIF
+        self.properties = properties
 
     def _key(self) -> tuple[object, ...]:
         return (self.file, self.line, self.rule, self.severity, self.message, self.hint, self.where)
@@ -87,6 +90,8 @@ class Finding:
         }
         if self.where:
             out["where"] = self.where
+        if self.properties:
+            out["properties"] = self.properties
         return out
 
 

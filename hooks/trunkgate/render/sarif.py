@@ -20,6 +20,20 @@ def _text(f: Finding) -> str:
     return f"{text}\n\n{f.hint}" if f.hint else text
 
 
+def _rule(rid: str, findings: Sequence[Finding]) -> dict[str, object]:
+    """A rule; GitHub code scanning ranks it by the highest `security-severity` (a score out
+    of 10, as a string) that its findings carry."""
+    rule: dict[str, object] = {"id": rid, "name": rid}
+    scores = [
+        float(str(f.properties["security-severity"]))
+        for f in findings
+        if f.rule == rid and f.properties and "security-severity" in f.properties
+    ]
+    if scores:
+        rule["properties"] = {"security-severity": f"{max(scores):.1f}"}
+    return rule
+
+
 def _run(r: GateResult) -> dict[str, object]:
     from trunkgate import __version__
 
@@ -39,6 +53,8 @@ def _run(r: GateResult) -> dict[str, object]:
             if f.line is not None and f.line > 0:
                 physical["region"] = {"startLine": f.line}
             item["locations"] = [{"physicalLocation": physical}]
+        if f.properties:
+            item["properties"] = f.properties
         results.append(item)
     invocation: dict[str, object] = {"executionSuccessful": r.error is None}
     if r.error:
@@ -49,7 +65,7 @@ def _run(r: GateResult) -> dict[str, object]:
                 "name": f"trunkgate {r.gate}" + (f" ({tool.name})" if tool else ""),
                 "version": __version__,
                 "informationUri": tool.url if tool else HOME,
-                "rules": [{"id": rid, "name": rid} for rid in rule_ids],
+                "rules": [_rule(rid, r.findings) for rid in rule_ids],
             }
         },
         "automationDetails": {"id": f"trunkgate/{r.gate}/"},
