@@ -1395,3 +1395,15 @@ def test_run_imports_pip_audit_ahead():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "False"]  # the API, not the command-line module
+
+
+def test_pip_audit_not_installed(repo, osv, capsys, monkeypatch):
+    repo.write("requirements.txt", "requests==2.25.0\n")
+    monkeypatch.setitem(sys.modules, "pip_audit._audit", None)  # as without pip-audit
+    code, out, err = run(capsys, "--osv-url", osv.url)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("trunkgate audit: error: pip-audit is not installed next to trunkgate")
+    assert err.rstrip().endswith("install it with: pip install 'trunkgate[audit]'")
+    assert err.count("\n") == 1
+    assert osv.requests == []
