@@ -1407,3 +1407,17 @@ def test_pip_audit_not_installed(repo, osv, capsys, monkeypatch):
     assert err.rstrip().endswith("install it with: pip install 'trunkgate[audit]'")
     assert err.count("\n") == 1
     assert osv.requests == []
+
+
+def test_many_queries_at_once_keep_the_order_of_the_requirements(repo, osv, capsys):
+    filler = [f"bench-pkg-{i:03d}==1.{i}.0" for i in range(30)]
+    lines = [*filler[:10], "urllib3==1.26.4", *filler[10:20], "PyYAML==5.3", *filler[20:]]
+    repo.write("requirements.txt", "\n".join([*lines, "requests==2.25.0"]) + "\n")
+    code, data = as_json(capsys, "--osv-url", osv.url)
+    assert code == 1
+    assert [(line, rule) for _, line, rule, _ in located(data)] == [
+        (11, "PYSEC-2021-108"),
+        (22, "PYSEC-2021-142"),
+        (33, "PYSEC-2023-74"),
+    ]
+    assert len(osv.requests) == 33

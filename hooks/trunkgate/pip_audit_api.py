@@ -5,9 +5,10 @@ its auditor, its requirement and environment sources; pip-audit is pinned exactl
 API is the one it was written for) rather than starting the command: no interpreter start,
 no report file, and `trunkgate run` can import it ahead (`warm`) while the other gates run.
 Pinned requirements and lockfile pins go to the OSV service as resolved dependencies (no
-resolver, no package index); unpinned requirements are resolved by pip-audit with pip; an
-environment is listed by pip-audit. A service that does not answer, or a source pip-audit
-cannot read, is one `UsageError` line; pip-audit's log warnings become notes.
+resolver, no package index), several queries at once; unpinned requirements are resolved by
+pip-audit with pip; an environment is listed by pip-audit. A service that does not answer,
+or a source pip-audit cannot read, is one `UsageError` line; pip-audit's log warnings
+become notes.
 
 The audit gate (`gates.audit`) chooses the source and judges the results; this module
 judges nothing.
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 GATE = "audit"
 TIMEOUT = 15  # seconds for each query, as pip-audit's own default
+WORKERS = 8  # queries in flight at once (pip-audit's own command asks one after another)
 # exceptions (as `module.Name: detail`) that mean the vulnerability service did not answer
 SERVICE_ERROR = re.compile(
     r"^(?P<module>requests\.exceptions|pip_audit\._service\.interface"
@@ -148,6 +150,32 @@ def _api() -> Any:
         def fix(self, fix_version: Any) -> None:  # pragma: no cover - the gate never fixes
             raise NotImplementedError
 
+    class Concurrent(services.VulnerabilityService):  # type: ignore[misc]  # untyped
+        """pip-audit's OSV service asked for several packages at once: one service (and so
+        one HTTP session and connection) per thread; results in the order asked."""
+
+        def __init__(self, make: Any) -> None:
+            import threading
+
+            self._make = make
+            self._local = threading.local()
+
+        def query(self, spec: Any) -> Any:
+            service = getattr(self._local, "service", None)
+            if service is None:
+                service = self._local.service = self._make()
+            return service.query(spec)
+
+        def query_all(self, specs: Any) -> Any:
+            wanted = list(specs)
+            if len(wanted) <= 1:
+                yield from map(self.query, wanted)
+                return
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(WORKERS, len(wanted))) as pool:
+                yield from pool.map(self.query, wanted)
+
     class Api:
         pass
 
@@ -159,6 +187,7 @@ def _api() -> Any:
         "PipSource": sources.PipSource,
         "SourceError": sources.DependencySourceError,
         "OsvService": services.OsvService,
+        "Concurrent": Concurrent,
         "ResolvedDependency": services.ResolvedDependency,
         "ServiceError": services.ServiceError,
         "Version": Version,
@@ -265,7 +294,9 @@ def run_pip_audit(
 
     api = _api()
     dep_source, resolves = _pip_audit_source(api, source, workdir)
-    service = api.OsvService(cache_dir=Path(cache), timeout=TIMEOUT, osv_url=url)
+    service = api.Concurrent(
+        lambda: api.OsvService(cache_dir=Path(cache), timeout=TIMEOUT, osv_url=url)
+    )
     out: list[Entry] = []
     with _Warnings() as warnings:
         try:
