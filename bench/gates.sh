@@ -6,7 +6,9 @@
 #
 # The machine is shared and its load drifts, so hyperfine runs ROUNDS times (default 5) with
 # RUNS runs of each command (default 4) and WARMUP warm-up runs (default 1); each round gives
-# its own ratio, and the figure is the median of the rounds' ratios.
+# its own ratio, and the figure is the median of the rounds' ratios. The CPU time (user +
+# system, children included) is shown too: on a loaded machine no core is idle, so the wall
+# time of `run` tends to its CPU time.
 # BEFORE=REF also times `trunkgate run` of an earlier commit's engine (git archive of
 # hooks/ at REF, run with the same interpreter and tools), in the same rounds.
 set -euo pipefail
@@ -54,7 +56,7 @@ for round in $(seq "$rounds"); do
     -n "bandit" "$bin/bandit -q -f json --severity-level high -r greeter" \
     -n "pip-audit" "$bin/pip-audit -r requirements.txt -s osv --osv-url $url --no-deps --disable-pip --format json -o $work/audit.json --cache-dir $work/pa-cache" \
     -n "coverage report" "$bin/coverage report --fail-under 90" \
-    >/dev/null 2>&1
+    >/dev/null
 done
 "$bin/python" - "$work" "$rounds" <<'PY'
 import json
@@ -65,9 +67,13 @@ work, rounds = sys.argv[1], int(sys.argv[2])
 ours = ["trunkgate run"]
 ratios: dict[str, list[float]] = {}
 medians: dict[str, list[float]] = {}
+cpu: dict[str, list[float]] = {}
 for round_ in range(1, rounds + 1):
     with open(f"{work}/gates-{round_}.json", encoding="utf-8") as fh:
-        results = {r["command"]: statistics.median(r["times"]) for r in json.load(fh)["results"]}
+        exported = json.load(fh)["results"]
+    results = {r["command"]: statistics.median(r["times"]) for r in exported}
+    for r in exported:
+        cpu.setdefault(r["command"], []).append(r["user"] + r["system"])
     runs = {name: t for name, t in results.items() if name.startswith("trunkgate run")}
     bare = sum(t for name, t in results.items() if name not in runs)
     for name, t in results.items():
@@ -79,6 +85,12 @@ for round_ in range(1, rounds + 1):
 print()
 for name, values in medians.items():
     print(f"{name:<34} median of the rounds' medians {statistics.median(values) * 1000:7.1f} ms")
+bare_cpu = sum(statistics.median(v) for k, v in cpu.items() if not k.startswith("trunkgate run"))
+for name, values in cpu.items():
+    if name.startswith("trunkgate run"):
+        used = statistics.median(values)
+        print(f"{name}: {used * 1000:.0f} ms of CPU (user+system, its tools included) against "
+              f"{bare_cpu * 1000:.0f} ms for the bare tools ({used / bare_cpu:.2f}x)")
 for name, values in ratios.items():
     print(f"{name}: {statistics.median(ratios[name]):.2f}x the sum of the bare tools (median of "
           f"{len(values)} rounds; range {min(values):.2f}-{max(values):.2f})")
