@@ -18,7 +18,7 @@ import pytest
 from tests.support.cli import run_cli
 from tests.support.osv_server import OSVServer
 from tests.support.runner import outputs
-from trunkgate import config, flags, pip_audit_api, report, requirements
+from trunkgate import config, flags, lockfiles, pip_audit_api, report, requirements
 from trunkgate.change import Change
 from trunkgate.context import Context
 from trunkgate.gates import audit
@@ -1369,18 +1369,20 @@ def test_records_that_cannot_be_fetched_exit_2(repo, osv, capsys):
 
 def test_sarif_carries_the_score_for_code_scanning(repo, osv, capsys):
     repo.write("requirements.txt", "urllib3==1.26.4\nPyYAML==5.3\n")
-    from trunkgate import render
+    import jsonschema
+
     from trunkgate.render import sarif
 
     policy = config.resolve("audit", {"osv-url": osv.url})
     opts = flags.Options({}, {"osv-url": osv.url})
     result = audit.gate(policy, opts, Change.of(Context(), policy, opts))
     doc = json.loads(sarif.render([result], run=True))
+    schema = json.loads((OSV_DATA.parent / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, schema)
     run_ = doc["runs"][0]
     rules = {r["id"]: r["properties"]["security-severity"] for r in run_["tool"]["driver"]["rules"]}
     assert rules == {"PYSEC-2021-108": "7.5", "PYSEC-2021-142": "9.8"}
     assert run_["results"][0]["properties"]["cvss-score"] == 7.5
-    assert render is not None
 
 
 def test_run_imports_pip_audit_ahead():
@@ -1421,3 +1423,32 @@ def test_many_queries_at_once_keep_the_order_of_the_requirements(repo, osv, caps
         (33, "PYSEC-2023-74"),
     ]
     assert len(osv.requests) == 33
+
+
+@pytest.mark.parametrize(
+    ("path", "selected"),
+    [
+        ("uv.lock", True),
+        ("poetry.lock", True),
+        ("pylock.toml", True),
+        ("pylock.dev.toml", True),
+        ("sub/uv.lock", True),
+        ("requirements-dev.txt", True),
+        ("pyproject.toml", True),
+        ("uv.lock.orig", False),
+        ("pylock.toml.bak", False),
+        ("Pipfile.lock", False),
+    ],
+)
+def test_the_hook_selects_every_dependency_file_the_gate_reads(path, selected):
+    import re
+
+    import yaml
+
+    manifest = Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml"
+    hooks = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    pattern = next(h["files"] for h in hooks if h["id"] == "trunkgate-audit")
+    assert bool(re.search(pattern, path)) is selected
+    name = path.rsplit("/", 1)[-1]
+    if name.endswith((".lock", ".toml")) and name != "pyproject.toml":
+        assert (lockfiles.kind_of(path) is not None) is selected
