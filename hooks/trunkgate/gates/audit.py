@@ -26,10 +26,10 @@ previous commit: the audit runs only when a dependency file is among the files g
 changed. `--all` always audits, and so does a CI run with no base (a schedule).
 """
 
-# About 500 lines: choosing the source, running pip-audit and reading its verdict against the
+# About 550 lines: choosing the source, running pip-audit and reading its verdict against the
 # dated ignores and the severity threshold are one path that every message refers back to;
 # reading the requirements is `trunkgate.requirements` and `trunkgate.lockfiles`, scoring
-# the advisories `trunkgate.advisories`.
+# the advisories `trunkgate.advisories`, and running pip-audit `trunkgate.pip_audit_api`.
 
 from __future__ import annotations
 
@@ -150,13 +150,11 @@ def _plan(policy: AuditPolicy, opts: flags.Options) -> tuple[str, list[str], lis
     found = lockfiles.find(policy.root)
     if found:
         others = [relative(p, policy.root) for p in found[1:]]
-        chosen = relative(found[0], policy.root)
         notes = (
             [f"also found {', '.join(others)}: not audited (the lockfile key chooses)"]
             if others
             else []
         )
-        del chosen
         return "lockfile", [found[0]], notes
     names = sorted(os.listdir(policy.root))
     paths = [policy.path(n) for n in names if n.startswith("requirements") and n.endswith(".txt")]
