@@ -550,7 +550,10 @@ def test_ci_skip_label(project, github_env, capsys) -> None:
     github_env("pull_request", payload)
     code, out, _ = run(["--format", "github"], capsys)
     assert code == 1
-    assert "::error file=CHANGELOG.md,line=3,title=trunkgate changelog%3A missing-entry::" in out
+    assert (
+        "::error file=CHANGELOG.md,line=3,title=trunkgate changelog-updated%3A missing-entry::"
+        in out
+    )
     assert f"base: the pull request's base ({base})" in out
     payload["pull_request"]["labels"] = [{"name": "skip-changelog"}]
     github_env("pull_request", payload)

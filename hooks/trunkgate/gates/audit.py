@@ -243,6 +243,13 @@ def _aliases(vuln: Entry) -> list[str]:
     ]
 
 
+def advisory_url(vuln_id: str) -> str | None:
+    """The advisory's page on osv.dev, for an id that is safe in a URL."""
+    if vuln_id and all(c.isalnum() or c in "-._" for c in vuln_id) and vuln_id.isascii():
+        return f"https://osv.dev/vulnerability/{vuln_id}"
+    return None
+
+
 def advisory_text(name: str, version: str, vuln: Entry) -> str:
     """'requests 2.25.0: PYSEC-2023-74 (CVE-2023-32681), fixed in 2.31.0'."""
     aliases = _aliases(vuln)
@@ -309,7 +316,10 @@ def check_report(
                 verdict.notes.append(f"ignored {text} (until {entry['until']}): {entry['reason']}")
                 continue
             file, line = source.location(name)
-            verdict.findings.append(report.Finding(str(vuln.get("id")), text, file=file, line=line))
+            vuln_id = str(vuln.get("id"))
+            verdict.findings.append(
+                report.Finding(vuln_id, text, file=file, line=line, url=advisory_url(vuln_id))
+            )
     return verdict
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from trunkgate.policies import ChangelogPolicy
 
 GATE = "changelog"
+UPDATED = "changelog-updated"  # the verdict of --check-updated, a gate of its own in reports
 EXAMPLE = (
     "trunkgate changelog CHANGELOG.md\n  trunkgate changelog --check-updated --base origin/main"
 )
@@ -100,7 +101,7 @@ def _updated(policy: ChangelogPolicy, opts: flags.Options, change: Change) -> re
     path = paths[0] if paths else policy.path(policy.changelog_file)
     shown = paths[0] if paths else _display(path)
     if change.without_change:
-        return report.GateResult(GATE, notes=[f"nothing to check: {change.without_change}"])
+        return report.GateResult(UPDATED, notes=[f"nothing to check: {change.without_change}"])
     base = change.require_base()
     merge_base = change.diff_start
     top = change.top
@@ -130,7 +131,7 @@ def _updated(policy: ChangelogPolicy, opts: flags.Options, change: Change) -> re
         f"with {against}; {report.plural(len(commits), 'commit')} in the range"
     )
     return report.GateResult(
-        GATE,
+        UPDATED,
         findings,
         notes=[base_note, *notes],
         metrics={"base": merge_base, "commits": len(commits)},

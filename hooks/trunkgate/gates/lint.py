@@ -81,9 +81,15 @@ def findings_from_ruff(
         if cell is not None:
             message = f"cell {cell}: {message}"
         severity = report.WARNING if item.get("severity") == "warning" else report.ERROR
+        url = item.get("url")
         found.append(
             report.Finding(
-                str(code), message, file=path, line=_row(item, "location"), severity=severity
+                str(code),
+                message,
+                file=path,
+                line=_row(item, "location"),
+                severity=severity,
+                url=url if isinstance(url, str) and url.startswith("https://") else None,
             )
         )
     return found

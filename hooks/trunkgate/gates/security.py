@@ -57,6 +57,8 @@ ARGS = (
 SUFFIXES = (".py", ".pyw")
 TREE_PATTERNS = ("*.py", "*.pyw")
 LEVELS = {"undefined": 0, "low": 1, "medium": 2, "high": 3}
+# bandit's severities as SARIF security-severity scores (GitHub: 7.0 and up is high).
+SCORES = {"low": 2.0, "medium": 5.0, "high": 8.0}
 BASELINE_ABOUT = (
     "trunkgate security baseline: bandit findings accepted when the gate was adopted; only "
     "new findings fail. Each entry is a test id, a path and a hash of the flagged code "
@@ -242,6 +244,8 @@ def classify(
                 line=issue.line,
                 severity=report.ERROR if level >= fail else report.WARNING,
                 hint=f"{issue.test_id}: {issue.more_info}" if issue.more_info else None,
+                url=issue.more_info if issue.more_info.startswith("https://") else None,
+                score=SCORES.get(issue.severity),
             )
         )
     return found, below
