@@ -215,6 +215,7 @@ def test_security_rules_carry_a_security_severity(tmp_path: Path, monkeypatch) -
     )
     audit = GateResult("audit", [Finding("PYSEC-1", "requests 2.0", score=9.8)])
     doc = json.loads(sarif.render([security, audit], run=True))
+    jsonschema.validate(doc, SCHEMA)  # the tags of a rule are a set: "security" once
     assert upload_problems(doc) == []
     rules = {r["id"]: r for run in doc["runs"] for r in run["tool"]["driver"]["rules"]}
     assert rules["B602"]["properties"]["security-severity"] == "8.0"  # the worst of the rule

@@ -99,7 +99,7 @@ def _rule(rule: str, gate: str, found: Sequence[Finding], run: GateResult) -> di
     if declared is not None and declared.security:
         scores = [f.score if f.score is not None else _SCORE[f.severity] for f in found]
         properties: dict[str, object] = {
-            "tags": ["trunkgate", gate, "security"],
+            "tags": list(dict.fromkeys(["trunkgate", gate, "security"])),
             "security-severity": f"{max(scores):.1f}",
         }
         descriptor["properties"] = properties
