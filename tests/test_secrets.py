@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from tests.support.runner import outputs
 from trunkgate.baseline import VERSION
 from trunkgate.gates import secrets
 
+ROOT = Path(__file__).resolve().parent.parent
 # Fakes, put together at run time so that no scanner flags this file: AWS's documented
 # example key id, and a GitHub token of the right shape.
 AWS = "AKIA" + "IOSFODNN7EXAMPLE"
@@ -311,3 +313,30 @@ def test_update_baseline_without_a_baseline_key_is_a_usage_error(repo, capsys):
     code, _, err = run(capsys, "--update-baseline", "--baseline", "")
     assert code == 2
     assert "the policy key baseline is empty" in err
+
+
+# --------------------------------------------------------------------------- the demo
+
+
+@pytest.mark.parametrize(("twin", "expected"), [("broken", 1), ("fixed", 0)])
+def test_the_demos_broken_twin_commits_one_secret_and_the_fixed_twin_none(
+    repo, capsys, twin, expected
+):
+    import shutil
+
+    examples = ROOT / "examples"
+    shutil.copytree(examples / "project", repo.path, dirs_exist_ok=True)
+    repo.commit("chore: start greeter")
+    repo.branch("feature/x")
+    shutil.copytree(examples / f"change-{twin}", repo.path, dirs_exist_ok=True)
+    repo.commit("feat: the change")
+    code, data = as_json(capsys)
+    assert code == expected
+    assert found(data) == ([("deploy.env", 4, "AWSKeyDetector", "error")] if expected else [])
+
+
+def test_this_projects_baseline_accepts_the_demos_fake_key(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, data = as_json(capsys, "examples/change-broken/deploy.env")
+    assert code == 0
+    assert data["notes"][-1] == "1 secret accepted by the baseline .trunkgate/secrets-baseline.json"

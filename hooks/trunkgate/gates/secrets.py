@@ -129,24 +129,30 @@ def check_plugins(plugins: Sequence[str], known: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(plugins))
 
 
-def scan(files: Sequence[str], root: str, plugins: Sequence[str]) -> list[Secret]:
-    """The secrets detect-secrets finds in the files (relative to root), in its own process:
-    its Python API, with only the given plugins and its default filters."""
+def scan_files(
+    files: Sequence[str], root: str, plugins: Sequence[str]
+) -> list[tuple[str, str, str, int | None, str]]:
+    """(plugin, secret type, path, line, value) of each secret detect-secrets finds in the
+    files (relative to root): its Python API, the given plugins and its default filters.
+    Plain tuples: a worker process sends them back."""
     ds_scan, transient_settings, types = _detect_secrets()
     chosen = check_plugins(plugins, types.values())
-    by_type = dict(types)
-    found: list[Secret] = []
+    found = []
     config = {"plugins_used": [{"name": name} for name in chosen]}
     with transient_settings(config):
         for name in files:
-            full = os.path.join(root, name)
-            for item in ds_scan.scan_file(full):
-                kind = str(item.type)
-                value = item.secret_value
-                if not value:
-                    continue
-                line = item.line_number if isinstance(item.line_number, int) else None
-                found.append(Secret(by_type.get(kind, kind), kind, name, line or None, value))
+            for item in ds_scan.scan_file(os.path.join(root, name)):
+                kind, value = str(item.type), item.secret_value
+                if value:
+                    line = item.line_number if isinstance(item.line_number, int) else 0
+                    found.append((types.get(kind, kind), kind, name, line or None, str(value)))
+    return found
+
+
+def scan(files: Sequence[str], root: str, plugins: Sequence[str]) -> list[Secret]:
+    """The secrets in the files, sorted. In this process: a worker process would pay
+    detect-secrets' import again, and forking one from `trunkgate run`'s threads is unsafe."""
+    found = [Secret(*row) for row in scan_files(files, root, plugins)]
     found.sort(key=lambda s: (s.path, s.line or 0, s.plugin))
     return found
 
