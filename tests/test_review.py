@@ -336,3 +336,22 @@ def test_a_range_with_no_commits_is_exit_2(repo, capsys, monkeypatch, rest_api):
     err = one_line(capsys, "--base", "HEAD")
     assert "no commits in HEAD..HEAD" in err
     assert rest_api.calls == []
+
+
+def test_a_hostile_subject_is_data_in_every_channel(pushed, rest_api, capsys):
+    from tests.support import runner
+
+    subject = "fix: x\r::error::forged ##[error]y | `z`"
+    shas = pushed(subject)
+    rest_api.route("GET", f"/repos/o/r/commits/{shas[subject]}/pulls", [])
+    summary, _ = pushed.event()
+    code = run_cli("review", ["--format", "github"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    found = runner.commands(out) + runner.commands(err)
+    assert [c[0] for c in found] == ["error"]
+    assert found[0][1]["title"] == "trunkgate review: unreviewed"
+    assert "forged" in found[0][2]  # the subject is there, as text
+    table = [line for line in summary.read_text(encoding="utf-8").splitlines() if "forged" in line]
+    assert len(table) == 1
+    assert table[0].count(" | ") == 3  # its own cell: the pipe in the subject is escaped
