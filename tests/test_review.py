@@ -234,6 +234,7 @@ def test_an_event_without_a_change_passes_without_calls(
     repo, github_env, rest_api, monkeypatch, capsys
 ):
     monkeypatch.setenv("GITHUB_API_URL", rest_api.url)
+    monkeypatch.setenv("GITHUB_REPOSITORY", "o/r")
     repo.commit("chore: start")
     github_env("schedule", {})
     code, data, _ = gate(capsys)

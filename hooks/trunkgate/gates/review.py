@@ -205,14 +205,15 @@ def gate(policy: ReviewPolicy, opts: flags.Options, change: Change) -> report.Ga
     from trunkgate.rest import Client, RestError
 
     notes: list[str] = []
-    commits = _commits(change, notes)
-    if commits is None:
-        return report.GateResult(GATE, notes=notes)
+    repository = _repository(change)
     try:
         client = Client.from_env(change.ctx.env)
     except RestError as exc:
         raise report.UsageError(str(exc)) from None
-    api = Reviews(client, _repository(change))
+    commits = _commits(change, notes)
+    if commits is None:
+        return report.GateResult(GATE, notes=notes)
+    api = Reviews(client, repository)
     exempt: list[str] = policy.exempt_authors
     names = git.authors([c.sha for c in commits], cwd=change.root)
     own = change.ctx.pr_number if change.event == "pull_request" else None
