@@ -142,6 +142,15 @@ def test_a_file_too_large_is_a_warning_not_a_silent_pass(repo, capsys, monkeypat
     assert found(data) == [("big.txt", None, "not-scanned", "warning")]
 
 
+def test_a_symbolic_link_is_not_followed(repo, capsys, tmp_path):
+    outside = tmp_path / "outside.env"
+    outside.write_text(f"KEY={AWS}\n", encoding="utf-8")
+    (repo.path / "link.env").symlink_to(outside)
+    code, data = as_json(capsys, "link.env")
+    assert code == 0
+    assert data["notes"] == ["scanned 1 file given (1 symbolic link not followed)"]
+
+
 # --------------------------------------------------------------------------- the change
 
 

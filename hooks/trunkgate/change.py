@@ -487,8 +487,7 @@ class Change:
 def _keep(
     paths: Iterable[str], root: str, suffixes: Sequence[str] | None, inside: bool
 ) -> list[str]:
-    """Existing Python files (any file: `suffixes` None) among `paths`, relative to root,
-    deduplicated, in order."""
+    """Existing Python files (any file: `suffixes` None) among `paths`, relative to root."""
     out: dict[str, None] = {}
     for path in paths:
         rel = relative(path, root)

@@ -232,7 +232,12 @@ def _select(policy: SecretsPolicy, change: Change, update: bool) -> tuple[Select
     kept = [f for f in files if not tools.is_excluded(f, patterns) and f != baseline]
     if len(kept) != len(files):
         chosen.note += f" ({len(files) - len(kept)} excluded by the policy)"
-    return chosen, kept
+    # A symbolic link commits a path, not the content it points to (which may be the
+    # runner's own files): it is not read.
+    links = [f for f in kept if os.path.islink(os.path.join(policy.root, f))]
+    if links:
+        chosen.note += f" ({report.plural(len(links), 'symbolic link')} not followed)"
+    return chosen, [f for f in kept if f not in links]
 
 
 def gate(policy: SecretsPolicy, opts: flags.Options, change: Change) -> report.GateResult:
