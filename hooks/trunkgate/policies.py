@@ -115,6 +115,22 @@ class CoveragePolicy(SharedPolicy, Protocol):
     test_command: str
 
 
+class SecretsPolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.secrets]`"""
+
+    plugins: list[str]
+    scope: str
+    exclude: list[str]
+    baseline: str
+
+
+class ReviewPolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.review]`"""
+
+    min_share: float
+    exempt_authors: list[str]
+
+
 class ReleasePolicy(SharedPolicy, Protocol):
     """`[tool.trunkgate.release]` (`trunkgate release` and the version gate)"""
 
@@ -135,5 +151,7 @@ BY_TABLE = {
     "security": SecurityPolicy,
     "audit": AuditPolicy,
     "coverage": CoveragePolicy,
+    "secrets": SecretsPolicy,
+    "review": ReviewPolicy,
     "release": ReleasePolicy,
 }

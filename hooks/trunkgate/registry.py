@@ -202,6 +202,20 @@ GATES: tuple[Gate, ...] = (
         action="coverage",
     ),
     Gate(
+        "secrets",
+        "secrets",
+        "detect-secrets: secrets committed in the change (never printed)",
+        hooks=[Hook("trunkgate-secrets", ["pre-commit", "manual"])],
+        tool=Tool("detect-secrets", "https://github.com/Yelp/detect-secrets", "secrets"),
+        action="secrets",
+    ),
+    Gate(
+        "review",
+        "review",
+        "every commit that reached the trunk came through a pull request someone else approved",
+        action="review",
+    ),
+    Gate(
         "version",
         "version",
         "a release's version file, changelog and tag agree",

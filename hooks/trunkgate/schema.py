@@ -150,6 +150,7 @@ GATES: dict[str, dict[str, Spec]] = {
                 "security",
                 "audit",
                 "coverage",
+                "secrets",
                 "version",
             ],
             "the gates `trunkgate run` runs",
@@ -229,6 +230,70 @@ GATES: dict[str, dict[str, Spec]] = {
             "default: the newest of the three in the project root",
         ),
         "test-command": (STR, "pytest --cov", "the command --run-tests runs to measure afresh"),
+    },
+    "secrets": {
+        "plugins": (
+            LIST,
+            [
+                "AWSKeyDetector",
+                "ArtifactoryDetector",
+                "AzureStorageKeyDetector",
+                "BasicAuthDetector",
+                "CloudantDetector",
+                "DiscordBotTokenDetector",
+                "GitHubTokenDetector",
+                "GitLabTokenDetector",
+                "IbmCloudIamDetector",
+                "IbmCosHmacDetector",
+                "JwtTokenDetector",
+                "MailchimpDetector",
+                "NpmDetector",
+                "OpenAIDetector",
+                "PrivateKeyDetector",
+                "PypiTokenDetector",
+                "SendGridDetector",
+                "SlackDetector",
+                "SoftlayerDetector",
+                "SquareOAuthDetector",
+                "StripeDetector",
+                "TelegramBotTokenDetector",
+                "TwilioKeyDetector",
+            ],
+            "detect-secrets plugins to run (class names); the default leaves out the noisy "
+            "ones: Base64HighEntropyString, HexHighEntropyString, KeywordDetector and "
+            "IPPublicDetector",
+        ),
+        "scope": (
+            CHOICE,
+            "added-lines",
+            "added-lines: of a change's files, only the lines it adds count (files given, "
+            "as pre-commit does, and --all are scanned whole); files: every line of them",
+            ("added-lines", "files"),
+        ),
+        "exclude": (
+            LIST,
+            [],
+            "paths not scanned (shell-style patterns matched against the whole path, or folders)",
+        ),
+        "baseline": (
+            STR,
+            ".trunkgate/secrets-baseline.json",
+            "accepted secrets, as hashes (write it with --update-baseline); only new ones count",
+        ),
+    },
+    "review": {
+        "min-share": (
+            NUMBER,
+            100,
+            "the share of the range's commits, in percent, that must have come through a pull "
+            "request approved by someone other than its author",
+        ),
+        "exempt-authors": (
+            LIST,
+            ["*[bot]"],
+            "authors whose commits need no review: patterns (`*` matches anything) matched "
+            "against a commit's author name and email and its pull request's author login",
+        ),
     },
     # `trunkgate release next|notes|cut` and the `version` gate.
     "release": {

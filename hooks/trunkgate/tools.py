@@ -17,7 +17,7 @@ from trunkgate.report import UsageError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
 TAIL_LINES = 5
 
@@ -37,6 +37,25 @@ FILE_ARGS = (
         metavar="REF",
     ),
 )
+
+
+# --------------------------------------------------------------------------- files
+
+
+def is_excluded(path: str, patterns: Iterable[str]) -> bool:
+    """A path matched by a shell-style pattern (whole path), or inside a listed folder."""
+    from fnmatch import fnmatchcase
+
+    for pattern in patterns:
+        pattern = pattern.strip()
+        while pattern.startswith("./"):
+            pattern = pattern[2:]
+        pattern = pattern.rstrip("/")
+        if not pattern:
+            continue
+        if path == pattern or path.startswith(pattern + "/") or fnmatchcase(path, pattern):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- run

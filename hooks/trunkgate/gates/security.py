@@ -28,6 +28,7 @@ from trunkgate.baseline import (
     write_baseline,
 )
 from trunkgate.change import Change, Selection, relative
+from trunkgate.tools import is_excluded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -206,22 +207,6 @@ def baseline_document(issues: Iterable[Issue], keep: Iterable[dict[str, object]]
 
 
 # --------------------------------------------------------------------------- verdict
-
-
-def is_excluded(path: str, patterns: Iterable[str]) -> bool:
-    """A path matched by a shell-style pattern (whole path), or inside a listed folder."""
-    from fnmatch import fnmatchcase
-
-    for pattern in patterns:
-        pattern = pattern.strip()
-        while pattern.startswith("./"):
-            pattern = pattern[2:]
-        pattern = pattern.rstrip("/")
-        if not pattern:
-            continue
-        if path == pattern or path.startswith(pattern + "/") or fnmatchcase(path, pattern):
-            return True
-    return False
 
 
 def classify(
