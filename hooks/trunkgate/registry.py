@@ -208,6 +208,7 @@ GATES: tuple[Gate, ...] = (
         hooks=[Hook("trunkgate-secrets", ["pre-commit", "manual"])],
         tool=Tool("detect-secrets", "https://github.com/Yelp/detect-secrets", "secrets"),
         action="secrets",
+        security=True,
     ),
     Gate(
         "review",
