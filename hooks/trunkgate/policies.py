@@ -125,6 +125,26 @@ class ReleasePolicy(SharedPolicy, Protocol):
     repository: str
 
 
+class ApiPolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.api]`"""
+
+    packages: list[str]
+    search_paths: list[str]
+
+
+class MetricsPolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.metrics]` (`trunkgate metrics`)"""
+
+    since: str
+    deploy_tags: str
+    failure_window_days: int
+    hotfix_prefixes: list[str]
+    target_deploys_per_week: int
+    target_lead_time_hours: float
+    target_failure_rate: float
+    target_restore_minutes: int
+
+
 # The Protocol of each table of `schema.GATES`.
 BY_TABLE = {
     "branch": BranchPolicy,
@@ -135,5 +155,7 @@ BY_TABLE = {
     "security": SecurityPolicy,
     "audit": AuditPolicy,
     "coverage": CoveragePolicy,
+    "api": ApiPolicy,
+    "metrics": MetricsPolicy,
     "release": ReleasePolicy,
 }

@@ -1,0 +1,546 @@
+"""`trunkgate metrics`: DORA's four keys from the git history alone, week by week.
+
+Deployment frequency (deployments a week), lead time for changes (median, a change's first
+commit to the first deployment that holds it), change failure rate (deployments that a patch
+release, a hotfix or a revert repaired within `failure-window-days`) and time to restore
+(median, a failed deployment to the one that repaired it), over a window (`--since 90d`, up
+to `--until`, default now), each with the policy's target and a verdict. The definitions are
+`trunkgate.dora`'s. Two git processes read everything: one `git log` of HEAD's history and
+one `git for-each-ref` of the tags; a shallow clone is an error (fetch the history).
+
+Output: `text` (default), `json`, `markdown` (a table of the keys, Mermaid `xychart-beta`
+charts, the weeks) or `github` (the text on stdout, the Markdown in the step summary, the
+figures as step outputs). Exit code 0 with the figures, whatever they are; with `--check`,
+1 when a key misses its target; 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+
+from trunkgate import dora, flags, git, report, versions
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from trunkgate.policies import MetricsPolicy
+
+PROG = "trunkgate metrics"
+FORMATS = ("text", "json", "markdown", "github")
+EXAMPLE = "trunkgate metrics --since 90d --format markdown >> $GITHUB_STEP_SUMMARY"
+ARGS = (
+    flags.Arg(
+        "--until",
+        "the end of the window, a date YYYY-MM-DD (its whole day counts; default: now)",
+        metavar="DATE",
+    ),
+    flags.Arg("--check", "exit 1 when a key misses its target", kind="flag"),
+)
+DAY = 86400
+KEYS = ("deployment_frequency", "lead_time", "change_failure_rate", "time_to_restore")
+TITLES = {
+    "deployment_frequency": "Deployment frequency",
+    "lead_time": "Lead time for changes",
+    "change_failure_rate": "Change failure rate",
+    "time_to_restore": "Time to restore",
+}
+
+
+# --------------------------------------------------------------------------- the window
+
+
+def window(since: str, until: str | None, now: float) -> tuple[int, int]:
+    """(start, end) in Unix seconds from the policy's `since` and the `--until` date."""
+    if until:
+        try:
+            day = datetime.date.fromisoformat(until)
+        except ValueError:
+            raise report.UsageError(f"--until: expected a date YYYY-MM-DD, got {until!r}") from None
+        end = _midnight(day) + DAY
+    else:
+        end = int(now)
+    text = since.strip()
+    count = text[:-1]
+    if text[-1:] in ("d", "w") and count.isdigit() and len(count) <= 5 and int(count) > 0:
+        start = end - int(count) * (7 if text[-1] == "w" else 1) * DAY
+    else:
+        try:
+            start = _midnight(datetime.date.fromisoformat(text))
+        except ValueError:
+            raise report.UsageError(
+                f"since: expected a number of days or weeks (90d, 13w) or a date YYYY-MM-DD, "
+                f"got {since!r}"
+            ) from None
+    if start >= end:
+        raise report.UsageError(f"since: {since!r} is not before the end of the window")
+    return start, end
+
+
+def _midnight(day: datetime.date) -> int:
+    return int(
+        datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone.utc).timestamp()
+    )
+
+
+def _date(when: int) -> datetime.date:
+    return datetime.datetime.fromtimestamp(when, tz=datetime.timezone.utc).date()
+
+
+# --------------------------------------------------------------------------- deployments
+
+
+def _release_version(name: str, prefix: str, scheme: str) -> str | None:
+    """The version of a final release tag (prefix + version in the scheme), else None."""
+    if not name.startswith(prefix):
+        return None
+    version = name[len(prefix) :]
+    match = versions.PATTERNS[scheme].fullmatch(version)
+    if match is None:
+        return None
+    groups = match.groupdict()
+    if groups.get("pre") or groups.get("pre_l") or groups.get("dev") or groups.get("build"):
+        return None  # a pre-release (or a build) is not a deployment to production
+    return version
+
+
+def is_patch(scheme: str, old: str, new: str) -> bool:
+    """`new` is a patch release of `old`: same major.minor, higher patch (semver, pep440)."""
+    if scheme not in ("semver", "pep440"):
+        return False
+
+    def parts(version: str) -> list[int]:
+        core = version.split("!")[-1].split("-")[0].split("+")[0]
+        out = []
+        for piece in core.split("."):
+            digits = "".join(c for c in piece if c.isdigit()) if piece[:1].isdigit() else ""
+            if not digits or digits != piece:
+                break
+            out.append(int(digits))
+        return out + [0] * (3 - len(out))
+
+    a, b = parts(old), parts(new)
+    return a[:2] == b[:2] and b[2] > a[2]
+
+
+def deployments(
+    policy: MetricsPolicy, tags: Sequence[tuple[str, str, int]]
+) -> tuple[list[tuple[str, str, int, str | None]], str, str]:
+    """The deployment tags (name, commit, time, version), what they are (for the notes) and
+    the scheme their versions follow."""
+    from fnmatch import fnmatchcase
+
+    prefix, scheme = str(policy.tag_prefix), str(policy.version_scheme)
+    pattern = str(policy.deploy_tags)
+    names = [name for name, _, _ in tags]
+    if pattern:
+        chosen = [
+            (n, s, t, _release_version(n, prefix, scheme))
+            for n, s, t in tags
+            if fnmatchcase(n, pattern)
+        ]
+        return chosen, f"tags {pattern} (policy key deploy-tags)", scheme
+
+    def releases(prefix: str, scheme: str) -> list[tuple[str, str, int, str | None]]:
+        found: list[tuple[str, str, int, str | None]] = []
+        for name, sha, when in tags:
+            version = _release_version(name, prefix, scheme)
+            if version is not None and not versions.is_alias(name, names):
+                found.append((name, sha, when, version))
+        return found
+
+    chosen = releases(prefix, scheme)
+    what = f"release tags {prefix}<{scheme} version>"
+    if not chosen:
+        detected = versions.detect_scheme_and_prefix(names)
+        if detected is not None and detected != (scheme, prefix):
+            scheme, prefix = detected
+            chosen = releases(prefix, scheme)
+            shown = prefix or "no prefix"
+            what = (
+                f"release tags {prefix}<{scheme} version> (detected: no tag has the policy's "
+                f"tag prefix {policy.tag_prefix!r}; these use {shown})"
+            )
+    return chosen, what, scheme
+
+
+# --------------------------------------------------------------------------- the figures
+
+
+def median(values: Sequence[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+class Week:
+    """The figures of one ISO week of the window."""
+
+    __slots__ = ("deployments", "failures", "label", "lead", "restore", "start")
+
+    def __init__(self, start: datetime.date) -> None:
+        self.start = start  # its Monday
+        iso = start.isocalendar()
+        self.label = f"{iso[0]}-W{iso[1]:02d}"
+        self.deployments = 0
+        self.failures = 0
+        self.lead: list[int] = []
+        self.restore: list[int] = []
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "week": self.label,
+            "start": self.start.isoformat(),
+            "deployments": self.deployments,
+            "failures": self.failures,
+            "changes": len(self.lead),
+            "lead_time_median_seconds": median(self.lead),
+            "time_to_restore_median_seconds": median(self.restore),
+        }
+
+
+class Metrics:
+    """The four keys over the window, week by week, with their targets and verdicts."""
+
+    def __init__(self, policy: MetricsPolicy, history: dora.History, start: int, end: int) -> None:
+        self.start, self.end = start, end
+        self.deployed = [d for d in history.deployments if start <= d.time < end]
+        self.failed = [
+            d
+            for d in self.deployed
+            if d.failed and d.restored_by is not None and d.restored_by.time < end
+        ]
+        self.changes = [c for d in self.deployed for c in d.changes]
+        self.undeployed = len(history.undeployed)
+        first = _date(start)
+        monday = first - datetime.timedelta(days=first.weekday())
+        self.weeks: list[Week] = []
+        while _midnight(monday) < end:
+            self.weeks.append(Week(monday))
+            monday += datetime.timedelta(days=7)
+        for deployment in self.deployed:
+            week = self._week(deployment.time)
+            week.deployments += 1
+            week.lead += [c.lead_seconds or 0 for c in deployment.changes]
+            if deployment in self.failed:
+                week.failures += 1
+                week.restore.append(deployment.restore_seconds or 0)
+        days = (end - start) / DAY
+        lead = median([c.lead_seconds or 0 for c in self.changes])
+        restore = median([d.restore_seconds or 0 for d in self.failed])
+        per_week = len(self.deployed) * 7 / days
+        rate = 100 * len(self.failed) / len(self.deployed) if self.deployed else None
+        targets = {
+            "deployment_frequency": float(policy.target_deploys_per_week),
+            "lead_time": float(policy.target_lead_time_hours) * 3600,
+            "change_failure_rate": float(policy.target_failure_rate),
+            "time_to_restore": float(policy.target_restore_minutes) * 60,
+        }
+        values: dict[str, float | None] = {
+            "deployment_frequency": per_week,
+            "lead_time": lead,
+            "change_failure_rate": rate,
+            "time_to_restore": restore,
+        }
+        self.keys: dict[str, dict[str, object]] = {}
+        for key in KEYS:
+            value, target = values[key], targets[key]
+            if value is None:
+                met = None
+            elif key == "deployment_frequency":
+                met = value >= target
+            else:
+                met = value < target
+            self.keys[key] = {"value": value, "target": target, "met": met}
+
+    def _week(self, when: int) -> Week:
+        day = _date(when)
+        return self.weeks[(day - self.weeks[0].start).days // 7]
+
+    @property
+    def missed(self) -> list[str]:
+        return [key for key in KEYS if self.keys[key]["met"] is False]
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def duration(seconds: float | None) -> str:
+    """`40 s`, `25 min`, `3 h 12 min`, `4 d 6 h`; `-` for no value."""
+    if seconds is None:
+        return "-"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    minutes = whole // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def shown_value(key: str, value: object) -> str:
+    if value is None:
+        return "no data"
+    number = float(value)  # type: ignore[arg-type]  # the keys hold numbers or None
+    if key == "deployment_frequency":
+        return f"{number:.1f} a week"
+    if key == "change_failure_rate":
+        return f"{number:.1f} %"
+    return duration(number)
+
+
+def shown_target(key: str, target: object) -> str:
+    number = float(target)  # type: ignore[arg-type]  # targets are numbers
+    if key == "deployment_frequency":
+        return f">= {number:g} a week"
+    if key == "change_failure_rate":
+        return f"< {number:g} %"
+    return f"< {duration(number)}"
+
+
+def verdict(met: object) -> str:
+    return {True: "met", False: "missed", None: "no data"}[met]  # type: ignore[index]  # bool or None
+
+
+def headline(m: Metrics, what: str) -> str:
+    start, last = _date(m.start), _date(m.end - 1)
+    days = round((m.end - m.start) / DAY)
+    return (
+        f"{report.plural(len(m.deployed), 'deployment')} from {start} to {last} "
+        f"({days} days, {report.plural(len(m.weeks), 'week')}); deployments: {what}"
+    )
+
+
+def _detail(key: str, m: Metrics) -> str:
+    if key == "change_failure_rate":
+        return f"{len(m.failed)} of {len(m.deployed)}"
+    if key == "lead_time":
+        return report.plural(len(m.changes), "change")
+    if key == "time_to_restore":
+        return report.plural(len(m.failed), "failure")
+    return report.plural(len(m.deployed), "deployment")
+
+
+def render_text(m: Metrics, what: str) -> str:
+    lines = [f"{PROG}: {headline(m, what)}", ""]
+    rows = [
+        (
+            TITLES[k],
+            shown_value(k, m.keys[k]["value"]),
+            _detail(k, m),
+            shown_target(k, m.keys[k]["target"]),
+            verdict(m.keys[k]["met"]),
+        )
+        for k in KEYS
+    ]
+    rows = [(r[0], r[1], f"({r[2]})", r[3], r[4]) for r in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        cells = [row[i].ljust(widths[i]) for i in range(4)]
+        lines.append(f"  {cells[0]}  {cells[1]}  {cells[2]}  target {cells[3]}  {row[4]}")
+    lines += ["", "  week      deployments  failures  lead time (median)  time to restore (median)"]
+    for week in m.weeks:
+        lines.append(
+            f"  {week.label:<8}  {week.deployments:>11}  {week.failures:>8}  "
+            f"{duration(median(week.lead)):<18}  {duration(median(week.restore))}"
+        )
+    for d in m.failed:
+        lines.append(
+            f"  failed: {d.name} ({_date(d.time)}), restored by {_restorer(d)} after "
+            f"{duration(d.restore_seconds)} ({d.signal} {str(d.failed_by)[:10]})"
+        )
+    if m.undeployed:
+        lines.append(f"  not deployed yet: {report.plural(m.undeployed, 'change')} (no lead time)")
+    missed = m.missed
+    lines.append("")
+    lines.append(
+        f"{PROG}: "
+        + (
+            f"missed {', '.join(TITLES[k].lower() for k in missed)}"
+            if missed
+            else "every target met or without data"
+        )
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _chart(
+    title: str,
+    labels: Sequence[str],
+    axis: str,
+    bars: Sequence[float],
+    line: Sequence[float] | None = None,
+) -> list[str]:
+    top = max([*bars, *(line or []), 1])
+    numbers = ", ".join(f"{v:g}" for v in bars)
+    out = [
+        "```mermaid",
+        "xychart-beta",
+        f'    title "{title}"',
+        "    x-axis [" + ", ".join(f'"{label}"' for label in labels) + "]",
+        f'    y-axis "{axis}" 0 --> {top:g}',
+        f"    bar [{numbers}]",
+    ]
+    if line is not None:
+        out.append("    line [" + ", ".join(f"{v:g}" for v in line) + "]")
+    return [*out, "```", ""]
+
+
+def render_markdown(m: Metrics, what: str) -> str:
+    from trunkgate import github
+
+    missed = m.missed
+    mark = "❌" if missed else "✅"
+    lines = [
+        f"### trunkgate metrics: {mark} DORA's four keys",
+        "",
+        github.cell(headline(m, what)),
+        "",
+    ]
+    rows = [
+        [
+            TITLES[k],
+            github.cell(shown_value(k, m.keys[k]["value"])),
+            github.cell(_detail(k, m)),
+            github.cell(shown_target(k, m.keys[k]["target"])),
+            verdict(m.keys[k]["met"]),
+        ]
+        for k in KEYS
+    ]
+    lines += github.summary_table(["key", "value", "from", "target", "verdict"], rows)
+    labels = [w.label[5:] for w in m.weeks]
+    lines += _chart(
+        "Deployments (bars) and failures (line) a week",
+        labels,
+        "deployments",
+        [w.deployments for w in m.weeks],
+        [w.failures for w in m.weeks],
+    )
+    lead = [round((median(w.lead) or 0) / 3600, 1) for w in m.weeks]
+    lines += _chart("Median lead time for changes a week", labels, "hours", lead)
+    week_rows = [
+        [
+            w.label,
+            str(w.deployments),
+            str(w.failures),
+            duration(median(w.lead)),
+            duration(median(w.restore)),
+        ]
+        for w in m.weeks
+    ]
+    lines += github.summary_table(
+        ["week", "deployments", "failures", "lead time (median)", "time to restore (median)"],
+        week_rows,
+    )
+    if m.failed:
+        failed_rows = []
+        for d in m.failed:
+            failed_rows.append(
+                [
+                    github.code(d.name),
+                    str(_date(d.time)),
+                    github.code(_restorer(d)),
+                    duration(d.restore_seconds),
+                    github.cell(f"{d.signal} {str(d.failed_by)[:10]}"),
+                ]
+            )
+        lines += github.summary_table(
+            ["failed", "on", "restored by", "after", "because of"], failed_rows
+        )
+    return "\n".join(lines) + "\n"
+
+
+def as_json(m: Metrics, what: str) -> dict[str, object]:
+    return {
+        "since": _date(m.start).isoformat(),
+        "until": _date(m.end - 1).isoformat(),
+        "deployments_from": what,
+        "deployments": len(m.deployed),
+        "changes": len(m.changes),
+        "undeployed_changes": m.undeployed,
+        "keys": m.keys,
+        "missed": m.missed,
+        "weeks": [w.as_dict() for w in m.weeks],
+        "failures": [
+            {
+                "deployment": d.name,
+                "at": d.time,
+                "restored_by": _restorer(d),
+                "restore_seconds": d.restore_seconds,
+                "signal": d.signal,
+                "evidence": d.failed_by,
+            }
+            for d in m.failed
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def measure(policy: MetricsPolicy, until: str | None, now: float) -> tuple[Metrics, str]:
+    start, end = window(str(policy.since), until, now)
+    root = policy.root
+    git.require_repo(root)
+    log = git.history("HEAD", cwd=root)
+    chosen, what, scheme = deployments(policy, git.tag_dates(cwd=root))
+    history = dora.analyse(
+        log,
+        chosen,
+        window_days=int(policy.failure_window_days),
+        hotfix_prefixes=list(policy.hotfix_prefixes),
+        is_patch=lambda old, new: is_patch(scheme, old, new),
+    )
+    return Metrics(policy, history, start, end), what
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import time
+
+    opts, policy = flags.parse_args(
+        PROG, "metrics", argv, ARGS, __doc__ or "", EXAMPLE, formats=FORMATS
+    )
+    metrics, what = measure(policy, opts.until, time.time())
+    fmt: str = opts.format
+    if fmt == "json":
+        import json
+
+        from trunkgate import github
+
+        print(github.inert_json(json.dumps(as_json(metrics, what), indent=2)))
+    elif fmt == "markdown":
+        sys.stdout.write(render_markdown(metrics, what))
+    else:
+        sys.stdout.write(render_text(metrics, what))
+    if fmt == "github":
+        from trunkgate import github
+
+        github.append_summary(render_markdown(metrics, what))
+        keys = metrics.keys
+        github.set_outputs(
+            {
+                "deployments": str(len(metrics.deployed)),
+                "deployments-per-week": _number(keys["deployment_frequency"]["value"]),
+                "lead-time-seconds": _number(keys["lead_time"]["value"]),
+                "change-failure-rate": _number(keys["change_failure_rate"]["value"]),
+                "time-to-restore-seconds": _number(keys["time_to_restore"]["value"]),
+                "missed": ",".join(metrics.missed),
+            }
+        )
+    check: bool = opts.check
+    return report.FAIL if check and metrics.missed else report.PASS
+
+
+def _restorer(deployment: dora.Deployment) -> str:
+    return deployment.restored_by.name if deployment.restored_by is not None else "-"
+
+
+def _number(value: object) -> str:
+    return "" if value is None else f"{float(value):.2f}"  # type: ignore[arg-type]  # a number
