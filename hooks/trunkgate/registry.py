@@ -197,6 +197,14 @@ GATES: tuple[Gate, ...] = (
         action="coverage",
     ),
     Gate(
+        "api",
+        "api",
+        "griffe: breaking API changes are announced and in the changelog",
+        hooks=[Hook("trunkgate-api", ["pre-push", "manual"])],
+        tool=Tool("griffe", "https://mkdocstrings.github.io/griffe/", "api"),
+        action="api",
+    ),
+    Gate(
         "version",
         "version",
         "a release's version file, changelog and tag agree",
