@@ -151,7 +151,8 @@ def test_text_output(released: Repo, gate_cli) -> None:
     assert code == 0
     assert "6 deployments from 2026-03-01 to 2026-03-31 (31 days, 6 weeks)" in out
     assert "Lead time for changes  1 h" in out
-    assert "33.3 %" in out and "(2 of 6)" in out
+    assert "33.3 %" in out
+    assert "(2 of 6)" in out
     assert "failed: v1.0.0 (2026-03-02), restored by v1.0.1 after 23 h 30 min" in out
     assert "not deployed yet: 1 change" in out
 
@@ -180,7 +181,8 @@ def test_github_writes_the_summary_and_outputs(released: Repo, gate_cli, github_
     text = summary.read_text(encoding="utf-8")
     assert "xychart-beta" in text
     outputs = output.read_text(encoding="utf-8")
-    assert "deployments<<" in outputs and "\n6\n" in outputs
+    assert "deployments<<" in outputs
+    assert "\n6\n" in outputs
     assert "missed<<" in outputs
 
 
@@ -374,7 +376,8 @@ def test_names_version_and_signals() -> None:
     assert dora.is_hotfix("Merge pull request #7 from owner/hotfix/x", ["hotfix/"])
     assert dora.is_hotfix("hotfix: the crash", ["hotfix/"])
     assert not dora.is_hotfix("fix: hotfix/ naming in docs", ["hotfix/"])
-    assert dora.is_revert('Revert "feat: a"') and dora.is_revert("revert: feat a")
+    assert dora.is_revert('Revert "feat: a"')
+    assert dora.is_revert("revert: feat a")
     assert metrics.is_patch("semver", "1.2.3", "1.2.4")
     assert not metrics.is_patch("semver", "1.2.3", "1.3.0")
     assert metrics.is_patch("pep440", "1.2", "1.2.1")
