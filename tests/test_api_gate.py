@@ -248,3 +248,93 @@ def test_it_finds_what_griffe_check_finds(pkg: Repo, gate_cli) -> None:
     assert code == 1
     ours = by_rule(doc)["unannounced-break"]
     assert len(ours) == len(theirs) == 3
+
+
+KINDS_BASE = '''"""Kinds of break."""
+
+LIMIT = 10
+
+
+class Base:
+    pass
+
+
+class Child(Base):
+    pass
+
+
+def scale(x, factor=2):
+    return x * factor
+
+
+def pos(a, b):
+    return a + b
+'''
+KINDS_HEAD = '''"""Kinds of break."""
+
+LIMIT = 20
+
+
+class Child:
+    pass
+
+
+def scale(x, factor=3):
+    return x * factor
+
+
+def pos(a, *, b):
+    return a + b
+'''
+
+
+def test_each_kind_of_break_says_what_changed(repo: Repo, gate_cli) -> None:
+    repo.commit(
+        "feat: kinds", {"pyproject.toml": '[project]\nname = "kinds"\n', "kinds.py": KINDS_BASE}
+    )
+    repo.branch("feature/x")
+    repo.commit("feat: change kinds", {"kinds.py": KINDS_HEAD})
+    code, doc, _ = api(gate_cli)
+    assert code == 1
+    messages = sorted(f["message"].split(";")[0] for f in by_rule(doc)["unannounced-break"])
+    assert messages == [
+        "kinds.Base was removed from the public API (a class, line 6 at "
+        + repo.git("rev-parse", "main").strip()[:10]
+        + ")",
+        "kinds.Child: base class was removed (Base)",
+        "kinds.pos(b): parameter kind was changed (positional or keyword -> keyword-only)",
+        "kinds.scale(factor): parameter default was changed (2 -> 3)",
+    ]
+    # griffe does not compare attributes yet (LIMIT changed from 10 to 20).
+    # No changelog at all: the entry is still asked for, at the file.
+    [entry] = by_rule(doc)["breaking-entry"]
+    assert (entry["file"], entry["line"]) == ("CHANGELOG.md", None)
+
+
+def test_a_changelog_without_unreleased(pkg: Repo, gate_cli) -> None:
+    pkg.commit("feat: rework", {"src/pkg/__init__.py": BROKEN, "CHANGELOG.md": "# Changelog\n"})
+    code, doc, _ = api(gate_cli)
+    assert code == 1
+    [entry] = by_rule(doc)["breaking-entry"]
+    assert (entry["file"], entry["line"]) == ("CHANGELOG.md", None)
+
+
+def test_the_pushed_commits_changelog(pkg: Repo, gate_cli, monkeypatch) -> None:
+    """Not on disk: the changelog is read from the pushed commit too."""
+    pushed = pkg.commit(
+        "feat!: rework", {"src/pkg/__init__.py": BROKEN, "CHANGELOG.md": BREAKING_CHANGELOG}
+    )
+    pkg.write("CHANGELOG.md", CHANGELOG)
+    monkeypatch.setenv("PRE_COMMIT_TO_REF", pushed)
+    monkeypatch.setenv("PRE_COMMIT_FROM_REF", "0" * 40)
+    monkeypatch.setenv("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/feature/change")
+    code, doc, _ = api(gate_cli)
+    assert code == 0, doc
+
+
+def test_source_griffe_cannot_read_is_bad_input(pkg: Repo, gate_cli) -> None:
+    pkg.commit("feat: broken", {"src/pkg/__init__.py": "def broken(:\n"})
+    code, _, err = gate_cli("api", "--base", "main")
+    assert code == 2
+    assert "api: griffe could not load pkg" in err
+    assert "Traceback" not in err

@@ -387,3 +387,21 @@ def test_names_version_and_signals() -> None:
     assert metrics.duration(25 * MINUTE) == "25 min"
     assert metrics.duration(3 * HOUR) == "3 h"
     assert metrics.duration(50 * HOUR + 5) == "2 d 2 h"
+
+
+def test_a_repository_without_commits(repo: Repo, gate_cli) -> None:
+    doc = run_json(gate_cli, *MARCH)
+    assert doc["deployments"] == 0
+    assert doc["changes"] == 0
+
+
+def test_a_tag_of_something_else_than_a_commit_is_no_deployment(repo: Repo, gate_cli) -> None:
+    repo.commit("feat: a", {"a.py": "a = 1\n"}, date=at("02", "08:00"))
+    deploy(repo, "v1.0.0", at("02", "09:00"))
+    blob = repo.git("rev-parse", "HEAD:a.py").strip()
+    repo.tag("v1.0.1", blob)
+    tree = repo.git("rev-parse", "HEAD^{tree}").strip()
+    deploy(repo, "v1.0.2", at("02", "10:00"), tree)
+    doc = run_json(gate_cli, *MARCH)
+    assert doc["deployments"] == 1
+    assert doc["failures"] == []

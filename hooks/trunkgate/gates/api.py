@@ -3,9 +3,10 @@
 The package's public API at the base of the change (the merge-base) and at its head are
 loaded with griffe and compared as `griffe check` compares them (`find_breaking_changes`:
 removed objects, removed or reordered parameters, parameters added as required, changed
-defaults and kinds, removed base classes, changed attribute values and types). The base is
-read from git into a temporary folder (`git archive`): the work tree is never touched, and
-nothing of the package is imported (griffe reads the source; inspection is off).
+defaults and kinds, removed base classes, changed return types; griffe 2.4 does not compare
+attributes yet). The base is read from git into a temporary folder (`git archive`): the
+work tree is never touched, and nothing of the package is imported (griffe reads the
+source; inspection is off).
 
 The chain it checks:
 
@@ -182,7 +183,8 @@ def _message(breakage: Any, base: str) -> str:
     elif name in ("RETURN_CHANGED_TYPE", "ATTRIBUTE_CHANGED_TYPE", "ATTRIBUTE_CHANGED_VALUE"):
         what += f" ({old} -> {new})"
     elif name == "CLASS_REMOVED_BASE":
-        what += f" ({old})"
+        kept = {str(b) for b in new or ()}
+        what += f" ({', '.join(str(b) for b in old or () if str(b) not in kept)})"
     return f"{target}: {what}"
 
 
