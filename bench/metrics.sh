@@ -87,7 +87,7 @@ echo "history: $(git rev-list --count HEAD) commits, $(git tag | wc -l) tags, $(
 
 hyperfine -N --warmup 3 --runs "${RUNS:-20}" --export-json "$work/metrics.json" \
   -n "git log (the history)" "git log -z --format=%H%x1f%P%x1f%at%x1f%ct%x1f%s HEAD" \
-  -n "git for-each-ref (the tags)" "git for-each-ref --format=%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(creatordate:unix) refs/tags/*" \
+  -n "git for-each-ref (the tags)" "git for-each-ref --format=%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(creatordate:unix) refs/tags/" \
   -n "trunkgate metrics" "$tg metrics --since 90d --until $until" \
   -n "trunkgate metrics --format json" "$tg metrics --since 90d --until $until --format json" \
   >/dev/null

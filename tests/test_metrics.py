@@ -171,6 +171,7 @@ def test_markdown_renders_tables_and_charts(released: Repo, gate_cli) -> None:
     assert "    line [0, 2, 0, 0, 0, 0]" in charts[0]
     # Median lead time a week, in hours: 1, 0.25, 4, -, 1.
     assert "    bar [0, 1, 0.2, 4, 0, 1]" in charts[1]
+    assert "    line [2, 2, 2, 2, 2, 2]" in charts[1]
 
 
 def test_github_writes_the_summary_and_outputs(released: Repo, gate_cli, github_env) -> None:
@@ -405,3 +406,26 @@ def test_a_tag_of_something_else_than_a_commit_is_no_deployment(repo: Repo, gate
     doc = run_json(gate_cli, *MARCH)
     assert doc["deployments"] == 1
     assert doc["failures"] == []
+
+
+def test_tag_names_are_data_in_the_summary(repo: Repo, gate_cli) -> None:
+    repo.commit("feat: a", date=at("02", "08:00"))
+    deploy(repo, "deploy-<b>x</b>|1", at("02", "09:00"))
+    repo.commit('Revert "feat: a"', date=at("02", "10:00"))
+    deploy(repo, "deploy-`2`", at("02", "11:00"))
+    code, out, _ = gate_cli("metrics", *MARCH, "--deploy-tags", "deploy-*", "--format", "markdown")
+    assert code == 0
+    assert "<b>" not in out
+    assert "<code>deploy-&lt;b&gt;x&lt;/b&gt;\\|1</code>" in out
+    tokens = MarkdownIt("commonmark").enable("table").parse(out)
+    assert sum(t.type == "table_open" for t in tokens) == 3
+
+
+def test_release_tags_with_a_slash(repo: Repo, gate_cli) -> None:
+    repo.commit("feat: a", date=at("02", "08:00"))
+    deploy(repo, "release/1.0.0", at("02", "09:00"))
+    repo.commit("fix: a", date=at("02", "10:00"))
+    deploy(repo, "release/1.0.1", at("02", "11:00"))
+    doc = run_json(gate_cli, *MARCH, "--tag-prefix", "release/")
+    assert doc["deployments"] == 2
+    assert [f["deployment"] for f in doc["failures"]] == ["release/1.0.0"]

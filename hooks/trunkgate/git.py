@@ -478,9 +478,10 @@ def history(ref: str = "HEAD", cwd: str | None = None) -> list[Logged]:
     return found
 
 
-def tag_dates(pattern: str = "*", cwd: str | None = None) -> list[tuple[str, str, int]]:
-    """(tag, commit, time) for every tag matching the pattern that names a commit, in one
-    `git for-each-ref`: the tagger's time for an annotated tag, the commit's otherwise."""
+def tag_dates(cwd: str | None = None) -> list[tuple[str, str, int]]:
+    """(tag, commit, time) for every tag that names a commit, in one `git for-each-ref`
+    (names with a `/`, as release/1.2.0, included): the tagger's time for an annotated tag,
+    the commit's otherwise."""
     fields = "%00".join(
         (
             "%(refname:strip=2)",
@@ -491,7 +492,7 @@ def tag_dates(pattern: str = "*", cwd: str | None = None) -> list[tuple[str, str
             "%(creatordate:unix)",
         )
     )
-    out = run("for-each-ref", f"--format={fields}", f"refs/tags/{pattern}", cwd=cwd)
+    out = run("for-each-ref", f"--format={fields}", "refs/tags/", cwd=cwd)
     found = []
     for line in out.splitlines():
         parts = line.split("\0")

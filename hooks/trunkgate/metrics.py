@@ -221,11 +221,12 @@ class Metrics:
         while _midnight(monday) < end:
             self.weeks.append(Week(monday))
             monday += datetime.timedelta(days=7)
+        failed = {id(d) for d in self.failed}
         for deployment in self.deployed:
             week = self._week(deployment.time)
             week.deployments += 1
             week.lead += [c.lead_seconds or 0 for c in deployment.changes]
-            if deployment in self.failed:
+            if id(deployment) in failed:
                 week.failures += 1
                 week.restore.append(deployment.restore_seconds or 0)
         days = (end - start) / DAY
@@ -424,7 +425,14 @@ def render_markdown(m: Metrics, what: str) -> str:
         [w.failures for w in m.weeks],
     )
     lead = [round((median(w.lead) or 0) / 3600, 1) for w in m.weeks]
-    lines += _chart("Median lead time for changes a week", labels, "hours", lead)
+    target = round(float(m.keys["lead_time"]["target"]) / 3600, 2)  # type: ignore[arg-type]  # a number
+    lines += _chart(
+        "Median lead time for changes a week (line: the target)",
+        labels,
+        "hours",
+        lead,
+        [target] * len(m.weeks),
+    )
     week_rows = [
         [
             w.label,
