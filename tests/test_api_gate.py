@@ -6,10 +6,25 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import Repo
+from tests.support.gha import (
+    VERSION,
+    Target,
+    needs_act,
+    run_workflow,
+    runner_python,
+    runner_python_template,
+    step_summary,
+    trunkgate_ref,
+    wheelhouse,
+)
+
+# Fixtures come from tests.support.gha; naming them here makes pytest see them.
+__all__ = ["runner_python", "runner_python_template", "trunkgate_ref", "wheelhouse"]
 
 BASE = '''"""A small package."""
 
@@ -338,3 +353,75 @@ def test_source_griffe_cannot_read_is_bad_input(pkg: Repo, gate_cli) -> None:
     assert code == 2
     assert "api: griffe could not load pkg" in err
     assert "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- in Actions
+
+API_WORKFLOW = """\
+name: api
+on: push
+permissions:
+  contents: read
+jobs:
+  api:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09 # v5.1.0
+        with:
+          persist-credentials: false
+          fetch-depth: 0
+      - id: gate
+        uses: trunkgate/trunkgate/actions/api@v{version}
+        continue-on-error: true
+      - id: other
+        uses: trunkgate/trunkgate/actions/api@v{version}
+        continue-on-error: true
+        with:
+          packages: nothere
+"""
+
+
+@pytest.mark.e2e
+@needs_act
+def test_the_api_action_under_a_real_runner(
+    tmp_path: Path, trunkgate_ref: Path, wheelhouse: Path, runner_python: Path
+) -> None:
+    """The api action in a job of the caller's own, on a push that breaks the API unannounced:
+    it fails, annotates the changed object and counts the breaks; a bad input is an error."""
+    target = Target(tmp_path / "target")
+    target.write({".github/workflows/api.yml": API_WORKFLOW.format(version=VERSION)})
+    before = target.commit(
+        "feat: the package",
+        {
+            "pyproject.toml": '[project]\nname = "pkg"\n',
+            "src/pkg/__init__.py": BASE,
+            "src/pkg/core.py": CORE,
+            "CHANGELOG.md": "# Changelog\n\n## [Unreleased]\n",
+        },
+    )
+    target.commit("feat: rework", {"src/pkg/__init__.py": BROKEN, "CHANGELOG.md": CHANGELOG})
+    run = run_workflow(
+        target,
+        "push",
+        ".github/workflows/api.yml",
+        home=tmp_path / "home",
+        payload=target.push(before),
+        trunkgate_ref=trunkgate_ref,
+        wheelhouse=wheelhouse,
+        runner_python=runner_python,
+    )
+    assert run.returncode == 0, run.describe()
+    gate = run.outputs(job="api/api", step="gate")
+    assert gate["passed"] == "false", gate
+    assert gate["breaking"] == "2", gate
+    assert gate["error"] == "false", gate
+    other = run.outputs(job="api/api", step="other")
+    assert other["error"] == "true", other
+    found = [
+        a for a in run.annotations("error") if a.get("title", "").endswith("unannounced-break")
+    ]
+    assert {(a.get("file"), a.get("line")) for a in found} == {
+        ("src/pkg/__init__.py", None),
+        ("src/pkg/__init__.py", "6"),
+    }, found
+    assert "trunkgate api" in step_summary(run, "api/api")

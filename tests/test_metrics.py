@@ -12,7 +12,20 @@ import pytest
 from markdown_it import MarkdownIt
 
 from tests.conftest import Repo, shallow_clone
+from tests.support.gha import (
+    Target,
+    needs_act,
+    run_workflow,
+    runner_python,
+    runner_python_template,
+    step_summary,
+    trunkgate_ref,
+    wheelhouse,
+)
 from trunkgate import dora, metrics
+
+# Fixtures come from tests.support.gha; naming them here makes pytest see them.
+__all__ = ["runner_python", "runner_python_template", "trunkgate_ref", "wheelhouse"]
 
 HOUR = 3600
 MINUTE = 60
@@ -429,3 +442,38 @@ def test_release_tags_with_a_slash(repo: Repo, gate_cli) -> None:
     doc = run_json(gate_cli, *MARCH, "--tag-prefix", "release/")
     assert doc["deployments"] == 2
     assert [f["deployment"] for f in doc["failures"]] == ["release/1.0.0"]
+
+
+# --------------------------------------------------------------------------- in Actions
+
+
+@pytest.mark.e2e
+@needs_act
+def test_the_metrics_starter_under_a_real_runner(
+    tmp_path: Path, trunkgate_ref: Path, wheelhouse: Path, runner_python: Path
+) -> None:
+    """The starter (workflows/metrics.yml) copied into a target, run on workflow_dispatch by
+    act: the reusable workflow measures the history and writes the summary and outputs."""
+    target = Target(tmp_path / "target")
+    target.adopt("metrics.yml")
+    target.commit("feat: a", {"a.py": "a = 1\n"})
+    target.git("tag", "-a", "-m", "v1.0.0", "v1.0.0")
+    target.commit("fix: a", {"a.py": "a = 2\n"})
+    target.git("tag", "-a", "-m", "v1.0.1", "v1.0.1")
+    run = run_workflow(
+        target,
+        "workflow_dispatch",
+        ".github/workflows/metrics.yml",
+        home=tmp_path / "home",
+        payload={"inputs": {}, "ref": "refs/heads/main"},
+        trunkgate_ref=trunkgate_ref,
+        wheelhouse=wheelhouse,
+        runner_python=runner_python,
+    )
+    assert run.returncode == 0, run.describe()
+    outputs = run.outputs(step="metrics")
+    assert outputs["deployments"] == "2", outputs
+    assert outputs["change-failure-rate"] == "50.00", outputs
+    summary = step_summary(run, "/DORA metrics")
+    assert "### trunkgate metrics" in summary, summary
+    assert "xychart-beta" in summary
