@@ -23,6 +23,7 @@ from tests.support.gha import (
     wheelhouse,
 )
 from trunkgate import dora, metrics
+from trunkgate.render import metrics as render_metrics
 
 # Fixtures come from tests.support.gha; naming them here makes pytest see them.
 __all__ = ["runner_python", "runner_python_template", "trunkgate_ref", "wheelhouse"]
@@ -396,11 +397,11 @@ def test_names_version_and_signals() -> None:
     assert not metrics.is_patch("semver", "1.2.3", "1.3.0")
     assert metrics.is_patch("pep440", "1.2", "1.2.1")
     assert not metrics.is_patch("calver", "2026.3.0", "2026.3.1")
-    assert metrics.duration(None) == "-"
-    assert metrics.duration(59) == "59 s"
-    assert metrics.duration(25 * MINUTE) == "25 min"
-    assert metrics.duration(3 * HOUR) == "3 h"
-    assert metrics.duration(50 * HOUR + 5) == "2 d 2 h"
+    assert render_metrics.duration(None) == "-"
+    assert render_metrics.duration(59) == "59 s"
+    assert render_metrics.duration(25 * MINUTE) == "25 min"
+    assert render_metrics.duration(3 * HOUR) == "3 h"
+    assert render_metrics.duration(50 * HOUR + 5) == "2 d 2 h"
 
 
 def test_a_repository_without_commits(repo: Repo, gate_cli) -> None:
@@ -477,3 +478,22 @@ def test_the_metrics_starter_under_a_real_runner(
     summary = step_summary(run, "/DORA metrics")
     assert "### trunkgate metrics" in summary, summary
     assert "xychart-beta" in summary
+
+
+def test_a_patch_of_an_older_line(repo: Repo, gate_cli) -> None:
+    """v1.0.0, then v1.1.0, then v1.0.1 (a fix of the 1.0 line, from its branch): v1.0.0
+    failed, not v1.1.0."""
+    repo.commit("feat: a", date=at("02", "08:00"))
+    deploy(repo, "v1.0.0", at("02", "09:00"))
+    repo.branch("release/1.0")
+    repo.commit("fix: a on 1.0", date=at("03", "08:00"))
+    repo.checkout("main")
+    repo.commit("feat: b", date=at("02", "10:00"))
+    deploy(repo, "v1.1.0", at("02", "11:00"))
+    deploy(repo, "v1.0.1", at("03", "09:00"), "release/1.0")
+    doc = run_json(gate_cli, *MARCH)
+    # v1.0.1 is not in main's history: not a deployment here, so nothing failed.
+    assert doc["failures"] == []
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge branch 'release/1.0'", "release/1.0")
+    doc = run_json(gate_cli, *MARCH)
+    assert [(f["deployment"], f["restored_by"]) for f in doc["failures"]] == [("v1.0.0", "v1.0.1")]

@@ -18,7 +18,8 @@ The definitions, each from what git records:
   (`chore(release): 1.2.0`, `bump: version 1.1.0 → 1.2.0`, the merge of `release/1.2.0`)
   is the release itself and is not measured.
 - **A failure** is a deployment that a later one (within `failure-window-days`) repairs:
-  a patch release of it (semver and pep440: same major.minor, higher patch), or one that
+  a patch release of it (semver and pep440: same major.minor, higher patch; the newest
+  deployment of that line, when another line was deployed in between), or one that
   ships a hotfix (a merge of a branch with a `hotfix-prefixes` prefix, or a `hotfix:`
   subject) or a revert (`Revert "..."` or a `revert:` commit) of a change it shipped. A
   revert names the deployment that first shipped the reverted subject; a hotfix, or a revert
@@ -240,13 +241,15 @@ def analyse(
         new_commits.setdefault(id(deployment), []).append(sha)
     for at, deployment in enumerate(deployments):
         before = deployments[at - 1] if at else None
-        if (
-            before is not None
-            and before.version
-            and deployment.version
-            and is_patch(before.version, deployment.version)
-        ):
-            repair(before, deployment, PATCH, deployment.name)
+        if deployment.version:
+            # The newest earlier deployment of the same line (1.4.x for 1.4.2) within the
+            # window: a patch release of an older line repairs that line, not the newest.
+            for earlier in reversed(deployments[:at]):
+                if deployment.time - earlier.time > window:
+                    break
+                if earlier.version and is_patch(earlier.version, deployment.version):
+                    repair(earlier, deployment, PATCH, deployment.name)
+                    break
         for sha in new_commits.get(id(deployment), ()):
             commit = commits[sha]
             subject = commit.subject
