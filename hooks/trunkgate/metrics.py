@@ -4,9 +4,10 @@ Deployment frequency (deployments a week), lead time for changes (median, a chan
 commit to the first deployment that holds it), change failure rate (deployments that a patch
 release, a hotfix or a revert repaired within `failure-window-days`) and time to restore
 (median, a failed deployment to the one that repaired it), over a window (`--since 90d`, up
-to `--until`, default now), each with the policy's target and a verdict. The definitions are
-`trunkgate.dora`'s, the renderings `trunkgate.render.metrics`'s. Two git processes read everything: one `git log` of HEAD's history and
-one `git for-each-ref` of the tags; a shallow clone is an error (fetch the history).
+to `--until`, default now), each with the policy's target and a verdict. The definitions
+are `trunkgate.dora`'s, the renderings `trunkgate.render.metrics`'s. Two git processes read
+everything: one `git log` of HEAD's history and one `git for-each-ref` of the tags; a
+shallow clone is an error (fetch the history).
 
 Output: `text` (default), `json`, `markdown` (a table of the keys, Mermaid `xychart-beta`
 charts, the weeks) or `github` (the text on stdout, the Markdown in the step summary, the
