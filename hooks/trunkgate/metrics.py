@@ -106,22 +106,30 @@ def _release_version(name: str, prefix: str, scheme: str) -> str | None:
     return version
 
 
+_PARTS: dict[str, tuple[int, int, int]] = {}
+
+
+def _parts(version: str) -> tuple[int, int, int]:
+    """(major, minor, patch) of a final release's version (missing parts are 0), memoised:
+    each deployment is compared with the ones before it in the window."""
+    found = _PARTS.get(version)
+    if found is None:
+        core = version.split("!")[-1].split("-")[0].split("+")[0]
+        out = []
+        for piece in core.split("."):
+            if not (piece.isdigit() and piece.isascii()):
+                break
+            out.append(int(piece))
+        out += [0] * (3 - len(out))
+        found = _PARTS[version] = (out[0], out[1], out[2])
+    return found
+
+
 def is_patch(scheme: str, old: str, new: str) -> bool:
     """`new` is a patch release of `old`: same major.minor, higher patch (semver, pep440)."""
     if scheme not in ("semver", "pep440"):
         return False
-
-    def parts(version: str) -> list[int]:
-        core = version.split("!")[-1].split("-")[0].split("+")[0]
-        out = []
-        for piece in core.split("."):
-            digits = "".join(c for c in piece if c.isdigit()) if piece[:1].isdigit() else ""
-            if not digits or digits != piece:
-                break
-            out.append(int(digits))
-        return out + [0] * (3 - len(out))
-
-    a, b = parts(old), parts(new)
+    a, b = _parts(old), _parts(new)
     return a[:2] == b[:2] and b[2] > a[2]
 
 
