@@ -454,3 +454,105 @@ def authors(shas: Sequence[str], cwd: str | None = None) -> dict[str, tuple[str,
                 sha, name, email = record.split(FIELD, 2)
                 found[sha] = (name, email)
     return found
+
+
+# --------------------------------------------------------------------------- whole histories
+
+
+class Logged:
+    """A commit as `history` reads it: no message body, only what a walk over a long history
+    needs (parents, the author's and committer's times, the subject)."""
+
+    __slots__ = ("author_time", "commit_time", "parents", "sha", "subject")
+
+    def __init__(
+        self, sha: str, parents: list[str], author_time: int, commit_time: int, subject: str
+    ) -> None:
+        self.sha = sha
+        self.parents = parents
+        self.author_time = author_time
+        self.commit_time = commit_time
+        self.subject = subject
+
+
+def history(ref: str = "HEAD", cwd: str | None = None) -> list[Logged]:
+    """Every commit in the history of `ref`, newest first, in one `git log` (parents,
+    author and committer times, subject). A shallow clone is an error: the walk would stop
+    at its edge and every figure measured from it would be wrong."""
+    if is_shallow(cwd):
+        raise UsageError(f"the history of {ref} is cut short: {SHALLOW_HINT}")
+    sha = rev_parse(ref, cwd)
+    if sha is None:
+        return []
+    out = run("log", "-z", f"--format=%H{FIELD}%P{FIELD}%at{FIELD}%ct{FIELD}%s", sha, cwd=cwd)
+    found = []
+    for record in out.split("\0"):
+        if record:
+            sha, parents, authored, committed, subject = record.split(FIELD, 4)
+            found.append(Logged(sha, parents.split(), int(authored), int(committed), subject))
+    return found
+
+
+def tag_dates(cwd: str | None = None) -> list[tuple[str, str, int]]:
+    """(tag, commit, time) for every tag that names a commit, in one `git for-each-ref`
+    (names with a `/`, as release/1.2.0, included): the tagger's time for an annotated tag,
+    the commit's otherwise."""
+    fields = "%00".join(
+        (
+            "%(refname:strip=2)",
+            "%(objecttype)",
+            "%(objectname)",
+            "%(*objectname)",
+            "%(*objecttype)",
+            "%(creatordate:unix)",
+        )
+    )
+    out = run("for-each-ref", f"--format={fields}", "refs/tags/", cwd=cwd)
+    found = []
+    for line in out.splitlines():
+        parts = line.split("\0")
+        if len(parts) != 6:
+            continue
+        name, kind, target, peeled, peeled_kind, when = parts
+        if kind == "commit":
+            found.append((name, target, int(when or 0)))
+        elif kind == "tag" and peeled_kind == "commit":
+            found.append((name, peeled, int(when or 0)))
+    return found
+
+
+def tree_entries(ref: str, paths: Sequence[str], cwd: str | None = None) -> list[str]:
+    """Which of `paths` (from the top of the tree) exist in the commit `ref`."""
+    if not paths:
+        return []
+    out = run("ls-tree", "-z", "--name-only", "--full-tree", ref, "--", *paths, cwd=cwd)
+    return [p for p in out.split("\0") if p]
+
+
+def export(ref: str, paths: Sequence[str], dest: str, cwd: str | None = None) -> None:
+    """Write the files under `paths` (from the top of the tree) as they are in the commit `ref`
+    into the folder `dest`, from one `git archive`: the work tree, the index and the
+    repository's worktree list are left alone."""
+    import io
+    import tarfile
+
+    if not paths:
+        return
+    proc = _spawn(["archive", "--format=tar", ref, "--", *paths], cwd)
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"git archive {ref}: {err[-1] if err else 'failed'}")
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+        # Only regular files and folders, nothing outside dest (the tar is git's own, but the
+        # names in it come from a change).
+        members = [
+            m
+            for m in tar.getmembers()
+            if (m.isfile() or m.isdir())
+            and not os.path.isabs(m.name)
+            and ".." not in m.name.split("/")
+        ]
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(dest, members=members, filter="data")
+        else:  # pragma: no cover - Python before 3.10.12 / 3.11.4: the names are checked above
+            tar.extractall(dest, members=members)  # noqa: S202  # nosec B202

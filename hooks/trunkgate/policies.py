@@ -141,6 +141,26 @@ class ReleasePolicy(SharedPolicy, Protocol):
     repository: str
 
 
+class ApiPolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.api]`"""
+
+    packages: list[str]
+    search_paths: list[str]
+
+
+class MetricsPolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.metrics]` (`trunkgate metrics`)"""
+
+    since: str
+    deploy_tags: str
+    failure_window_days: int
+    hotfix_prefixes: list[str]
+    target_deploys_per_week: int
+    target_lead_time_hours: float
+    target_failure_rate: float
+    target_restore_minutes: int
+
+
 # The Protocol of each table of `schema.GATES`.
 BY_TABLE = {
     "branch": BranchPolicy,
@@ -153,5 +173,7 @@ BY_TABLE = {
     "coverage": CoveragePolicy,
     "secrets": SecretsPolicy,
     "review": ReviewPolicy,
+    "api": ApiPolicy,
+    "metrics": MetricsPolicy,
     "release": ReleasePolicy,
 }

@@ -217,6 +217,14 @@ GATES: tuple[Gate, ...] = (
         action="review",
     ),
     Gate(
+        "api",
+        "api",
+        "griffe: breaking API changes are announced and in the changelog",
+        hooks=[Hook("trunkgate-api", ["pre-push", "manual"])],
+        tool=Tool("griffe", "https://mkdocstrings.github.io/griffe/", "api"),
+        action="api",
+    ),
+    Gate(
         "version",
         "version",
         "a release's version file, changelog and tag agree",
@@ -228,6 +236,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("release", "release", "next version, release notes, changelog cut (next|notes|cut)"),
     Command("run", "run", "every enabled gate, independent ones concurrently, one report"),
     Command("init", "init", "set a repository up: hooks, CI workflows, the policy"),
+    Command("metrics", "metrics", "DORA's four keys from the git history, week by week"),
 )
 
 BY_NAME: dict[str, Gate] = {gate.name: gate for gate in GATES}

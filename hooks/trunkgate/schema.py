@@ -295,6 +295,67 @@ GATES: dict[str, dict[str, Spec]] = {
             "against a commit's author name and email and its pull request's author login",
         ),
     },
+    # The api gate: the public API at the base and at the head, compared with griffe.
+    "api": {
+        "packages": (
+            LIST,
+            [],
+            "the packages whose public API is compared (import names); empty: the project's "
+            "own, from [project] name in pyproject.toml",
+        ),
+        "search-paths": (
+            LIST,
+            ["src", "."],
+            "folders, relative to the project root, where the packages are found",
+        ),
+    },
+    # `trunkgate metrics`: DORA's four keys from the history.
+    "metrics": {
+        "since": (
+            STR,
+            "90d",
+            "the window measured: the last N days (90d) or weeks (13w), or since a date "
+            "(YYYY-MM-DD)",
+        ),
+        "deploy-tags": (
+            STR,
+            "",
+            "tags that mark a deployment (a shell-style pattern such as deploy-*); empty: the "
+            "release tags (tag-prefix and a version in the scheme; pre-releases and floating "
+            "aliases aside)",
+        ),
+        "failure-window-days": (
+            INT,
+            7,
+            "a deployment that a patch release, a hotfix or a revert repairs within this many "
+            "days counts as failed",
+        ),
+        "hotfix-prefixes": (
+            LIST,
+            ["hotfix/"],
+            "branch prefixes whose merges are hotfixes (a `hotfix:` subject is one too)",
+        ),
+        "target-deploys-per-week": (
+            INT,
+            5,
+            "target: at least this many deployments a week (5: daily, on working days)",
+        ),
+        "target-lead-time-hours": (
+            NUMBER,
+            2,
+            "target: a median lead time for changes under this many hours",
+        ),
+        "target-failure-rate": (
+            NUMBER,
+            5,
+            "target: a change failure rate under this percentage",
+        ),
+        "target-restore-minutes": (
+            INT,
+            30,
+            "target: a median time to restore under this many minutes",
+        ),
+    },
     # `trunkgate release next|notes|cut` and the `version` gate.
     "release": {
         "zero-major-breaking": (
