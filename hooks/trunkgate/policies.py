@@ -123,6 +123,9 @@ class ReleasePolicy(SharedPolicy, Protocol):
     version_file: str
     reference_files: list[str]
     repository: str
+    version_files: list[dict[str, object]]
+    paths: list[str]
+    non_conventional: str
 
 
 # The Protocol of each table of `schema.GATES`.

@@ -37,7 +37,14 @@ from trunkgate.release.cut import prepare_cut
 from trunkgate.release.files import changelog_path, unified_diff
 from trunkgate.release.notes import notes_range, render_notes, section_text
 from trunkgate.release.output import PROG, say
-from trunkgate.release.plan import Tags, commits_since, explain, plan_next, version_arg
+from trunkgate.release.plan import (
+    commits_since,
+    explain,
+    package_paths,
+    plan_next,
+    release_tags,
+    version_arg,
+)
 from trunkgate.report import plural
 
 TYPE_CHECKING = False
@@ -56,10 +63,12 @@ def _json(doc: dict[str, object]) -> None:
 def run_next(policy: ReleasePolicy, opts: flags.Options) -> int:
     pre: str | None = opts.pre
     fmt: str = opts.format
-    tags = Tags(str(policy.tag_prefix))
+    tags = release_tags(policy)
     plan = plan_next(policy, tags, pre)
     for line in explain(plan, tags.prefix):
         say(line)
+    if plan.blocked is not None:
+        raise report.UsageError(plan.blocked)
     if fmt == "json":
         rng = plan.range
         _json(
@@ -69,6 +78,7 @@ def run_next(policy: ReleasePolicy, opts: flags.Options) -> int:
                 "previous": plan.base,
                 "previous_tag": plan.base_tag,
                 "bump": plan.level,
+                "unreachable_tags": plan.unreachable,
                 "commits": [
                     {"sha": c.sha, "subject": c.msg.header, "bump": c.level}
                     for c in (rng.changes if rng else [])
@@ -96,8 +106,8 @@ def run_notes(policy: ReleasePolicy, opts: flags.Options) -> int:
     asked: str | None = opts.version
     pre: str | None = opts.pre
     fmt: str = opts.format
-    prefix = str(policy.tag_prefix)
-    tags = Tags(prefix)
+    tags = release_tags(policy)
+    prefix = tags.prefix
     version = version_arg(asked, policy) if asked else None
     path, shown = changelog_path(policy)
     doc = text = None
@@ -110,14 +120,18 @@ def run_notes(policy: ReleasePolicy, opts: flags.Options) -> int:
         if section is not None and not section.entries and not section.summary:
             section = None
     if version is None:
-        version = plan_next(policy, tags, pre).version
+        plan = plan_next(policy, tags, pre)
+        if plan.blocked is not None:
+            raise report.UsageError(plan.blocked)
+        version = plan.version
     notes: str
     if section is not None and text is not None:
         notes = section_text(text, section)
         say(f"{PROG} notes: from {shown}, section [{section.label}]")
     else:
         start, end = notes_range(tags, version)
-        rng = Range(commits_since(start, end) if git.has_commits() else [])
+        paths = package_paths(policy)
+        rng = Range(commits_since(start, end, paths) if git.has_commits() else [])
         notes = render_notes(rng.changes)
         since = f"since {start}" if start else "from the first commit"
         say(f"{PROG} notes: from the commits {since} to {end} ({plural(rng.total, 'commit')})")
