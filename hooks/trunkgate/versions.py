@@ -266,7 +266,7 @@ def _calver_next(version: str | None, today: tuple[int, int]) -> str:
         if (int(m["year"]), int(m["month"])) == (year, month):
             rest = (m["rest"] or "").split(".")[0]
             shown = f"{month:02d}" if padded else str(month)
-            return f"{year}.{shown}.{int(rest) + 1 if rest else 0}"
+            return f"{year}.{shown}.{int(rest) + 1 if rest else 1}"  # YYYY.MM is YYYY.MM.0
     shown = f"{month:02d}" if padded else str(month)
     return f"{year}.{shown}.0"
 

@@ -66,8 +66,15 @@ class Change:
 
     def __init__(self, sha: str, message: str) -> None:
         self.sha = sha
-        self.msg = conventional.parse(message.strip("\n"))
-        msg = self.msg
+        self.msg = msg = conventional.parse(message.strip("\n"))
+        if msg.kind == conventional.INVALID and msg.header.startswith('Revert "'):
+            # GitHub's squash merge of a revert: `Revert "fix: a" (#12)`, the PR after it.
+            header, pr = _pr_suffix(msg.header)
+            if pr is not None:
+                reparsed = conventional.parse(header + msg.raw[len(msg.header) :])
+                if reparsed.kind == conventional.REVERT:
+                    self.msg = msg = reparsed
+                    msg.header = f"{header} (#{pr})"
         text = msg.description if msg.kind == conventional.CONVENTIONAL else msg.header
         self.description, self.pr = _pr_suffix(text or "")
         self.reverts = _reverted_sha(message) if msg.kind == conventional.REVERT else None

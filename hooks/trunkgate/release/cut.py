@@ -293,8 +293,8 @@ def roll_up(text: str, version: str, scheme: str) -> tuple[str, list[str]]:
         first -= 1  # the blank lines before the first group go with it
     drop.update(range(first, unreleased.end))
     out = [line for index, line in enumerate(lines[:first]) if index not in drop]
-    out += [*body, ""]
-    out += [line for index, line in enumerate(lines[first:], first) if index not in drop]
+    rest = [line for index, line in enumerate(lines[first:], first) if index not in drop]
+    out += [*body, *([""] if rest and rest[0].strip() else []), *rest]
     return newline.join(out), [s.label for s in pres]
 
 

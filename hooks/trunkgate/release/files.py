@@ -123,17 +123,14 @@ class VersionFile:
         import re
 
         pattern = self.pattern or ""
-        if pattern.count("{version}") != 1:
+        before, _, after = pattern.partition("{version}")
+        if pattern.count("{version}") != 1 or not (before.strip() or after.strip()):
             raise report.UsageError(
                 f"{self.where}: pattern {pattern!r} for {self.shown}: expected the text around "
                 'the version with one {version} in it, e.g. __version__ = "{version}"'
             )
-        before, after = pattern.split("{version}")
-        return re.compile(
-            re.escape(before) + r"(?P<version>\d[0-9A-Za-z.+!_-]*?)" + re.escape(after)
-            if after
-            else re.escape(before) + r"(?P<version>\d[0-9A-Za-z.+!_-]*)"
-        )
+        version = r"(?P<version>\d[0-9A-Za-z.+!_-]*)"
+        return re.compile(re.escape(before) + version + re.escape(after))
 
     def read(self, text: str) -> list[str]:
         """The versions the file holds (several matches of a pattern: each)."""
