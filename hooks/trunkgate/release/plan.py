@@ -357,9 +357,9 @@ def explain(plan: Plan, prefix: str) -> list[str]:
     for change in rng.counted:
         lines.append(f"  {change.level:<5}  {change.short}  {change.msg.header}")
     for change in rng.loose:
-        assert change.loose is not None  # noqa: S101 - rng.loose holds those only
+        line = change.loose[0] if change.loose else 0
         lines.append(
-            f"{PROG}: warning: {change.short}: line {change.loose[0]} says BREAKING CHANGE "
+            f"{PROG}: warning: {change.short}: line {line} says BREAKING CHANGE "
             "outside a valid footer (the last paragraphs, after a blank line); counted as "
             "breaking all the same"
         )
