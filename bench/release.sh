@@ -64,7 +64,7 @@ for name, mark in tags:  # floating tags: the newest release of each major and m
 for name, mark in seen.items():
     out.write(f"reset refs/tags/{name}\nfrom :{mark}\n\n".encode())
 PY
-git -C "$repo" checkout -q main
+git -C "$repo" checkout -q -f main
 echo "history: $(git -C "$repo" rev-list --count HEAD) commits, $(git -C "$repo" tag | wc -l) tags"
 
 cd "$repo"

@@ -1,7 +1,9 @@
-"""The release plan: the repository's release tags (`Tags`), the commits since the last
-release, the first release's version, `plan_next` (what `release next` decides: from which
-release, over which commits, to which version) and `explain` (why, for stderr); also the
-VERSION argument of `notes` and `cut` (with or without the tag prefix).
+"""The release plan: the repository's release tags (`Tags`, in the policy's scheme, floating
+aliases left out; `release_tags` finds the prefix the tags use when the policy's matches
+none), the commits no release tag holds (of a package's `paths`), the first release's
+version, `plan_next` (what `release next` decides: from the highest release known, over
+which commits, to which version) and `explain` (why, for stderr); also the VERSION argument
+of `notes` and `cut` (with or without the tag prefix).
 """
 
 from __future__ import annotations
@@ -202,12 +204,18 @@ def _known_releases(
     if last is not None:
         known.append((last[0], last[1], None))
     in_history = {t for _, t in reachable}
-    for version, tag in tags.finals():
-        if tag in in_history or (last is not None and tags.key(version) <= tags.key(last[0])):
-            continue
+    newer = [
+        (version, tag)
+        for version, tag in tags.finals()
+        if tag not in in_history and (last is None or tags.key(version) > tags.key(last[0]))
+    ]
+    # Newest first: the first that left the history after the last release is the base (the
+    # older ones below it are only named), so a repository of such tags costs one check.
+    for at, (version, tag) in enumerate(newer):
         if _forked_after(tag, last[1] if last else None, ref):
-            plan.unreachable.append(tag)
+            plan.unreachable = [t for _, t in newer[at:]]
             known.append((version, None, f"tag {tag}, not in the history of {ref}"))
+            break
     path, shown = changelog_path(policy)
     if os.path.isfile(path):
         from trunkgate import keepachangelog as kac
