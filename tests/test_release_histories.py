@@ -713,3 +713,21 @@ def test_a_squash_merged_revert_is_a_revert(repo: Repo, capsys: pytest.CaptureFi
     code, out, err = run(capsys, "next")
     assert (code, out) == (0, ""), err
     assert f'not counted: {fix[:7]} "fix: a (#11)", reverted in the same range' in err
+
+
+def test_rolling_up_pep440_candidates() -> None:
+    from trunkgate.release.cut import roll_up
+
+    text = (
+        "# Changelog\n\n## [Unreleased]\n\n"
+        "## [2.0rc1] - 2026-01-03\n\n### Added\n\n- B.\n\n"
+        "## [2.0b1] - 2026-01-02\n\n### Added\n\n- A.\n\n"
+        "## [1.9] - 2026-01-01\n\n"
+        "[2.0rc1]: https://example.com/compare/2.0b1...2.0rc1\n"
+        "[2.0b1]: https://example.com/compare/1.9...2.0b1\n"
+    )
+    new, rolled = roll_up(text, "2.0", "pep440")
+    assert rolled == ["2.0rc1", "2.0b1"]
+    assert new == (
+        "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- B.\n- A.\n\n## [1.9] - 2026-01-01\n\n"
+    )
