@@ -97,7 +97,10 @@ def hostile_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
     _git(repo, "init", "-q", "-b", "main")
-    (repo / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.trunkgate]\n')
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.trunkgate]\n\n'
+        '[tool.trunkgate.release]\nnon-conventional = "ignore"  # the subject below is not\n'
+    )
     (repo / "CHANGELOG.md").write_text("# Changelog\n\n## [Unreleased]\n")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "chore: start")

@@ -206,6 +206,12 @@ def tags_merged(ref: str = "HEAD", pattern: str = "*", cwd: str | None = None) -
     return [t for t in out.splitlines() if t]
 
 
+def is_ancestor(ancestor: str, descendant: str, cwd: str | None = None) -> bool:
+    """Whether `ancestor` is in the history of `descendant` (a commit is its own ancestor)."""
+    proc = _spawn(["merge-base", "--is-ancestor", ancestor, descendant], cwd)
+    return proc.returncode == 0
+
+
 def tags_at(ref: str = "HEAD", cwd: str | None = None) -> list[str]:
     """Tags (lightweight or annotated) that point at the commit `ref` names (none when `ref`
     names no commit, as HEAD in a repository without commits)."""
@@ -242,13 +248,18 @@ def trunk_ref(trunk: str, cwd: str | None = None) -> str | None:
     return None
 
 
-def commits(revisions: Sequence[str], cwd: str | None = None) -> list[Commit]:
-    """Commits selected by rev-list arguments (`A..B`, `B --not --remotes`), newest first.
+def commits(
+    revisions: Sequence[str], cwd: str | None = None, paths: Sequence[str] = ()
+) -> list[Commit]:
+    """Commits selected by rev-list arguments (`A..B`, `B --not --remotes`), newest first;
+    with `paths`, only those that touch them.
 
     Raises UsageError when the walk runs into the edge of a shallow clone: the list
     would be cut short and a gate would judge only part of the change.
     """
-    out = run("log", "-z", f"--format=%H{FIELD}%P{FIELD}%at{FIELD}%B", *revisions, "--", cwd=cwd)
+    out = run(
+        "log", "-z", f"--format=%H{FIELD}%P{FIELD}%at{FIELD}%B", *revisions, "--", *paths, cwd=cwd
+    )
     found = []
     for record in out.split("\0"):
         if not record:

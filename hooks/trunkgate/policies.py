@@ -139,6 +139,9 @@ class ReleasePolicy(SharedPolicy, Protocol):
     version_file: str
     reference_files: list[str]
     repository: str
+    version_files: list[dict[str, object]]
+    paths: list[str]
+    non_conventional: str
 
 
 class ApiPolicy(SharedPolicy, Protocol):

@@ -382,6 +382,26 @@ GATES: dict[str, dict[str, Spec]] = {
             "",
             "this repository as owner/name (default: GITHUB_REPOSITORY, else the origin remote)",
         ),
+        "version-files": (
+            TABLES,
+            [],
+            "more files holding the version, each {path, pattern}: the pattern is the text "
+            'around the version, written with {version} (__version__ = "{version}")',
+            {"path": STR, "pattern": STR},
+        ),
+        "paths": (
+            LIST,
+            [],
+            "a package of a monorepo: release only the commits that touch these paths "
+            "(relative to the project root; empty: the whole repository)",
+        ),
+        "non-conventional": (
+            CHOICE,
+            "fail",
+            "commits that are not Conventional Commits: fail (exit 2, the next version cannot "
+            "be told), patch (each counts as a fix) or ignore",
+            ("fail", "patch", "ignore"),
+        ),
     },
 }
 
