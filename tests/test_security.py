@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.support.cli import run_cli
 from trunkgate import baseline as baselines
-from trunkgate import report
+from trunkgate import report, tools
 from trunkgate.gates import security
 
 SHELL = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
@@ -183,17 +183,17 @@ def test_is_excluded(path, patterns, expected):
 
 
 def test_chunks_balance_sizes_and_respect_the_command_line_limit():
-    assert security.chunks([], 4) == []
+    assert tools.chunks([], 4) == []
     files = [f"f{i}.py" for i in range(10)]
     sizes = {f: (1000 if f == "f0.py" else 100) for f in files}
-    groups = security.chunks(files, 2, sizes)
+    groups = tools.chunks(files, 2, sizes)
     assert sorted(f for g in groups for f in g) == sorted(files)
     assert groups[0] == ["f0.py"] or groups[1] == ["f0.py"]
-    assert security.chunks(["a.py"], 8) == [["a.py"]]
+    assert tools.chunks(["a.py"], 8) == [["a.py"]]
     many = [f"{'d' * 200}/{i}.py" for i in range(300)]
-    groups = security.chunks(many, 1)
+    groups = tools.chunks(many, 1)
     assert len(groups) > 1
-    assert all(sum(len(f) + 1 for f in g) <= security.MAX_ARGV_CHARS for g in groups)
+    assert all(sum(len(f) + 1 for f in g) <= tools.MAX_ARGV_CHARS for g in groups)
     assert sorted(f for g in groups for f in g) == sorted(many)
 
 
@@ -566,11 +566,20 @@ def test_nothing_to_check_passes_without_bandit(repo, capsys, monkeypatch):
 
 
 def test_a_bandit_crash_is_a_usage_error_with_its_stderr_tail(repo, capsys):
-    repo.write("pyproject.toml", "[tool.bandit\nskips = 1\n")
+    repo.write("pyproject.toml", '[tool.bandit]\ntests = ["B999"]\n')
     repo.write("app.py", SHELL)
     code, out, err = run(capsys, "app.py")
     assert code == 2
     assert out == ""
     assert err.startswith("trunkgate security: error: bandit failed (exit status 2): ")
     assert err.count("\n") == 1  # the tail of bandit's stderr, on the one error line
-    assert "Error parsing file" in err
+    assert "No tests would be run" in err
+
+
+def test_a_broken_pyproject_is_one_line_naming_it(repo, capsys):
+    repo.write("pyproject.toml", "[tool.bandit\nskips = 1\n")
+    repo.write("app.py", SHELL)
+    code, out, err = run(capsys, "app.py")
+    assert code == 2
+    assert err.startswith("trunkgate security: error: pyproject.toml: invalid TOML: ")
+    assert err.count("\n") == 1

@@ -591,7 +591,8 @@ def read_data(
         figure = float(cov.report(file=io.StringIO())) if total and morfs is not None else None
         blob = _json_report(cov, morfs)
     except CoverageException as exc:
-        raise report.UsageError(f"{where}: {exc}") from None
+        stale = "; the data is stale: re-run the tests under coverage" if _no_source(exc) else ""
+        raise report.UsageError(f"{where}: {exc}{stale}") from None
     if blob is None:
         return Measured({}, figure, "coverage data")
     measured = read_json(blob, where, top, [here], only)
@@ -599,6 +600,11 @@ def read_data(
     if morfs is not None:
         measured.total = figure
     return measured
+
+
+def _no_source(exc: Exception) -> bool:
+    """coverage's error for a measured file that is gone (`No source for code: ...`)."""
+    return type(exc).__name__ == "NoSource" or str(exc).startswith("No source for code")
 
 
 def _json_report(cov: coverage_api.Coverage, morfs: list[str] | None) -> bytes | None:
