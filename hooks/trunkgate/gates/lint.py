@@ -109,8 +109,37 @@ def _span(start: object, end: object) -> set[int]:
     return set(range(first, max(first, last or first) + 1))
 
 
-def _rows(item: dict[str, object], formatting: bool) -> set[int]:
-    """The rows a diagnostic flags: its range; for a format diagnostic, its edits' ranges."""
+def _column(where: object) -> int:
+    column = where.get("column") if isinstance(where, dict) else None
+    return column if isinstance(column, int) and column > 0 else 1
+
+
+def _edited_rows(edit: dict[str, object], lines: list[str]) -> set[int]:
+    """The rows of the original an edit really changes: ruff's format edits span from the
+    first difference to the last, so compare the span line by line with what replaces it."""
+    span = _span(edit.get("location"), edit.get("end_location"))
+    content = edit.get("content")
+    if not span or not isinstance(content, str) or max(span) > len(lines):
+        return span
+    import difflib
+
+    first, last = min(span), max(span)
+    old = lines[first - 1 : last]
+    start = _column(edit.get("location")) - 1
+    end = _column(edit.get("end_location")) - 1
+    new = (old[0][:start] + content + old[-1][end:]).split("\n")
+    if len(new) > 1 and new[-1] == "" and content.endswith("\n"):
+        new.pop()  # the span ends at its last line's end: that newline is the source's own
+    rows: set[int] = set()
+    for op, i1, i2, _, _ in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op != "equal":
+            rows |= set(range(first + i1, first + max(i2, i1 + 1)))
+    return {min(r, last) for r in rows} or span
+
+
+def _rows(item: dict[str, object], formatting: bool, lines: list[str]) -> set[int]:
+    """The rows a diagnostic flags: its range; for a format diagnostic, the rows its edits
+    change (from the source when it could be read)."""
     if not formatting:
         return _span(item.get("location"), item.get("end_location"))
     rows: set[int] = set()
@@ -118,7 +147,9 @@ def _rows(item: dict[str, object], formatting: bool) -> set[int]:
     edits = fix.get("edits") if isinstance(fix, dict) else None
     for edit in edits if isinstance(edits, list) else []:
         if isinstance(edit, dict):
-            rows |= _span(edit.get("location"), edit.get("end_location"))
+            rows |= _edited_rows(edit, lines) if lines else _span(
+                edit.get("location"), edit.get("end_location")
+            )
     return rows or _span(item.get("location"), item.get("end_location"))
 
 
@@ -157,10 +188,10 @@ def flagged_from_ruff(
         if cell is not None:
             message = f"cell {cell}: {message}"
         severity = report.WARNING if item.get("severity") == "warning" else report.ERROR
-        rows = _rows(item, formatting)
+        lines = _source(os.path.join(root, path), cache) if path and cell is None else []
+        rows = _rows(item, formatting, lines)
         line = min(rows) if formatting and rows else _row(item.get("location"))
         finding = report.Finding(str(code), message, file=path, line=line, severity=severity)
-        lines = _source(os.path.join(root, path), cache) if path and cell is None else []
         picked = [lines[n - 1] for n in sorted(rows) if 0 < n <= len(lines)]
         flagged = "\n".join(picked) if picked else message
         found.append(Flagged(finding, flagged, rows))
@@ -352,9 +383,67 @@ def _read_check(argv: list[str], proc: subprocess.CompletedProcess[str], root: s
     return flagged_from_ruff(_diagnostics(argv, proc), root)
 
 
+def _no_json_format(proc: subprocess.CompletedProcess[str]) -> bool:
+    """True for a ruff too old for `ruff format --output-format` (before 0.9)."""
+    return proc.returncode == 2 and "'--output-format'" in (proc.stderr or "")
+
+
+def _diff_argv(ruff: str, targets: Sequence[str]) -> list[str]:
+    return [ruff, "format", "--diff", "--force-exclude", "--", *targets]
+
+
+def diagnostics_from_diff(text: str) -> list[dict[str, object]]:
+    """`ruff format --diff` output as the diagnostics `ruff format --check --output-format
+    json` gives: one per file, its edits at the rows of the original the diff changes."""
+    found: dict[str, list[int]] = {}
+    rows: list[int] | None = None
+    row = 0
+    before = ""
+    for line in text.splitlines():
+        if line.startswith("--- "):
+            rows = None
+        elif line.startswith("+++ "):
+            rows = found.setdefault(line[4:].strip(), [])
+        elif line.startswith("@@ ") and rows is not None:
+            old = line.split(" ", 3)[1]
+            row = int(old[1:].partition(",")[0] or 1)
+            before = ""
+        elif rows is not None and line[:1] in (" ", "-", "+"):
+            kind = line[:1]
+            if kind == " ":
+                row += 1
+            elif kind == "-":
+                rows.append(row)
+                row += 1
+            elif before != "-":
+                rows.append(max(row - 1, 1))  # inserted after this row of the original
+            if kind != "+":
+                before = kind  # a "+" run after a "-" run replaces it: still after "-"
+    out: list[dict[str, object]] = []
+    for name, changed in found.items():
+        if not changed:
+            continue
+        edits = [{"location": {"row": r}, "end_location": {"row": r}} for r in sorted(set(changed))]
+        out.append(
+            {
+                "code": "unformatted",
+                "filename": name,
+                "location": {"row": min(changed)},
+                "fix": {"edits": edits},
+            }
+        )
+    return out
+
+
 def _read_format(
     argv: list[str], proc: subprocess.CompletedProcess[str], root: str
 ) -> list[Flagged]:
+    if _no_json_format(proc):
+        argv = _diff_argv(argv[0], argv[argv.index("--") + 1 :])
+        proc = tools.run(argv, cwd=root, ok=(0, 1, 2))
+        if proc.returncode == 2 and not proc.stdout.strip():
+            raise tools.failure(argv, proc, "failed (exit status 2)")
+        return flagged_from_ruff(diagnostics_from_diff(proc.stdout), root, formatting=True)
     # Exit status 2 with a JSON report: files ruff could not parse (ruff check reports them).
     return flagged_from_ruff(_diagnostics(argv, proc), root, formatting=True)
 
