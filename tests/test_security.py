@@ -583,3 +583,62 @@ def test_a_broken_pyproject_is_one_line_naming_it(repo, capsys):
     assert code == 2
     assert err.startswith("trunkgate security: error: pyproject.toml: invalid TOML: ")
     assert err.count("\n") == 1
+
+
+# --------------------------------------------------------------------------- bandit's own scope
+
+
+def test_tool_bandit_exclude_dirs_keep_tests_out_given_changed_or_whole(repo, capsys):
+    repo.commit("chore: start", {"README": "x\n"})
+    repo.branch("feature/x")
+    repo.commit("feat: x", {"src/app.py": SHELL, "tests/test_app.py": SHELL})
+    for args in (("--all",), ("--base", "main"), ("src/app.py", "tests/test_app.py")):
+        code, data = as_json(capsys, *args)
+        assert {f["file"] for f in data["findings"]} == {"src/app.py", "tests/test_app.py"}
+    repo.write("pyproject.toml", '[tool.bandit]\nexclude_dirs = ["tests"]\n')
+    for args in (("--all",), ("--base", "main"), ("src/app.py", "tests/test_app.py")):
+        code, data = as_json(capsys, *args)
+        assert (code, found(data)) == (1, [("src/app.py", 5, "B602", "error")]), args
+        assert "(1 outside the targets or excluded by [tool.bandit] in pyproject.toml)" in data[
+            "notes"
+        ][0]
+
+
+def test_dot_bandit_targets_and_exclude_apply_as_bandit_takes_them(repo, capsys):
+    repo.write("src/app.py", SHELL)
+    repo.write("src/vendor/lib.py", SHELL)
+    repo.write("tests/test_app.py", SHELL)
+    repo.write("tools/run.py", SHELL)
+    repo.write(".bandit", "[bandit]\ntargets = src,tools\nexclude = ./src/vendor\n")
+    code, data = as_json(capsys, "--all")
+    assert code == 1
+    assert [f[0] for f in found(data)] == ["src/app.py", "tools/run.py"]
+    assert "(2 outside the targets or excluded by .bandit)" in data["notes"][0]
+    code, data = as_json(capsys, "tests/test_app.py", "src/vendor/lib.py")
+    assert (code, data["findings"]) == (0, [])
+
+
+def test_bandit_settings_read_both_files(tmp_path):
+    assert security.bandit_settings(str(tmp_path)) == ([], [], [])
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.bandit]\ntargets = ["pkg"]\nexclude_dirs = ["tests", "build"]\n'
+    )
+    (tmp_path / ".bandit").write_text("[bandit]\nexclude = docs, ./scripts\n")
+    assert security.bandit_settings(str(tmp_path)) == (
+        ["pkg"],
+        ["tests", "build", "docs", "./scripts"],
+        ["[tool.bandit] in pyproject.toml", ".bandit"],
+    )
+    (tmp_path / ".bandit").write_text("not ini\n")
+    with pytest.raises(report.UsageError, match=r"^\.bandit: not an INI file with a \[bandit\]"):
+        security.bandit_settings(str(tmp_path))
+
+
+def test_whole_tree_scans_python_scripts_without_a_suffix(repo, capsys):
+    repo.write("bin/deploy", "#!/usr/bin/env python3\n" + SHELL).chmod(0o755)
+    repo.write("bin/notes", "#!/bin/sh\necho hi\n")
+    code, data = as_json(capsys, "--all")
+    assert code == 1
+    assert [f[0] for f in found(data)] == ["bin/deploy"]
+    code, data = as_json(capsys, "bin/deploy", "bin/notes")
+    assert [f[0] for f in found(data)] == ["bin/deploy"]

@@ -433,7 +433,7 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
     measured = read(path, where, top, None if each_file else changed, total)
     notes.append(f"read {where} ({measured.kind})")
     if change.head_is_worktree:
-        stale = stale_sources(path, where, top, changed, measured.files)
+        stale = stale_sources(path, where, top, changed, measured.names)
         if stale is not None:
             return report.GateResult(GATE, [stale], notes=notes, fix=FIX)
 
