@@ -306,7 +306,9 @@ def test_all_checks_the_whole_tree_with_ruffs_excludes(repo, capsys):
     assert code == 1
     assert rules(data) == [("a.py", 1, "F401"), ("pkg/c.py", 1, "format")]
     # vendor/b.py is selected, then left out by ruff's own exclude
-    assert data["notes"] == ["checked the whole tree (--all): 3 files of types python, pyi, jupyter"]
+    assert data["notes"] == [
+        "checked the whole tree (--all): 3 files of types python, pyi, jupyter"
+    ]
 
 
 def test_nothing_to_check_passes_and_says_so(repo, capsys, monkeypatch):

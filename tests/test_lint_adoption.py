@@ -127,16 +127,17 @@ def test_the_hook_all_and_changed_files_select_the_same_files(repo, capsys, tmp_
 def test_the_hook_passes_every_type_the_policy_may_name():
     hook = lint_hook()
     assert set(hook["types_or"]) == set(tools.FILE_TYPES)
-    assert "types" not in hook and "files" not in hook
+    assert "types" not in hook
+    assert "files" not in hook
 
 
 def test_an_unknown_file_type_is_one_line(repo, capsys):
     repo.write("a.py", CLEAN)
     code, data = as_json(capsys, "a.py", "--types", "python,rust")
     assert code == 2
-    assert "policy key types: unknown file type 'rust', expected some of python, pyi" in data[
-        "error"
-    ]
+    assert (
+        "policy key types: unknown file type 'rust', expected some of python, pyi" in data["error"]
+    )
 
 
 def test_every_hook_declares_its_stages():
@@ -208,7 +209,8 @@ def test_a_range_the_installed_ruff_misses_is_one_line_saying_how(repo, capsys):
     err = data["error"]
     assert err.count("\n") == 1
     assert "required-version in pyproject.toml [tool.ruff] asks for ruff <0.1, but the " in err
-    assert "pip install 'ruff<0.1'" in err and "ruff-version" in err
+    assert "pip install 'ruff<0.1'" in err
+    assert "ruff-version" in err
 
 
 def test_a_bad_ruff_version_is_one_line(repo, capsys):
@@ -229,13 +231,17 @@ def test_a_pin_that_cannot_be_installed_says_how(repo, capsys, monkeypatch):
 @pytest.mark.e2e
 def test_the_projects_pinned_older_ruff_is_installed_once_and_used(repo, capsys, monkeypatch):
     """ruff 0.4.4 from the package index: its own findings, its text-only format check."""
-    repo.write(".pre-commit-config.yaml", "repos:\n- repo: https://github.com/astral-sh/ruff-pre-commit\n  rev: v0.4.4\n  hooks: [{id: ruff}]\n")
+    repo.write(
+        ".pre-commit-config.yaml",
+        "repos:\n- repo: https://github.com/astral-sh/ruff-pre-commit\n"
+        "  rev: v0.4.4\n  hooks: [{id: ruff}]\n",
+    )
     repo.write("a.py", UNUSED + UGLY)
     code, data = as_json(capsys, "a.py")
     assert code == 1, data
-    assert "ruff 0.4.4, pinned by the ruff-pre-commit rev in .pre-commit-config.yaml" in data[
-        "notes"
-    ]
+    assert (
+        "ruff 0.4.4, pinned by the ruff-pre-commit rev in .pre-commit-config.yaml" in data["notes"]
+    )
     assert rules(data) == [("a.py", 1, "F401"), ("a.py", 6, "format")]
     installed = Path(tools.cache_home()) / "tools" / "ruff-0.4.4" / "bin" / "ruff"
     assert tools.version_of(str(installed)) == "0.4.4"
@@ -309,7 +315,7 @@ def test_a_bad_baseline_is_one_line_naming_the_lint_gate(repo, capsys):
     code, data = as_json(capsys, "a.py")
     assert code == 2
     assert (
-        ".trunkgate/ruff-baseline.json: not a trunkgate lint baseline (no \"findings\" list)"
+        '.trunkgate/ruff-baseline.json: not a trunkgate lint baseline (no "findings" list)'
         in data["error"]
     )
 
@@ -319,7 +325,7 @@ def test_updating_for_given_files_keeps_the_other_entries(repo, capsys):
     repo.write("b.py", UNUSED)
     as_json(capsys, "--update-baseline")
     repo.write("a.py", CLEAN)
-    code, data = as_json(capsys, "a.py", "--update-baseline")
+    code, _ = as_json(capsys, "a.py", "--update-baseline")
     assert code == 0
     saved = json.loads((repo.path / ".trunkgate/ruff-baseline.json").read_text())
     assert [e["path"] for e in saved["findings"]] == ["b.py"]
@@ -339,9 +345,10 @@ def test_filter_mode_added_fails_only_what_the_change_brings(repo, capsys):
     code, data = as_json(capsys, "--base", "main", "--filter-mode", "added")
     assert code == 1
     assert rules(data) == [("old.py", 11, "F401")]
-    assert "2 findings on lines the change did not touch not counted (filter-mode added)" in data[
-        "notes"
-    ]
+    assert (
+        "2 findings on lines the change did not touch not counted (filter-mode added)"
+        in data["notes"]
+    )
     repo.write("old.py", OLD + UGLY + "\n\ndef g():\n    return 1\n")  # a clean addition
     code, data = as_json(capsys, "--base", "main", "--filter-mode", "added")
     assert (code, data["findings"]) == (0, [])

@@ -579,7 +579,7 @@ def test_a_bandit_crash_is_a_usage_error_with_its_stderr_tail(repo, capsys):
 def test_a_broken_pyproject_is_one_line_naming_it(repo, capsys):
     repo.write("pyproject.toml", "[tool.bandit\nskips = 1\n")
     repo.write("app.py", SHELL)
-    code, out, err = run(capsys, "app.py")
+    code, _, err = run(capsys, "app.py")
     assert code == 2
     assert err.startswith("trunkgate security: error: pyproject.toml: invalid TOML: ")
     assert err.count("\n") == 1
@@ -599,9 +599,10 @@ def test_tool_bandit_exclude_dirs_keep_tests_out_given_changed_or_whole(repo, ca
     for args in (("--all",), ("--base", "main"), ("src/app.py", "tests/test_app.py")):
         code, data = as_json(capsys, *args)
         assert (code, found(data)) == (1, [("src/app.py", 5, "B602", "error")]), args
-        assert "(1 outside the targets or excluded by [tool.bandit] in pyproject.toml)" in data[
-            "notes"
-        ][0]
+        assert (
+            "(1 outside the targets or excluded by [tool.bandit] in pyproject.toml)"
+            in data["notes"][0]
+        )
 
 
 def test_dot_bandit_targets_and_exclude_apply_as_bandit_takes_them(repo, capsys):

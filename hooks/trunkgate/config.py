@@ -151,5 +151,7 @@ def resolve(
     values.update(sections[""])
     values.update(sections.get(table, {}))
     values.update(overrides or {})
-    given = frozenset(sections[""]) | frozenset(sections.get(table, {})) | frozenset(overrides or {})
+    given = (
+        frozenset(sections[""]) | frozenset(sections.get(table, {})) | frozenset(overrides or {})
+    )
     return Policy(table, values, source, root, given)

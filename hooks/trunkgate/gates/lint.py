@@ -147,8 +147,10 @@ def _rows(item: dict[str, object], formatting: bool, lines: list[str]) -> set[in
     edits = fix.get("edits") if isinstance(fix, dict) else None
     for edit in edits if isinstance(edits, list) else []:
         if isinstance(edit, dict):
-            rows |= _edited_rows(edit, lines) if lines else _span(
-                edit.get("location"), edit.get("end_location")
+            rows |= (
+                _edited_rows(edit, lines)
+                if lines
+                else _span(edit.get("location"), edit.get("end_location"))
             )
     return rows or _span(item.get("location"), item.get("end_location"))
 
@@ -163,9 +165,7 @@ def _source(path: str, cache: dict[str, list[str]]) -> list[str]:
     return cache[path]
 
 
-def flagged_from_ruff(
-    diagnostics: object, root: str, *, formatting: bool = False
-) -> list[Flagged]:
+def flagged_from_ruff(diagnostics: object, root: str, *, formatting: bool = False) -> list[Flagged]:
     """Ruff's JSON diagnostics (`ruff check` or `ruff format --check`) as findings, each with
     its fingerprint: its rule, its path and the source lines it flags (a notebook's lines are
     within a cell: its message and cell stand for them)."""
@@ -377,7 +377,9 @@ def _format_argv(ruff: str, targets: Sequence[str]) -> list[str]:
     return [ruff, "format", "--check", "--output-format", "json", "--force-exclude", "--", *targets]
 
 
-def _read_check(argv: list[str], proc: subprocess.CompletedProcess[str], root: str) -> list[Flagged]:
+def _read_check(
+    argv: list[str], proc: subprocess.CompletedProcess[str], root: str
+) -> list[Flagged]:
     if proc.returncode not in (0, 1):
         raise tools.failure(argv, proc, f"failed (exit status {proc.returncode})")
     return flagged_from_ruff(_diagnostics(argv, proc), root)
@@ -529,7 +531,11 @@ def _added_only(
 
 
 def _update(
-    policy: LintPolicy, flagged: Iterable[Flagged], scanned: Iterable[str], whole: bool, notes: list[str]
+    policy: LintPolicy,
+    flagged: Iterable[Flagged],
+    scanned: Iterable[str],
+    whole: bool,
+    notes: list[str],
 ) -> report.GateResult:
     name = str(policy.baseline)
     if not name:
