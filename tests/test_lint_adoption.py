@@ -189,6 +189,18 @@ def test_project_pins_follow_ruffs_own_order(tmp_path):
     assert lint.project_pins(str(tmp_path)) == [
         ("==0.4.4", "the ruff-pre-commit rev in .pre-commit-config.yaml")
     ]
+    (tmp_path / ".pre-commit-config.yaml").write_text(
+        "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n"
+        "    rev: c60c980e561ed3e73101667fe8365c609d19a438  # frozen: v0.15.9\n"
+        "    hooks:\n      - id: ruff-check\n"
+    )
+    assert lint.project_pins(str(tmp_path)) == [
+        ("==0.15.9", "the ruff-pre-commit rev in .pre-commit-config.yaml")
+    ]
+    (tmp_path / ".pre-commit-config.yaml").write_text(
+        "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n    rev: main\n"
+    )
+    assert lint.project_pins(str(tmp_path)) == []
 
 
 def test_the_installed_ruff_serves_a_pin_it_meets(repo, capsys):

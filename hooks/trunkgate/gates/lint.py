@@ -287,9 +287,15 @@ def _pre_commit_rev(root: str) -> str | None:
         url = block.split(None, 1)[0].strip("'\"") if block.strip() else ""
         if not url.removesuffix(".git").rstrip("/").endswith("astral-sh/ruff-pre-commit"):
             continue
-        found = re.search(r"(?m)^\s*rev:\s*['\"]?v?([0-9][0-9A-Za-z.]*)['\"]?", block)
-        if found:
-            return found[1]
+        # `rev: v0.4.4`, or a frozen sha with its version in a comment, as
+        # `pre-commit autoupdate --freeze` writes: `rev: 1a2b...  # frozen: v0.4.4`.
+        rev = re.search(r"(?m)^\s*rev:\s*['\"]?([^'\"\s#]+)['\"]?[ \t]*(?:#(.*))?$", block)
+        if rev is None:
+            continue
+        for text in (rev[1], (rev[2] or "").replace("frozen:", "").strip()):
+            found = re.fullmatch(r"v?([0-9]+(?:\.[0-9]+)+)", text)
+            if found:
+                return found[1]
     return None
 
 
@@ -386,8 +392,12 @@ def _read_check(
 
 
 def _no_json_format(proc: subprocess.CompletedProcess[str]) -> bool:
-    """True for a ruff too old for `ruff format --output-format` (before 0.9)."""
-    return proc.returncode == 2 and "'--output-format'" in (proc.stderr or "")
+    """True for a ruff whose `ruff format` has no JSON output: too old for the flag, or one
+    where it needs preview mode (it then warns and writes text)."""
+    if proc.returncode == 2 and "'--output-format'" in (proc.stderr or ""):
+        return True
+    out = proc.stdout.strip()
+    return bool(out) and not out.startswith("[") and "--output-format" in (proc.stderr or "")
 
 
 def _diff_argv(ruff: str, targets: Sequence[str]) -> list[str]:
