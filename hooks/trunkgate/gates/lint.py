@@ -266,12 +266,14 @@ def _ruff_config(root: str) -> tuple[str, dict[str, object]] | None:
         if name == "pyproject.toml":
             if b"tool.ruff" not in data and b"[tool]" not in data:
                 continue
+            if b"required-version" not in data:
+                return f"{name} [tool.ruff]", {}  # no pin: skip the TOML parser
             tool = parse_toml(name, data).get("tool")
             table = tool.get("ruff") if isinstance(tool, dict) else None
             if isinstance(table, dict):
                 return f"{name} [tool.ruff]", table
             continue
-        return name, parse_toml(name, data)
+        return name, parse_toml(name, data) if b"required-version" in data else {}
     return None
 
 
