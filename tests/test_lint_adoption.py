@@ -237,7 +237,12 @@ def test_a_pin_that_cannot_be_installed_says_how(repo, capsys, monkeypatch):
     repo.write("a.py", CLEAN)
     code, data = as_json(capsys, "a.py", "--ruff-version", "0.0.1")
     assert code == 2
-    assert "cannot run" in data["error"] or "could not install ruff 0.0.1" in data["error"]
+    err = data["error"]
+    assert err.count("\n") == 1
+    assert "the policy key ruff-version: could not install ruff 0.0.1 into " in err
+    assert err.rstrip().endswith(
+        "install it yourself with: pip install ruff==0.0.1 (or set the lint policy key ruff-version)"
+    )
 
 
 @pytest.mark.e2e

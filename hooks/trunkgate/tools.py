@@ -302,11 +302,14 @@ def pinned(name: str, version: str, why: str) -> str:
             work,
             f"{name}=={version}",
         ]
-        proc = _finish(argv, _popen(argv, None, None), (0, 1, 2, 3), 600)
-        if proc.returncode != 0 or not os.path.isfile(
-            os.path.join(work, os.path.relpath(found, folder))
-        ):
-            lines = tail(proc.stderr or proc.stdout or "", 1) or ["(no output)"]
+        try:
+            proc = _finish(argv, _popen(argv, None, None), (0, 1, 2, 3), 600)
+            done = proc.returncode == 0
+            last = tail(proc.stderr or proc.stdout or "", 1) or ["(no output)"]
+        except UsageError as exc:  # no interpreter to run pip with, or pip hung
+            done, last = False, [str(exc)]
+        if not done or not os.path.isfile(os.path.join(work, os.path.relpath(found, folder))):
+            lines = last
             raise UsageError(
                 f"{why}: could not install {name} {version} into {folder} ({lines[-1].strip()}); "
                 f"install it yourself with: {how}"
