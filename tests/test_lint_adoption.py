@@ -241,7 +241,8 @@ def test_a_pin_that_cannot_be_installed_says_how(repo, capsys, monkeypatch):
     assert err.count("\n") == 1
     assert "the policy key ruff-version: could not install ruff 0.0.1 into " in err
     assert err.rstrip().endswith(
-        "install it yourself with: pip install ruff==0.0.1 (or set the lint policy key ruff-version)"
+        "install it yourself with: pip install ruff==0.0.1 "
+        "(or set the lint policy key ruff-version)"
     )
 
 
