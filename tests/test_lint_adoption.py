@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.support.cli import run_cli
-from trunkgate import baseline, report, tools
+from trunkgate import baseline, report, ruff_pins, tools
 from trunkgate.gates import lint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,19 +165,19 @@ def test_every_hook_declares_its_stages():
     ],
 )
 def test_satisfies(version, spec, expected):
-    assert lint.satisfies(version, spec) is expected
+    assert ruff_pins.satisfies(version, spec) is expected
 
 
 def test_project_pins_follow_ruffs_own_order(tmp_path):
-    assert lint.project_pins(str(tmp_path)) == []
+    assert ruff_pins.project_pins(str(tmp_path)) == []
     (tmp_path / "pyproject.toml").write_text('[tool.ruff]\nrequired-version = ">=0.3"\n')
-    assert lint.project_pins(str(tmp_path)) == [
+    assert ruff_pins.project_pins(str(tmp_path)) == [
         (">=0.3", "required-version in pyproject.toml [tool.ruff]")
     ]
     (tmp_path / "ruff.toml").write_text('required-version = "0.4.4"\n')
-    assert lint.project_pins(str(tmp_path))[0] == ("0.4.4", "required-version in ruff.toml")
+    assert ruff_pins.project_pins(str(tmp_path))[0] == ("0.4.4", "required-version in ruff.toml")
     (tmp_path / ".ruff.toml").write_text("line-length = 100\n")  # wins, and pins nothing
-    assert lint.project_pins(str(tmp_path)) == []
+    assert ruff_pins.project_pins(str(tmp_path)) == []
     (tmp_path / ".pre-commit-config.yaml").write_text(
         "repos:\n"
         "-   repo: https://github.com/pre-commit/pre-commit-hooks\n    rev: v6.0.0\n"
@@ -186,7 +186,7 @@ def test_project_pins_follow_ruffs_own_order(tmp_path):
         "    rev: 'v0.4.4'  # the project's ruff\n"
         "    hooks:\n      - id: ruff\n"
     )
-    assert lint.project_pins(str(tmp_path)) == [
+    assert ruff_pins.project_pins(str(tmp_path)) == [
         ("==0.4.4", "the ruff-pre-commit rev in .pre-commit-config.yaml")
     ]
     (tmp_path / ".pre-commit-config.yaml").write_text(
@@ -194,13 +194,13 @@ def test_project_pins_follow_ruffs_own_order(tmp_path):
         "    rev: c60c980e561ed3e73101667fe8365c609d19a438  # frozen: v0.15.9\n"
         "    hooks:\n      - id: ruff-check\n"
     )
-    assert lint.project_pins(str(tmp_path)) == [
+    assert ruff_pins.project_pins(str(tmp_path)) == [
         ("==0.15.9", "the ruff-pre-commit rev in .pre-commit-config.yaml")
     ]
     (tmp_path / ".pre-commit-config.yaml").write_text(
         "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n    rev: main\n"
     )
-    assert lint.project_pins(str(tmp_path)) == []
+    assert ruff_pins.project_pins(str(tmp_path)) == []
 
 
 def test_the_installed_ruff_serves_a_pin_it_meets(repo, capsys):
