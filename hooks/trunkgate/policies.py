@@ -33,6 +33,8 @@ class SharedPolicy(Protocol):
 
     def path(self, relative: str) -> str: ...
 
+    def is_set(self, key: str) -> bool: ...
+
     trunk: str
     version_scheme: str
     changelog_file: str
@@ -83,6 +85,10 @@ class LintPolicy(SharedPolicy, Protocol):
     """`[tool.trunkgate.lint]`"""
 
     check_format: bool
+    types: list[str]
+    ruff_version: str
+    baseline: str
+    filter_mode: str
 
 
 class SecurityPolicy(SharedPolicy, Protocol):
@@ -113,6 +119,7 @@ class CoveragePolicy(SharedPolicy, Protocol):
     file_fail_under: float
     data: str
     test_command: str
+    require_data: bool
 
 
 class SecretsPolicy(SharedPolicy, Protocol):

@@ -161,6 +161,32 @@ GATES: dict[str, dict[str, Spec]] = {
     "lint": {
         # Not "format": that would collide with the --format (output format) flag.
         "check-format": (BOOL, True, "also check formatting with `ruff format --check`"),
+        "types": (
+            LIST,
+            ["python", "pyi", "jupyter"],
+            "the file types checked, by pre-commit's names: python, pyi, jupyter, markdown; "
+            "the hook, --all and CI select the same files",
+        ),
+        "ruff-version": (
+            STR,
+            "",
+            "the ruff version to run, installed into trunkgate's cache when it is not the "
+            "installed one (default: the project's pin, required-version in its ruff "
+            "configuration or the ruff-pre-commit rev in .pre-commit-config.yaml, else the "
+            "installed ruff)",
+        ),
+        "baseline": (
+            STR,
+            ".trunkgate/ruff-baseline.json",
+            "accepted findings (write it with --update-baseline); only new findings count",
+        ),
+        "filter-mode": (
+            CHOICE,
+            "file",
+            "file: every finding in the checked files counts; added: only findings on the "
+            "lines the change adds or edits (as reviewdog's filter-mode added)",
+            ("file", "added"),
+        ),
     },
     "security": {
         "severity": (
@@ -184,7 +210,9 @@ GATES: dict[str, dict[str, Spec]] = {
         "exclude": (
             LIST,
             [],
-            "paths not scanned (shell-style patterns matched against the whole path, or folders)",
+            "paths not scanned (shell-style patterns matched against the whole path, or "
+            "folders), besides the project's own bandit targets and excludes ([tool.bandit] "
+            "exclude_dirs and targets in pyproject.toml, exclude and targets in .bandit)",
         ),
         "baseline": (
             STR,
@@ -215,7 +243,13 @@ GATES: dict[str, dict[str, Spec]] = {
         ),
     },
     "coverage": {
-        "fail-under": (NUMBER, 90, "minimum total coverage, in percent"),
+        "fail-under": (
+            NUMBER,
+            90,
+            "minimum total coverage, in percent (unset: the project's coverage fail_under, "
+            "read as coverage.py reads it from .coveragerc, setup.cfg, tox.ini or "
+            "[tool.coverage.report] in pyproject.toml; else 90)",
+        ),
         "diff-fail-under": (NUMBER, 90, "minimum coverage of the lines a change adds, in percent"),
         "diff-min-lines": (
             INT,
@@ -230,6 +264,12 @@ GATES: dict[str, dict[str, Spec]] = {
             "default: the newest of the three in the project root",
         ),
         "test-command": (STR, "pytest --cov", "the command --run-tests runs to measure afresh"),
+        "require-data": (
+            BOOL,
+            False,
+            "fail (exit 2) when there is no coverage data; otherwise a local run without data "
+            "passes with a warning that says how to make it (in CI data is always required)",
+        ),
     },
     "secrets": {
         "plugins": (

@@ -2,8 +2,11 @@
 
 Files: the ones given (pre-commit passes the staged ones); in CI, the ones changed since the
 pull request's base (or `--base REF`); `--all` scans the whole tree (git's tracked and
-not-ignored files), spread over one bandit process per core. The project's bandit settings
-apply: `[tool.bandit]` in its pyproject.toml and a `.bandit` file at its root. `# nosec`
+not-ignored files), spread over one bandit process per core. The same files are kept
+whichever way they came (`tools.selects`), shebang scripts included. The project's bandit
+settings apply: `[tool.bandit]` in its pyproject.toml and a `.bandit` file at its root, their
+`targets` and excludes (`exclude_dirs`, `exclude`) too, as `bandit -r .` from the root takes
+them: a file outside the targets or excluded is not scanned, given or changed. `# nosec`
 works as in bandit.
 
 Severity: findings at or above `severity` fail the gate; those at or above `warn-severity`
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import flags, git, report, tools
+from trunkgate import flags, report, tools
 from trunkgate.baseline import (
     baseline_counts,
     fingerprint,
@@ -56,7 +59,6 @@ ARGS = (
     ),
 )
 SUFFIXES = (".py", ".pyw")
-TREE_PATTERNS = ("*.py", "*.pyw")
 LEVELS = {"undefined": 0, "low": 1, "medium": 2, "high": 3}
 # bandit's severities as SARIF security-severity scores (GitHub: 7.0 and up is high).
 SCORES = {"low": 2.0, "medium": 5.0, "high": 8.0}
@@ -68,8 +70,6 @@ BASELINE_ABOUT = (
 )
 # Below this many files one bandit process is quicker than several (each pays ~0.3 s to start).
 PARALLEL_MIN = 24
-# Keep each bandit command line well under the smallest platform limit (Windows: 32767).
-MAX_ARGV_CHARS = 24000
 FIX = (
     "Fix the code (each rule's page says how). A finding that is a reviewed false positive "
     "can be marked on its line with `# nosec <rule>` and a comment that says why. When "
@@ -252,26 +252,6 @@ def error_findings(errors: Iterable[tuple[str, str]]) -> list[report.Finding]:
 # --------------------------------------------------------------------------- scanning
 
 
-def chunks(
-    files: Sequence[str], count: int, sizes: dict[str, int] | None = None
-) -> list[list[str]]:
-    """Split files into at most `count` groups of similar total size (largest first, each into
-    the lightest group), each short enough for one command line; every group is non-empty."""
-    if not files:
-        return []
-    chars = sum(len(f) + 1 for f in files)
-    count = max(1, min(len(files), max(count, -(-chars // MAX_ARGV_CHARS))))
-    sizes = sizes or {}
-    order = sorted(files, key=lambda f: (-sizes.get(f, 0), f))
-    groups: list[list[str]] = [[] for _ in range(count)]
-    loads = [0] * count
-    for name in order:
-        i = loads.index(min(loads))
-        groups[i].append(name)
-        loads[i] += sizes.get(name, 0) or 1
-    return [sorted(g) for g in groups if g]
-
-
 def _config_args(root: str) -> list[str]:
     """The project's own bandit settings: [tool.bandit] in pyproject.toml, and .bandit."""
     args = []
@@ -284,6 +264,96 @@ def _config_args(root: str) -> list[str]:
     if os.path.isfile(os.path.join(root, ".bandit")):
         args += ["--ini", ".bandit"]
     return args
+
+
+def _words(value: object) -> list[str]:
+    """A list of strings from TOML, or an INI value's comma-separated words."""
+    if isinstance(value, str):
+        return [w.strip() for w in value.split(",") if w.strip()]
+    if isinstance(value, list):
+        return [str(w).strip() for w in value if str(w).strip()]
+    return []
+
+
+def bandit_settings(root: str) -> tuple[list[str], list[str], list[str]]:
+    """(targets, excludes, where they came from): the project's bandit scope, as `bandit -r`
+    run from the root takes it: `targets` and `exclude_dirs` of [tool.bandit] in
+    pyproject.toml, `targets` and `exclude` of the [bandit] section of .bandit."""
+    from trunkgate.config import parse_toml
+
+    targets: list[str] = []
+    excludes: list[str] = []
+    sources: list[str] = []
+    path = os.path.join(root, "pyproject.toml")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        data = b""
+    if b"bandit" in data:
+        tool = parse_toml("pyproject.toml", data).get("tool")
+        table = tool.get("bandit") if isinstance(tool, dict) else None
+        if isinstance(table, dict):
+            found = _words(table.get("targets")), _words(table.get("exclude_dirs"))
+            if any(found):
+                sources.append("[tool.bandit] in pyproject.toml")
+            targets += found[0]
+            excludes += found[1]
+    ini = os.path.join(root, ".bandit")
+    if os.path.isfile(ini):
+        import configparser
+
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(ini, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise report.UsageError(
+                f".bandit: not an INI file with a [bandit] section ({first})"
+            ) from None
+        if parser.has_section("bandit"):
+            section = parser["bandit"]
+            found = _words(section.get("targets")), _words(section.get("exclude"))
+            if any(found):
+                sources.append(".bandit")
+            targets += found[0]
+            excludes += found[1]
+    return targets, excludes, sources
+
+
+def _clean(pattern: str) -> str:
+    pattern = pattern.strip()
+    while pattern.startswith("./"):
+        pattern = pattern[2:]
+    return pattern.rstrip("/")
+
+
+def in_targets(path: str, targets: Iterable[str]) -> bool:
+    """A path inside one of bandit's targets (all of them when there are none)."""
+    cleaned = [_clean(t) for t in targets]
+    if not cleaned or "" in cleaned or "." in cleaned:
+        return True
+    return any(path == t or path.startswith(t + "/") for t in cleaned)
+
+
+def bandit_excluded(path: str, root: str, patterns: Iterable[str]) -> bool:
+    """A path bandit leaves out when it walks the root (`bandit -r .` sees `./pkg/a.py`): a
+    shell-style pattern matching it, a pattern found inside it, or a folder it is in."""
+    from fnmatch import fnmatch
+
+    seen = ("./" + path, path)
+    for raw in patterns:
+        pattern = raw.strip()
+        if not pattern:
+            continue
+        if os.path.isdir(os.path.join(root, pattern)):
+            pattern = pattern.rstrip("/") + "/*"
+        for name in seen:
+            if fnmatch(name, pattern) or pattern in name:
+                return True
+        if is_excluded(path, [pattern.removesuffix("/*")]):
+            return True
+    return False
 
 
 def _sizes(files: Sequence[str], root: str) -> dict[str, int]:
@@ -300,7 +370,7 @@ def scan(bandit: str, files: Sequence[str], root: str) -> dict[str, object]:
     """Bandit's JSON report on the files (relative to root), merged over parallel runs."""
     cpus = os.cpu_count() or 1
     count = cpus if len(files) >= PARALLEL_MIN else 1
-    groups = chunks(files, count, _sizes(files, root) if count > 1 else None)
+    groups = tools.chunks(files, count, _sizes(files, root) if count > 1 else None)
     base = [bandit, "-q", "-f", "json", *_config_args(root), "--"]
     argvs = [[*base, *group] for group in groups]
     procs = tools.run_all(argvs, cwd=root, ok=(0, 1))
@@ -325,13 +395,20 @@ def gate(policy: SecurityPolicy, opts: flags.Options, change: Change) -> report.
         chosen = change.select(SUFFIXES, verb="scanned")
     files = chosen.files
     if chosen.whole_tree:
-        files = [f for f in git.ls_files(TREE_PATTERNS, cwd=root) if os.path.isfile(f"{root}/{f}")]
+        files = tools.tree_files(root, SUFFIXES)
         chosen.note += f": {report.plural(len(files), 'Python file')}"
     patterns: list[str] = policy.exclude
     kept = [f for f in files if not is_excluded(f, patterns)]
     notes = [chosen.note]
     if len(kept) != len(files):
         notes[0] += f" ({len(files) - len(kept)} excluded by the policy)"
+    targets, excludes, sources = bandit_settings(root)
+    ours = [f for f in kept if in_targets(f, targets) and not bandit_excluded(f, root, excludes)]
+    if len(ours) != len(kept):
+        notes[0] += (
+            f" ({len(kept) - len(ours)} outside the targets or excluded by {' and '.join(sources)})"
+        )
+    kept = ours
     baseline: str = policy.baseline
     baseline_path = policy.path(baseline) if baseline else None
     shown = str(baseline)
