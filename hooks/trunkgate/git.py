@@ -34,13 +34,23 @@ def is_null(sha: str | None) -> bool:
 class Commit:
     """A commit with its full message."""
 
-    __slots__ = ("author_time", "message", "parents", "sha")
+    __slots__ = ("author_email", "author_name", "author_time", "message", "parents", "sha")
 
-    def __init__(self, sha: str, parents: list[str], author_time: int, message: str) -> None:
+    def __init__(
+        self,
+        sha: str,
+        parents: list[str],
+        author_time: int,
+        message: str,
+        author_name: str = "",
+        author_email: str = "",
+    ) -> None:
         self.sha = sha
         self.parents = parents
         self.author_time = author_time
         self.message = message
+        self.author_name = author_name
+        self.author_email = author_email
 
     @property
     def subject(self) -> str:
@@ -248,13 +258,14 @@ def commits(revisions: Sequence[str], cwd: str | None = None) -> list[Commit]:
     Raises UsageError when the walk runs into the edge of a shallow clone: the list
     would be cut short and a gate would judge only part of the change.
     """
-    out = run("log", "-z", f"--format=%H{FIELD}%P{FIELD}%at{FIELD}%B", *revisions, "--", cwd=cwd)
+    fmt = FIELD.join(("%H", "%P", "%at", "%an", "%ae", "%B"))
+    out = run("log", "-z", f"--format={fmt}", *revisions, "--", cwd=cwd)
     found = []
     for record in out.split("\0"):
         if not record:
             continue
-        sha, parents, when, message = record.split(FIELD, 3)
-        found.append(Commit(sha, parents.split(), int(when or 0), message))
+        sha, parents, when, name, email, message = record.split(FIELD, 5)
+        found.append(Commit(sha, parents.split(), int(when or 0), message, name, email))
     if found:
         boundary = shallow_boundary(cwd)
         cut = [c.sha[:10] for c in found if c.sha in boundary]

@@ -60,6 +60,10 @@ class CommitsPolicy(SharedPolicy, Protocol):
     require_scope: bool
     max_subject_length: int
     strict: bool
+    ignore_pr_number: bool
+    squash_subject: bool
+    exempt_authors: list[str]
+    exempt_subjects: list[str]
 
 
 class ChangelogPolicy(SharedPolicy, Protocol):

@@ -117,6 +117,31 @@ GATES: dict[str, dict[str, Spec]] = {
         "require-scope": (BOOL, False, "every commit must name a scope"),
         "max-subject-length": (INT, 72, "longest allowed header line, in characters (0: off)"),
         "strict": (BOOL, False, "refuse merge, revert and fixup!/squash!/amend! commits"),
+        "ignore-pr-number": (
+            BOOL,
+            True,
+            "max-subject-length leaves out a trailing ` (#123)`, the pull request number "
+            "GitHub's merge adds",
+        ),
+        "squash-subject": (
+            BOOL,
+            True,
+            "on a pull request, also check the subject a squash merge writes (title and "
+            "` (#N)`) against max-subject-length; off for repositories that do not "
+            "squash-merge (only counts with ignore-pr-number = false)",
+        ),
+        "exempt-authors": (
+            LIST,
+            ["dependabot[bot]", "renovate[bot]", "pre-commit-ci[bot]", "github-actions[bot]"],
+            "commit authors whose commits are not checked: a name, an email or the login of "
+            "a GitHub noreply email, as written (any case), or a shell-style pattern with * or ?",
+        ),
+        "exempt-subjects": (
+            LIST,
+            [],
+            "commit subjects (shell-style patterns, `[[]` for a literal `[`) that are not "
+            'checked, e.g. "Bump *"',
+        ),
     },
     "changelog": {
         "extra-groups": (LIST, [], "change groups allowed besides the six of Keep a Changelog"),
