@@ -74,6 +74,7 @@ class ChangelogPolicy(SharedPolicy, Protocol):
     code: list[str]
     exempt_types: list[str]
     skip_label: str
+    findings_per_rule: int
 
 
 class RunPolicy(SharedPolicy, Protocol):

@@ -161,7 +161,17 @@ GATES: dict[str, dict[str, Spec]] = {
             ["docs", "ci", "test", "style", "chore"],
             "commit types that need no changelog entry",
         ),
-        "skip-label": (STR, "skip-changelog", "pull-request label that lets a change through"),
+        "skip-label": (
+            STR,
+            "skip-changelog",
+            "pull-request label that lets a change through without an entry (released "
+            "sections are still checked)",
+        ),
+        "findings-per-rule": (
+            INT,
+            10,
+            "report at most this many findings of one rule, then a count of the rest (0: all)",
+        ),
     },
     "run": {
         "gates": (
