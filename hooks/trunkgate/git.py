@@ -252,6 +252,34 @@ def trunk_ref(trunk: str, cwd: str | None = None) -> str | None:
     return None
 
 
+def default_branch(cwd: str | None = None) -> tuple[str, str] | None:
+    """The branch this repository treats as its trunk, and how that was found: where
+    origin/HEAD points, else the one of origin/main, origin/master, main, master that
+    exists, else the only local branch; None when nothing tells."""
+    out = run("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD", cwd=cwd, ok=(0, 1, 128))
+    ref = out.strip()
+    if ref.startswith("refs/remotes/origin/"):
+        name = ref[len("refs/remotes/origin/") :]
+        return name, f"origin/HEAD points at origin/{name}"
+    found = run("for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes/origin", cwd=cwd)
+    refs = set(found.split())
+    for where, folder in (
+        ("the remote branch origin/", "refs/remotes/origin/"),
+        ("the branch ", "refs/heads/"),
+    ):
+        present = [n for n in ("main", "master") if folder + n in refs]
+        if len(present) == 1:
+            return present[0], f"{where}{present[0]} exists (and no other of main, master)"
+    local = [r[len("refs/heads/") :] for r in refs if r.startswith("refs/heads/")]
+    if len(local) == 1:
+        return local[0], f"{local[0]} is the only branch"
+    return None
+
+
+def remote_url(name: str = "origin", cwd: str | None = None) -> str | None:
+    return config_get(f"remote.{name}.url", cwd)
+
+
 def commits(revisions: Sequence[str], cwd: str | None = None) -> list[Commit]:
     """Commits selected by rev-list arguments (`A..B`, `B --not --remotes`), newest first.
 
