@@ -234,6 +234,12 @@ def test_the_test_command(repo, files: dict[str, str], command: str | None) -> N
             "app.py",
         ),
         ('[project]\nname = "x"\ndynamic = ["version"]\n[tool.setuptools_scm]\n', {}, ""),
+        (
+            '[build-system]\nbuild-backend = "flit_core.buildapi"\n'
+            '[project]\nname = "my-app"\ndynamic = ["version"]\n',
+            {"my_app/__init__.py": '__version__ = "1"\n'},
+            "my_app/__init__.py",
+        ),
         ('[project]\nname = "x"\nversion = "1.0"\n', {}, None),
     ],
 )
@@ -374,6 +380,14 @@ def test_ruff_s_pin_goes_to_the_lint_hook(repo) -> None:
     lint = next(h for h in loaded["repos"][-1]["hooks"] if h["id"] == "trunkgate-lint")
     assert lint["additional_dependencies"] == ["ruff==0.4.4"]
     assert "# ruff-pre-commit's rev v0.4.4" in (repo.path / ".pre-commit-config.yaml").read_text()
+
+
+def test_a_ruff_version_range_falls_back_to_the_hook_s_rev(repo, capsys) -> None:
+    repo.write("ruff.toml", 'required-version = ">=0.4"\n')
+    (repo.path / ".pre-commit-config.yaml").write_text(EXISTING)
+    assert run_cli("init", []) == 0
+    assert "ruff: required-version '>=0.4' in ruff.toml is not one version" in out_err(capsys)[0]
+    assert '["ruff==0.4.4"]' in (repo.path / ".pre-commit-config.yaml").read_text()
 
 
 def test_ruff_required_version_wins(repo) -> None:

@@ -384,16 +384,18 @@ def _bot_login(email: str) -> str:
     return local.partition("+")[2] or local
 
 
+def _literal_brackets(pattern: str) -> str:
+    """A shell pattern whose `[` matches itself: bots are named `name[bot]` and bots'
+    subjects start `[pre-commit.ci]`, so a bracket is never a character class here."""
+    return pattern.replace("[", "[[]")
+
+
 def exemption(commit: git.Commit, policy: CommitsPolicy) -> str | None:
     """Why a commit is not checked (its author or its subject is exempt), or None."""
     from fnmatch import fnmatchcase
 
     def matches(value: str, pattern: str) -> bool:
-        # Without * or ? a pattern is a name as written: "dependabot[bot]" is not the
-        # character class [bot] (which "dependabott" would match).
-        if "*" not in pattern and "?" not in pattern:
-            return value.lower() == pattern.lower()
-        return bool(value) and fnmatchcase(value.lower(), pattern.lower())
+        return bool(value) and fnmatchcase(value.lower(), _literal_brackets(pattern.lower()))
 
     authors: list[str] = policy.exempt_authors
     who = (commit.author_name, commit.author_email, _bot_login(commit.author_email))
@@ -404,7 +406,7 @@ def exemption(commit: git.Commit, policy: CommitsPolicy) -> str | None:
     subjects: list[str] = policy.exempt_subjects
     subject = commit.subject.strip()
     for pattern in subjects:
-        if fnmatchcase(subject, pattern):
+        if fnmatchcase(subject, _literal_brackets(pattern)):
             return f'its subject matches "{pattern}" (exempt-subjects)'
     return None
 

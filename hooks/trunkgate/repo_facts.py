@@ -207,6 +207,13 @@ def version_file(facts: Facts, directory: str, pyproject: dict[str, Any]) -> Non
         or hatch.get("source") == "vcs"
         or _get(tool, "pdm", "version", "source") == "scm"
     )
+    backend = str(_get(pyproject, "build-system", "build-backend") or "")
+    if dynamic and backend.startswith("flit"):  # flit reads __version__ from the module
+        name = _get(tool, "flit", "module", "name") or str(project.get("name", ""))
+        path = _module_file(directory, name.replace("-", "_"))
+        if path:
+            facts.add("release", "version-file", path, "flit reads the version from the module")
+            return
     if scm:
         facts.add("release", "version-file", "", "the version comes from the tags (a VCS plugin)")
     elif dynamic or (project == {} and os.path.isfile(os.path.join(directory, "setup.cfg"))):
@@ -347,9 +354,9 @@ def ruff(facts: Facts, directory: str, pyproject: dict[str, Any], hooks_text: st
             version = _exact(spec)
             if version:
                 facts.ruff = (version, f"required-version in {name}")
-            else:
-                facts.notes.append(f"ruff: required-version {spec!r} in {name} is not one version")
-            return
+                return
+            facts.notes.append(f"ruff: required-version {spec!r} in {name} is not one version")
+            break
     if hooks_text:
         from trunkgate import precommit_config
 

@@ -134,13 +134,14 @@ GATES: dict[str, dict[str, Spec]] = {
             LIST,
             ["dependabot[bot]", "renovate[bot]", "pre-commit-ci[bot]", "github-actions[bot]"],
             "commit authors whose commits are not checked: a name, an email or the login of "
-            "a GitHub noreply email, as written (any case), or a shell-style pattern with * or ?",
+            "a GitHub noreply email, any case; * and ? are wildcards, [ and ] match themselves "
+            '("*[bot]": every GitHub App)',
         ),
         "exempt-subjects": (
             LIST,
             [],
-            "commit subjects (shell-style patterns, `[[]` for a literal `[`) that are not "
-            'checked, e.g. "Bump *"',
+            "commit subjects that are not checked; * and ? are wildcards, [ and ] match "
+            'themselves ("[pre-commit.ci] *", "Bump *")',
         ),
     },
     "changelog": {
