@@ -296,8 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise report.UsageError(f"{directory}: no such directory")
     if check and (force or dry_run):
         raise report.UsageError("--check: only reports; not with --force or --dry-run")
-    if not check and not dry_run:
-        files.recover(os.path.abspath(directory))  # an init that was killed half-way
+    files.recover(os.path.abspath(directory))  # finish an init that was killed half-way
     the_plan = plan(directory, _given(opts))
     rels = [(os.path.relpath(p, directory), old, new) for p, old, new in the_plan.writes]
     if check:

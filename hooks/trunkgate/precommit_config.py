@@ -320,11 +320,19 @@ def merge(text: str, rev: str, hooks: Sequence[Hook]) -> Edit:
     return edit
 
 
+def _yaml() -> Any:
+    """PyYAML, or None where it is not installed (pre-commit itself needs it)."""
+    try:
+        import yaml  # type: ignore[import-untyped]  # PyYAML ships no types
+    except ImportError:  # pragma: no cover - pre-commit brings PyYAML along
+        return None
+    return yaml
+
+
 def _load(text: str) -> dict[str, Any]:
     """The file read as YAML (when PyYAML is here); not YAML, or not a mapping, is bad input."""
-    try:
-        import yaml
-    except ImportError:  # pragma: no cover - pre-commit brings PyYAML along
+    yaml = _yaml()
+    if yaml is None:  # pragma: no cover - pre-commit brings PyYAML along
         return {}
     try:
         loaded = yaml.safe_load(text) if text.strip() else {}
@@ -341,9 +349,8 @@ def _load(text: str) -> dict[str, Any]:
 
 def _verify(before: str, after: str, rev: str, hooks: Sequence[Hook]) -> None:
     """Read both texts back (when PyYAML is here) and refuse anything but the intended edit."""
-    try:
-        import yaml
-    except ImportError:  # pragma: no cover - pre-commit brings PyYAML along
+    yaml = _yaml()
+    if yaml is None:  # pragma: no cover - pre-commit brings PyYAML along
         return
     old = _load(before)
     try:
