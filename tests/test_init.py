@@ -516,6 +516,8 @@ def test_an_existing_policy_is_left_alone_and_its_disagreements_said(repo, tmp_p
     assert "pyproject.toml [tool.trunkgate] exists: the policy is left as it is" in out
     assert 'the policy has trunk = "develop"; the repository says "master"' in out
     assert (repo.path / "pyproject.toml").read_text() == text
+    # The workflows follow the policy that stays, not what init would have written.
+    assert "branches: [develop]" in (repo.path / ".github/workflows/quality-gates.yml").read_text()
 
 
 # --------------------------------------------------------------------------- --check

@@ -214,7 +214,13 @@ def plan(directory: str, given: dict[str, object]) -> Plan:
         edit = precommit_config.merge(existing, rev, hooks)
         out.conflicts += [f"{precommit_config.NAME}: {c}" for c in edit.conflicts]
         out.write(hooks_path, edit.text)
+    pyproject = os.path.join(directory, "pyproject.toml")
+    dotfile = os.path.join(directory, ".trunkgate.toml")
+    has_table = os.path.isfile(pyproject) and config.table_of_pyproject(pyproject) is not None
+    has_policy = has_table or os.path.isfile(dotfile)
     trunk = str(facts.value("", "trunk"))
+    if has_policy and "trunk" not in given:  # the policy that stays says which branch
+        trunk = str(config.resolve("branch", {}, start=directory).trunk)
     for name in WORKFLOWS:
         path = os.path.join(directory, ".github", "workflows", name)
         text = _workflow(name, trunk)
@@ -222,10 +228,7 @@ def plan(directory: str, given: dict[str, object]) -> Plan:
         if old is not None and old != text:
             out.conflicts.append(f".github/workflows/{name} exists and differs")
         out.write(path, text)
-    pyproject = os.path.join(directory, "pyproject.toml")
-    dotfile = os.path.join(directory, ".trunkgate.toml")
-    has_table = os.path.isfile(pyproject) and config.table_of_pyproject(pyproject) is not None
-    if has_table or os.path.isfile(dotfile):
+    if has_policy:
         where = "pyproject.toml [tool.trunkgate]" if has_table else ".trunkgate.toml"
         out.notes.append(f"{where} exists: the policy is left as it is")
         disagree = _disagreements(facts, directory)
