@@ -555,3 +555,11 @@ def test_repo_rev_reads_the_pin_of_another_repository() -> None:
     assert precommit_config.repo_rev(EXISTING, "ruff-pre-commit") == "v0.4.4"
     assert precommit_config.repo_rev(EXISTING, "black") is None
     assert precommit_config.repo_rev("ci: {}\n", "ruff-pre-commit") is None
+
+
+def test_values_and_sources_with_control_characters_stay_valid_toml(repo) -> None:
+    repo.write("pyproject.toml", '[project]\nname = "x"\nversion = "1"\n')
+    assert run_cli("init", ["--test-command", 'pytest -k "a\tb" \\x\x1b']) == 0
+    table = policy_table(repo)
+    assert table["coverage"]["test-command"] == 'pytest -k "a\tb" \\x\x1b'
+    assert config.resolve("coverage").test_command == 'pytest -k "a\tb" \\x\x1b'

@@ -103,13 +103,15 @@ def _toml_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     text = str(value)
-    if "\\" in text and "'" not in text and "\n" not in text:
+    if "\\" in text and "'" not in text and text.isprintable():
         return "'" + text + "'"
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    body = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in body) + '"'
 
 
 def _comment(text: str) -> str:
-    return "# " + " ".join(text.split())
+    """A TOML comment line (no control characters: TOML refuses them in comments)."""
+    return "# " + " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def policy_text(facts: Sequence[repo_facts.Fact], prefix: str = "tool.trunkgate") -> str:
@@ -235,10 +237,13 @@ def plan(directory: str, given: dict[str, object]) -> Plan:
         out.notes += disagree
         out.stale += disagree
     elif os.path.isfile(pyproject):
-        text = _old(pyproject) or ""
-        out.write(pyproject, text.rstrip("\n") + "\n\n" + policy_text(facts.policy))
+        text = (_old(pyproject) or "").rstrip("\n") + "\n\n" + policy_text(facts.policy)
+        config.parse_toml("pyproject.toml (as init would write it)", text.encode())
+        out.write(pyproject, text)
     else:
-        out.write(dotfile, policy_text(facts.policy, prefix=""))
+        text = policy_text(facts.policy, prefix="")
+        config.parse_toml(".trunkgate.toml (as init would write it)", text.encode())
+        out.write(dotfile, text)
     if not facts.changelog_exists:
         out.write(os.path.join(directory, facts.changelog), repo_facts.SKELETON)
     elif facts.changelog_other:
