@@ -1,6 +1,6 @@
 """Set a repository up for trunkgate from what it already has: hooks, CI workflows, the policy.
 
-It reads the repository first (see `trunkgate.repo_facts`): the trunk (origin/HEAD), the tag
+It reads the repository first: the trunk (where origin/HEAD points), the tag
 prefix and version scheme (the tags), the version file, the changelog and its convention,
 coverage's `fail_under`, the test command, ruff's pinned version. Flags (--trunk,
 --tag-prefix, --version-scheme, --changelog-file, --fail-under, --test-command) win over
