@@ -563,3 +563,27 @@ def test_values_and_sources_with_control_characters_stay_valid_toml(repo) -> Non
     table = policy_table(repo)
     assert table["coverage"]["test-command"] == 'pytest -k "a\tb" \\x\x1b'
     assert config.resolve("coverage").test_command == 'pytest -k "a\tb" \\x\x1b'
+
+
+@pytest.mark.parametrize(
+    ("url", "tag", "link"),
+    [
+        ("https://github.com/o/r.git", "1.2.0", "https://github.com/o/r/compare/1.2.0...HEAD"),
+        ("git@github.com:o/r.git", None, "https://github.com/o/r/commits/HEAD"),
+        ("https://example.com/o/r.git", "1.2.0", None),
+    ],
+)
+def test_the_skeleton_links_unreleased_on_github(repo, capsys, url, tag, link) -> None:
+    repo.commit("chore: start")
+    if tag:
+        repo.tag(tag)
+    repo.git("remote", "add", "origin", url)
+    assert run_cli("init", []) == 0
+    text = (repo.path / "CHANGELOG.md").read_text()
+    if link:
+        assert text.endswith(f"\n[unreleased]: {link}\n")
+    else:
+        assert "[unreleased]:" not in text
+    capsys.readouterr()
+    assert run_cli("changelog", []) == 0
+    assert ("warning" in capsys.readouterr().out) is (link is None)

@@ -245,7 +245,7 @@ def plan(directory: str, given: dict[str, object]) -> Plan:
         config.parse_toml(".trunkgate.toml (as init would write it)", text.encode())
         out.write(dotfile, text)
     if not facts.changelog_exists:
-        out.write(os.path.join(directory, facts.changelog), repo_facts.SKELETON)
+        out.write(os.path.join(directory, facts.changelog), repo_facts.skeleton(directory, facts))
     elif facts.changelog_other:
         out.notes.append(
             f"{facts.changelog} follows another convention ({facts.changelog_other}): the "

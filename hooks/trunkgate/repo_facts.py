@@ -51,6 +51,41 @@ All notable changes to this project are documented in this file. The format foll
 """
 
 
+def github_repository(url: str | None) -> str | None:
+    """owner/name of a GitHub remote URL (https, ssh or scp-like), else None."""
+    if not url:
+        return None
+    text = url.strip().removesuffix("/").removesuffix(".git")
+    for head in (
+        "https://github.com/",
+        "http://github.com/",
+        "ssh://git@github.com/",
+        "git@github.com:",
+    ):
+        if text.startswith(head):
+            parts = text[len(head) :].split("/")
+            if len(parts) == 2 and all(parts):
+                return "/".join(parts)
+    return None
+
+
+def skeleton(directory: str, facts: Facts) -> str:
+    """A Keep a Changelog skeleton, with the Unreleased link when origin is on GitHub."""
+    repository = github_repository(git.remote_url(cwd=directory))
+    if repository is None:
+        return SKELETON
+    names = git.tags(cwd=directory)
+    prefix = str(facts.value("", "tag-prefix"))
+    scheme = str(facts.value("", "version-scheme"))
+    latest = next(
+        (n for n in names if n.startswith(prefix) and versions.is_valid(n[len(prefix) :], scheme)),
+        None,
+    )
+    base = f"https://github.com/{repository}"
+    url = f"{base}/compare/{latest}...HEAD" if latest else f"{base}/commits/HEAD"
+    return f"{SKELETON}\n[unreleased]: {url}\n"
+
+
 class Fact:
     """One policy value the repository implies: its table ("" for the shared keys), key,
     value, and where it was read."""
