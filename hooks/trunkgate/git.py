@@ -34,13 +34,23 @@ def is_null(sha: str | None) -> bool:
 class Commit:
     """A commit with its full message."""
 
-    __slots__ = ("author_time", "message", "parents", "sha")
+    __slots__ = ("author_email", "author_name", "author_time", "message", "parents", "sha")
 
-    def __init__(self, sha: str, parents: list[str], author_time: int, message: str) -> None:
+    def __init__(
+        self,
+        sha: str,
+        parents: list[str],
+        author_time: int,
+        message: str,
+        author_name: str = "",
+        author_email: str = "",
+    ) -> None:
         self.sha = sha
         self.parents = parents
         self.author_time = author_time
         self.message = message
+        self.author_name = author_name
+        self.author_email = author_email
 
     @property
     def subject(self) -> str:
@@ -248,6 +258,34 @@ def trunk_ref(trunk: str, cwd: str | None = None) -> str | None:
     return None
 
 
+def default_branch(cwd: str | None = None) -> tuple[str, str] | None:
+    """The branch this repository treats as its trunk, and how that was found: where
+    origin/HEAD points, else the one of origin/main, origin/master, main, master that
+    exists, else the only local branch; None when nothing tells."""
+    out = run("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD", cwd=cwd, ok=(0, 1, 128))
+    ref = out.strip()
+    if ref.startswith("refs/remotes/origin/"):
+        name = ref[len("refs/remotes/origin/") :]
+        return name, f"origin/HEAD points at origin/{name}"
+    found = run("for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes/origin", cwd=cwd)
+    refs = set(found.split())
+    for where, folder in (
+        ("the remote branch origin/", "refs/remotes/origin/"),
+        ("the branch ", "refs/heads/"),
+    ):
+        present = [n for n in ("main", "master") if folder + n in refs]
+        if len(present) == 1:
+            return present[0], f"{where}{present[0]} exists (and no other of main, master)"
+    local = [r[len("refs/heads/") :] for r in refs if r.startswith("refs/heads/")]
+    if len(local) == 1:
+        return local[0], f"{local[0]} is the only branch"
+    return None
+
+
+def remote_url(name: str = "origin", cwd: str | None = None) -> str | None:
+    return config_get(f"remote.{name}.url", cwd)
+
+
 def commits(
     revisions: Sequence[str], cwd: str | None = None, paths: Sequence[str] = ()
 ) -> list[Commit]:
@@ -257,15 +295,14 @@ def commits(
     Raises UsageError when the walk runs into the edge of a shallow clone: the list
     would be cut short and a gate would judge only part of the change.
     """
-    out = run(
-        "log", "-z", f"--format=%H{FIELD}%P{FIELD}%at{FIELD}%B", *revisions, "--", *paths, cwd=cwd
-    )
+    fmt = FIELD.join(("%H", "%P", "%at", "%an", "%ae", "%B"))
+    out = run("log", "-z", f"--format={fmt}", *revisions, "--", *paths, cwd=cwd)
     found = []
     for record in out.split("\0"):
         if not record:
             continue
-        sha, parents, when, message = record.split(FIELD, 3)
-        found.append(Commit(sha, parents.split(), int(when or 0), message))
+        sha, parents, when, name, email, message = record.split(FIELD, 5)
+        found.append(Commit(sha, parents.split(), int(when or 0), message, name, email))
     if found:
         boundary = shallow_boundary(cwd)
         cut = [c.sha[:10] for c in found if c.sha in boundary]

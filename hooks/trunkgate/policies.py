@@ -62,6 +62,10 @@ class CommitsPolicy(SharedPolicy, Protocol):
     require_scope: bool
     max_subject_length: int
     strict: bool
+    ignore_pr_number: bool
+    squash_subject: bool
+    exempt_authors: list[str]
+    exempt_subjects: list[str]
 
 
 class ChangelogPolicy(SharedPolicy, Protocol):
@@ -72,6 +76,7 @@ class ChangelogPolicy(SharedPolicy, Protocol):
     code: list[str]
     exempt_types: list[str]
     skip_label: str
+    findings_per_rule: int
 
 
 class RunPolicy(SharedPolicy, Protocol):

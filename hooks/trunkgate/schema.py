@@ -117,6 +117,32 @@ GATES: dict[str, dict[str, Spec]] = {
         "require-scope": (BOOL, False, "every commit must name a scope"),
         "max-subject-length": (INT, 72, "longest allowed header line, in characters (0: off)"),
         "strict": (BOOL, False, "refuse merge, revert and fixup!/squash!/amend! commits"),
+        "ignore-pr-number": (
+            BOOL,
+            True,
+            "max-subject-length leaves out a trailing ` (#123)`, the pull request number "
+            "GitHub's merge adds",
+        ),
+        "squash-subject": (
+            BOOL,
+            True,
+            "on a pull request, also check the subject a squash merge writes (title and "
+            "` (#N)`) against max-subject-length; off for repositories that do not "
+            "squash-merge (only counts with ignore-pr-number = false)",
+        ),
+        "exempt-authors": (
+            LIST,
+            ["dependabot[bot]", "renovate[bot]", "pre-commit-ci[bot]", "github-actions[bot]"],
+            "commit authors whose commits are not checked: a name, an email or the login of "
+            "a GitHub noreply email, any case; * and ? are wildcards, [ and ] match themselves "
+            '("*[bot]": every GitHub App)',
+        ),
+        "exempt-subjects": (
+            LIST,
+            [],
+            "commit subjects that are not checked; * and ? are wildcards, [ and ] match "
+            'themselves ("[pre-commit.ci] *", "Bump *")',
+        ),
     },
     "changelog": {
         "extra-groups": (LIST, [], "change groups allowed besides the six of Keep a Changelog"),
@@ -136,7 +162,17 @@ GATES: dict[str, dict[str, Spec]] = {
             ["docs", "ci", "test", "style", "chore"],
             "commit types that need no changelog entry",
         ),
-        "skip-label": (STR, "skip-changelog", "pull-request label that lets a change through"),
+        "skip-label": (
+            STR,
+            "skip-changelog",
+            "pull-request label that lets a change through without an entry (released "
+            "sections are still checked)",
+        ),
+        "findings-per-rule": (
+            INT,
+            10,
+            "report at most this many findings of one rule, then a count of the rest (0: all)",
+        ),
     },
     "run": {
         "gates": (
