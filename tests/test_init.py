@@ -100,7 +100,7 @@ def test_a_bare_repository_gets_hooks_workflows_a_minimal_policy_and_a_changelog
     assert (repo.path / ".pre-commit-config.yaml").read_text() == init.pre_commit_config()
     hooks = yaml.safe_load((repo.path / ".pre-commit-config.yaml").read_text())
     assert hooks["default_install_hook_types"] == ["pre-commit", "commit-msg", "pre-push"]
-    assert [h["id"] for h in hooks["repos"][0]["hooks"]] == list(registry.HOOK_IDS)
+    assert [h["id"] for h in hooks["repos"][0]["hooks"]] == init.default_hooks()
     for name in init.WORKFLOWS:
         written = (repo.path / ".github" / "workflows" / name).read_text()
         assert written == (ROOT / "workflows" / name).read_text()
@@ -365,7 +365,7 @@ def test_an_existing_config_gains_only_inserted_lines(repo, capsys, text: str) -
     loaded_old, loaded = yaml.safe_load(old), yaml.safe_load(new)
     assert loaded["repos"][:-1] == loaded_old["repos"]
     assert loaded.get("ci") == loaded_old.get("ci")
-    assert [h["id"] for h in loaded["repos"][-1]["hooks"]] == list(registry.HOOK_IDS)
+    assert [h["id"] for h in loaded["repos"][-1]["hooks"]] == init.default_hooks()
     # The new entry is written in the file's own indentation.
     first_item = next(line for line in old.splitlines() if line.lstrip().startswith("- "))
     indent = first_item[: len(first_item) - len(first_item.lstrip())]
@@ -465,7 +465,7 @@ def test_an_older_trunkgate_entry_is_a_conflict_that_force_settles(repo, capsys)
     assert ours["rev"] == init.pre_commit_config().split("rev: ")[1].split("\n")[0]
     assert [h["id"] for h in ours["hooks"]][:2] == ["trunkgate-branch", "trunkgate-lint"]
     assert ours["hooks"][1]["args"] == ["--all"]  # the user's settings stay
-    assert sorted(h["id"] for h in ours["hooks"]) == sorted(registry.HOOK_IDS)
+    assert sorted(h["id"] for h in ours["hooks"]) == sorted(init.default_hooks())
     assert loaded["repos"][:2] == yaml.safe_load(text)["repos"][:2]
     assert "  # pinned" in new  # the rev line keeps its comment
     # Only the rev line changed; the rest are insertions.

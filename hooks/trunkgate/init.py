@@ -66,10 +66,25 @@ WORKFLOWS = ("quality-gates.yml", "dependency-audit.yml")
 CHANGELOG_HOOKS = ("trunkgate-changelog", "trunkgate-changelog-updated")
 
 
+def default_hooks() -> list[str]:
+    """The ids of the hooks init writes: those of the gates `trunkgate run` runs by default,
+    and commit-msg. An opt-in gate's hook (api: libraries only, Python 3.11+) is the
+    adopter's to add."""
+    from trunkgate import schema
+
+    default_run = schema.GATES["run"]["gates"][1]
+    return [
+        hook.id
+        for gate in registry.GATES
+        if not gate.in_run or gate.name in default_run
+        for hook in gate.hooks
+    ]
+
+
 def _hooks(facts: repo_facts.Facts) -> list[precommit_config.Hook]:
     """trunkgate's hooks for this repository, with the settings it needs."""
     hooks = []
-    for hook_id in registry.HOOK_IDS:
+    for hook_id in default_hooks():
         extra: list[tuple[str, str]] = []
         if hook_id in CHANGELOG_HOOKS and facts.changelog_other:
             continue  # the changelog follows another convention: the policy skips its gates
@@ -88,7 +103,7 @@ def pre_commit_config() -> str:
     """The adopter's `.pre-commit-config.yaml` in a repository with nothing to read (the
     README shows the same)."""
     return precommit_config.fresh(
-        f"v{__version__}", [precommit_config.Hook(h) for h in registry.HOOK_IDS]
+        f"v{__version__}", [precommit_config.Hook(h) for h in default_hooks()]
     )
 
 
