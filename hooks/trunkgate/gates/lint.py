@@ -29,6 +29,7 @@ import os
 
 from trunkgate import baseline, flags, report, tools
 from trunkgate.change import Change, Selection, relative
+from trunkgate.files import lines_of
 from trunkgate.ruff_pins import find_ruff
 
 TYPE_CHECKING = False
@@ -155,16 +156,6 @@ def _rows(item: dict[str, object], formatting: bool, lines: list[str]) -> set[in
     return rows or _span(item.get("location"), item.get("end_location"))
 
 
-def _source(path: str, cache: dict[str, list[str]]) -> list[str]:
-    if path not in cache:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                cache[path] = fh.read().splitlines()
-        except OSError:
-            cache[path] = []
-    return cache[path]
-
-
 def flagged_from_ruff(diagnostics: object, root: str, *, formatting: bool = False) -> list[Flagged]:
     """Ruff's JSON diagnostics (`ruff check` or `ruff format --check`) as findings, each with
     its fingerprint: its rule, its path and the source lines it flags (a notebook's lines are
@@ -188,7 +179,7 @@ def flagged_from_ruff(diagnostics: object, root: str, *, formatting: bool = Fals
         if cell is not None:
             message = f"cell {cell}: {message}"
         severity = report.WARNING if item.get("severity") == "warning" else report.ERROR
-        lines = _source(os.path.join(root, path), cache) if path and cell is None else []
+        lines = lines_of(os.path.join(root, path), cache) if path and cell is None else []
         rows = _rows(item, formatting, lines)
         line = min(rows) if formatting and rows else _row(item.get("location"))
         url = item.get("url")
@@ -406,21 +397,19 @@ def _update(
     notes: list[str],
 ) -> report.GateResult:
     name = str(policy.baseline)
-    if not name:
-        raise report.UsageError(
-            "--update-baseline: the policy key baseline is empty; name the file to write"
-        )
-    path = policy.path(name)
-    entries = baseline.read_baseline(path, name, gate=GATE)
-    seen = set(scanned)
-    keep = [] if whole else [e for e in entries or [] if e["path"] not in seen]
-    document = baseline.make_document(
-        ((f.fingerprint, {}) for f in flagged), keep, about=BASELINE_ABOUT
+    path = policy.path(name) if name else None
+    return baseline.update(
+        GATE,
+        path,
+        name,
+        ((f.fingerprint, {}) for f in flagged),
+        entries=baseline.read_baseline(path, name, gate=GATE) if path else None,
+        scanned=scanned,
+        whole_tree=whole,
+        about=BASELINE_ABOUT,
+        noun="accepted finding",
+        notes=notes,
     )
-    baseline.write_baseline(path, document)
-    total = sum(baseline.baseline_counts(document["findings"]).values())
-    notes.append(f"wrote {name}: {report.plural(total, 'accepted finding')}")
-    return report.GateResult(GATE, notes=notes, metrics={"baselined": total})
 
 
 def gate(policy: LintPolicy, opts: flags.Options, change: Change) -> report.GateResult:

@@ -30,16 +30,16 @@ from trunkgate.baseline import (
     make_document,
     read_baseline,
     split_baseline,
-    write_baseline,
 )
+from trunkgate.baseline import update as update_baseline
 from trunkgate.change import Change, Selection, relative
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
     from typing import Any
 
-    from trunkgate.baseline import Document
+    from trunkgate.baseline import Document, Key
     from trunkgate.policies import SecretsPolicy
 
 GATE = "secrets"
@@ -181,9 +181,13 @@ def baseline_document(
     secrets: Iterable[Secret], keep: Iterable[dict[str, object]] = ()
 ) -> Document:
     """The baseline file's content: `keep` (entries of unscanned files) plus the secrets."""
-    return make_document(
-        ((s.fingerprint, {"type": s.kind}) for s in secrets), keep, about=BASELINE_ABOUT
-    )
+    return make_document(_entries(secrets), keep, about=BASELINE_ABOUT)
+
+
+def _entries(secrets: Iterable[Secret]) -> Iterator[tuple[Key, dict[str, object]]]:
+    """Each secret's fingerprint and the fields its baseline entry records (never its value)."""
+    for secret in secrets:
+        yield secret.fingerprint, {"type": secret.kind}
 
 
 def _sized(files: Sequence[str], root: str) -> tuple[list[str], list[report.Finding]]:
@@ -254,17 +258,18 @@ def gate(policy: SecretsPolicy, opts: flags.Options, change: Change) -> report.G
     plugins: list[str] = policy.plugins
     secrets = scan(kept, root, plugins) if kept else []
     if update:
-        if baseline_path is None:
-            raise report.UsageError(
-                "--update-baseline: the policy key baseline is empty; name the file to write"
-            )
-        scanned = set(kept)
-        keep = [] if chosen.whole_tree else [e for e in entries or [] if e["path"] not in scanned]
-        document = baseline_document(secrets, keep)
-        write_baseline(baseline_path, document)
-        total = sum(baseline_counts(document["findings"]).values())
-        notes.append(f"wrote {baseline}: {report.plural(total, 'accepted secret')}")
-        return report.GateResult(GATE, notes=notes, metrics={"baselined": total})
+        return update_baseline(
+            GATE,
+            baseline_path,
+            baseline,
+            _entries(secrets),
+            entries=entries,
+            scanned=kept,
+            whole_tree=chosen.whole_tree,
+            about=BASELINE_ABOUT,
+            noun="accepted secret",
+            notes=notes,
+        )
     scope: str = policy.scope
     by_lines = scope == "added-lines" and not change.given and not chosen.whole_tree
     outside = 0

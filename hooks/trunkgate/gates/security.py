@@ -28,17 +28,18 @@ from trunkgate.baseline import (
     make_document,
     read_baseline,
     split_baseline,
-    write_baseline,
 )
+from trunkgate.baseline import update as update_baseline
 from trunkgate.change import Change, Selection, relative
+from trunkgate.files import lines_of
 from trunkgate.tools import is_excluded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
     from typing import Any, TypeAlias
 
-    from trunkgate.baseline import Document
+    from trunkgate.baseline import Document, Key
     from trunkgate.policies import SecurityPolicy
 
     # bandit's JSON report and its results: read by key.
@@ -128,16 +129,6 @@ def _level(value: object) -> str:
     return text if text in LEVELS else "undefined"
 
 
-def _source_lines(path: str, cache: dict[str, list[str]]) -> list[str]:
-    if path not in cache:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                cache[path] = fh.read().splitlines()
-        except OSError:
-            cache[path] = []
-    return cache[path]
-
-
 def _flagged_code(item: Report, lines: list[str]) -> str:
     """The source lines a result flags (its line range), else bandit's own excerpt."""
     numbers = item.get("line_range") or [item.get("line_number")]
@@ -161,7 +152,7 @@ def issues_from_bandit(data: object, root: str) -> tuple[list[Issue], list[tuple
         if not isinstance(item, dict):
             continue
         path = relative(str(item.get("filename") or ""), root)
-        lines = _source_lines(os.path.join(root, path), cache)
+        lines = lines_of(os.path.join(root, path), cache)
         line = item.get("line_number")
         issues.append(
             Issue(
@@ -199,11 +190,13 @@ def _nosec(data: Report) -> int:
 
 def baseline_document(issues: Iterable[Issue], keep: Iterable[dict[str, object]] = ()) -> Document:
     """The baseline file's content: `keep` (entries of unscanned files) plus the issues."""
-    findings = (
-        (issue.fingerprint, {"test_name": issue.test_name, "severity": issue.severity})
-        for issue in issues
-    )
-    return make_document(findings, keep, about=BASELINE_ABOUT)
+    return make_document(_entries(issues), keep, about=BASELINE_ABOUT)
+
+
+def _entries(issues: Iterable[Issue]) -> Iterator[tuple[Key, dict[str, object]]]:
+    """Each issue's fingerprint and the fields its baseline entry records."""
+    for issue in issues:
+        yield issue.fingerprint, {"test_name": issue.test_name, "severity": issue.severity}
 
 
 # --------------------------------------------------------------------------- verdict
@@ -422,18 +415,18 @@ def gate(policy: SecurityPolicy, opts: flags.Options, change: Change) -> report.
         data = scan(tools.find_tool("security"), kept, root)
         issues, errors, nosec = issues_from_bandit(data, root)
     if update:
-        if baseline_path is None:
-            raise report.UsageError(
-                "--update-baseline: the policy key baseline is empty; name the file to write"
-            )
-        # Entries of files this run did not scan stay; a whole-tree run replaces them all.
-        scanned = set(kept)
-        keep = [] if chosen.whole_tree else [e for e in entries or [] if e["path"] not in scanned]
-        document = baseline_document(issues, keep)
-        write_baseline(baseline_path, document)
-        total = sum(baseline_counts(document["findings"]).values())
-        notes.append(f"wrote {shown}: {report.plural(total, 'accepted finding')}")
-        return report.GateResult(GATE, notes=notes, metrics={"baselined": total})
+        return update_baseline(
+            GATE,
+            baseline_path,
+            shown,
+            _entries(issues),
+            entries=entries,
+            scanned=kept,
+            whole_tree=chosen.whole_tree,
+            about=BASELINE_ABOUT,
+            noun="accepted finding",
+            notes=notes,
+        )
     new, matched, stale = split_baseline(issues, baseline_counts(entries or []), kept)
     severity: str = policy.severity
     warn_severity: str = policy.warn_severity
