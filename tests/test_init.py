@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.support.cli import run_cli
-from trunkgate import config, init, precommit_config, registry
+from trunkgate import config, init, precommit_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -489,21 +489,6 @@ def changed_lines(
     return found
 
 
-def authors(shas: Sequence[str], cwd: str | None = None) -> dict[str, tuple[str, str]]:
-    """{sha: (author name, author email)} of the given commits."""
-    found: dict[str, tuple[str, str]] = {}
-    for start in range(0, len(shas), 500):  # command lines stay short
-        chunk = shas[start : start + 500]
-        out = run(
-            "log", "--no-walk=unsorted", "-z", f"--format=%H{FIELD}%an{FIELD}%ae", *chunk, cwd=cwd
-        )
-        for record in out.split("\0"):
-            if record:
-                sha, name, email = record.split(FIELD, 2)
-                found[sha] = (name, email)
-    return found
-
-
 # --------------------------------------------------------------------------- whole histories
 
 

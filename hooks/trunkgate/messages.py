@@ -390,19 +390,31 @@ def _literal_brackets(pattern: str) -> str:
     return pattern.replace("[", "[[]")
 
 
+def exempt_author(
+    patterns: Sequence[str], commit: git.Commit | None, *logins: str
+) -> tuple[str, str] | None:
+    """(name, pattern) of the first of a commit's author name, email and noreply login, and
+    the other `logins` (a pull request's author), that an `exempt-authors` pattern matches:
+    shell patterns, case-insensitive, a bracket matching itself (`*[bot]`); else None."""
+    from fnmatch import fnmatchcase
+
+    who = [*logins]
+    if commit is not None:
+        who[:0] = [commit.author_name, commit.author_email, _bot_login(commit.author_email)]
+    for pattern in patterns:
+        for value in who:
+            if value and fnmatchcase(value.lower(), _literal_brackets(pattern.lower())):
+                return value, pattern
+    return None
+
+
 def exemption(commit: git.Commit, policy: CommitsPolicy) -> str | None:
     """Why a commit is not checked (its author or its subject is exempt), or None."""
     from fnmatch import fnmatchcase
 
-    def matches(value: str, pattern: str) -> bool:
-        return bool(value) and fnmatchcase(value.lower(), _literal_brackets(pattern.lower()))
-
-    authors: list[str] = policy.exempt_authors
-    who = (commit.author_name, commit.author_email, _bot_login(commit.author_email))
-    for pattern in authors:
-        for value in who:
-            if matches(value, pattern):
-                return f'its author "{value}" is exempt (exempt-authors "{pattern}")'
+    found = exempt_author(policy.exempt_authors, commit)
+    if found is not None:
+        return f'its author "{found[0]}" is exempt (exempt-authors "{found[1]}")'
     subjects: list[str] = policy.exempt_subjects
     subject = commit.subject.strip()
     for pattern in subjects:

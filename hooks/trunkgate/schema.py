@@ -367,8 +367,9 @@ GATES: dict[str, dict[str, Spec]] = {
         "exempt-authors": (
             LIST,
             ["*[bot]"],
-            "authors whose commits need no review: patterns (`*` matches anything) matched "
-            "against a commit's author name and email and its pull request's author login",
+            "authors whose commits need no review: shell patterns, as the commits gate's "
+            "exempt-authors (a bracket matches itself), matched against a commit's author "
+            "name, email and noreply login and its pull request's author login",
         ),
     },
     # The api gate: the public API at the base and at the head, compared with griffe.

@@ -25,10 +25,10 @@ import re
 
 from trunkgate import flags, git, report
 from trunkgate.change import Change, short
+from trunkgate.messages import exempt_author
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from typing import Any
 
     from trunkgate.policies import ReviewPolicy
@@ -51,16 +51,6 @@ FIX = (
     "author approves: protect the trunk (a ruleset or branch protection that requires a pull "
     "request and one approving review), and review the commits listed here after the fact."
 )
-
-
-def matches(patterns: Sequence[str], *names: str) -> bool:
-    """A name that matches a pattern in full; only `*` is special (matches anything), so
-    `*[bot]` means what it says."""
-    for pattern in patterns:
-        regex = ".*".join(re.escape(part) for part in pattern.split("*"))
-        if any(name and re.fullmatch(regex, name) for name in names):
-            return True
-    return False
 
 
 # --------------------------------------------------------------------------- the API
@@ -215,17 +205,15 @@ def gate(policy: ReviewPolicy, opts: flags.Options, change: Change) -> report.Ga
         return report.GateResult(GATE, notes=notes)
     api = Reviews(client, repository)
     exempt: list[str] = policy.exempt_authors
-    names = git.authors([c.sha for c in commits], cwd=change.root)
     own = change.ctx.pr_number if change.event == "pull_request" else None
     reviewed, skipped = 0, 0
     missing: list[tuple[git.Commit, str]] = []
     for commit in commits:
-        name, email = names.get(commit.sha, ("", ""))
-        if matches(exempt, name, email):
+        if exempt_author(exempt, commit):
             skipped += 1
             continue
         pulls = api.pulls(commit.sha)
-        if any(matches(exempt, p.author) for p in pulls if p.merged or p.number == own):
+        if any(exempt_author(exempt, None, p.author) for p in pulls if p.merged or p.number == own):
             skipped += 1
             continue
         ok, why = _verdict(commit, pulls, api, own)
