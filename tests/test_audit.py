@@ -1299,17 +1299,12 @@ def test_severity_threshold_and_unknown(repo, osv, capsys):
     repo.write("requirements.txt", "requests==2.25.0\nurllib3==1.26.4\nPyYAML==5.3\n")
     code, data = as_json(capsys, "--osv-url", osv.url)
     assert code == 1
-    levels = {f["rule"]: (f["severity"], f["properties"]) for f in data["findings"]}
-    assert levels["PYSEC-2021-142"] == (
-        "error",
-        {
-            "severity": "critical",
-            "cvss-score": 9.8,
-            "cvss-vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
-            "security-severity": "9.8",
-        },
+    levels = {f["rule"]: (f["severity"], f["score"]) for f in data["findings"]}
+    assert levels["PYSEC-2021-142"] == ("error", 9.8)
+    assert (
+        "severity critical (CVSS 9.8, CVSS_V3 of PYSEC-2021-142)" in data["findings"][2]["message"]
     )
-    assert levels["PYSEC-2023-74"] == ("error", {"severity": "unknown", "security-severity": "7.0"})
+    assert levels["PYSEC-2023-74"] == ("error", 7.0)  # unknown, counted as high: its floor
     assert levels["PYSEC-2021-108"][0] == "error"
     # The advisories' records were fetched by id, and the aliases of the one without severity.
     assert sorted(osv.gets) == [
@@ -1351,7 +1346,7 @@ def test_cvss_v4_first_then_a_gitHub_severity_through_an_alias(repo, osv, capsys
         "; severity unknown (the CVSS_V3 vector 'CVSS:3.1/AV:X/AC:L' of TRUNKGATE-TEST-0006 is "
         'not valid: Unknown value "X" in field "AV:X"), counted as high (unknown-severity)'
     )
-    assert [f["properties"]["security-severity"] for f in data["findings"]] == ["1.0", "4.0", "7.0"]
+    assert [f["score"] for f in data["findings"]] == [1.0, 4.0, 7.0]
 
 
 def test_records_that_cannot_be_fetched_exit_2(repo, osv, capsys):
@@ -1382,7 +1377,7 @@ def test_sarif_carries_the_score_for_code_scanning(repo, osv, capsys):
     run_ = doc["runs"][0]
     rules = {r["id"]: r["properties"]["security-severity"] for r in run_["tool"]["driver"]["rules"]}
     assert rules == {"PYSEC-2021-108": "7.5", "PYSEC-2021-142": "9.8"}
-    assert run_["results"][0]["properties"]["cvss-score"] == 7.5
+    assert [r["level"] for r in run_["results"]] == ["error", "error"]
 
 
 def test_run_imports_pip_audit_ahead():

@@ -9,10 +9,11 @@ import pytest
 from tests.support.cli import run_cli
 from trunkgate import registry
 
-# The gates that run a tool as a command. Coverage and audit import coverage.py and pip-audit
-# as libraries: their own tests cover a missing library (tests/test_coverage_gate.py,
+# The gates that run a tool as a command. Coverage, secrets, api and audit import theirs as
+# a library: their own tests cover a missing coverage.py, detect-secrets, griffe or
+# pip-audit (tests/test_coverage_gate.py, tests/test_secrets.py, tests/test_api_gate.py,
 # tests/test_audit.py).
-LIBRARIES = ("coverage", "audit")
+LIBRARIES = ("coverage", "secrets", "api", "audit")
 TOOL_GATES = [
     gate for gate in registry.GATES if gate.tool is not None and gate.name not in LIBRARIES
 ]

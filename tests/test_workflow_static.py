@@ -42,6 +42,7 @@ GATE_OF_ACTION = {
     "security": "security",
     "audit": "audit",
     "coverage": "coverage",
+    "api": "api",
     "gates": "run",
 }
 COLORS = {"white", "black", "yellow", "blue", "green", "orange", "red", "purple", "gray-dark"}

@@ -106,4 +106,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = run_gates(names, opts, change)
     fmt: str = opts.format
     sarif: str | None = opts.sarif
-    return render.emit(results, fmt, run=True, sarif=sarif)
+    where = render.Where(change, policy.source)
+    return render.emit(results, fmt, run=True, sarif=sarif, where=where)

@@ -81,6 +81,7 @@ ARGS = (
 )
 DEFAULT_OSV_URL = "https://api.osv.dev/v1/query"
 EXPIRED = "ignore-expired"
+FLOOR = {"low": 0.1, "medium": 4.0, "high": 7.0, "critical": 9.0}  # CVSS's lowest of each level
 FIX = (
     "Upgrade each package to a fixed version (`pip-audit --fix` can edit requirements files; "
     "`uv lock --upgrade-package NAME` or `poetry update NAME` a lockfile). "
@@ -278,6 +279,13 @@ def _aliases(vuln: Entry) -> list[str]:
     ]
 
 
+def advisory_url(vuln_id: str) -> str | None:
+    """The advisory's page on osv.dev, for an id that is safe in a URL."""
+    if vuln_id and all(c.isalnum() or c in "-._" for c in vuln_id) and vuln_id.isascii():
+        return f"https://osv.dev/vulnerability/{vuln_id}"
+    return None
+
+
 def advisory_text(name: str, version: str, vuln: Entry) -> str:
     """'requests 2.25.0: PYSEC-2023-74 (CVE-2023-32681), fixed in 2.31.0'."""
     aliases = _aliases(vuln)
@@ -347,7 +355,8 @@ def check_report(
                 verdict.notes.append(f"ignored {text} (until {entry['until']}): {entry['reason']}")
                 continue
             file, line = source.location(name, version)
-            finding = report.Finding(str(vuln.get("id")), text, file=file, line=line)
+            vuln_id = str(vuln.get("id"))
+            finding = report.Finding(vuln_id, text, file=file, line=line, url=advisory_url(vuln_id))
             verdict.findings.append(finding)
             verdict.advisories.append((finding, name, vuln))
     return verdict
@@ -355,8 +364,8 @@ def check_report(
 
 def apply_severity(verdict: Verdict, policy: AuditPolicy, url: str) -> None:
     """Score each finding's advisory from its OSV record: at or above `severity` it stays an
-    error, below it becomes a warning; the level and score go into the message and the
-    finding's properties (JSON, SARIF's security-severity)."""
+    error, below it becomes a warning; the level, score and where they come from go into the
+    message, the score into the finding's `score` (JSON, SARIF's security-severity)."""
     if not verdict.advisories:
         return
     from trunkgate import advisories
@@ -373,17 +382,10 @@ def apply_severity(verdict: Verdict, policy: AuditPolicy, url: str) -> None:
         if severity.level is None:
             said += f", counted as {unknown} (unknown-severity)"
         finding.message += f"; severity {said}"
-        props: dict[str, object] = {"severity": severity.level or "unknown"}
+        # The score (JSON `score`, SARIF's security-severity): the CVSS base score, else the
+        # floor of the level it counts as, so that code scanning ranks it the same way.
         counted = severity.level or unknown
-        if severity.score is not None:
-            props["cvss-score"] = severity.score
-            props["cvss-vector"] = severity.vector
-        # GitHub code scanning ranks by security-severity: the score, or the level's floor
-        floor = {"low": 0.1, "medium": 4.0, "high": 7.0, "critical": 9.0}[counted]
-        props["security-severity"] = (
-            f"{severity.score if severity.score is not None else floor:.1f}"
-        )
-        finding.properties = props
+        finding.score = severity.score if severity.score is not None else FLOOR[counted]
 
 
 def check_ignores(
