@@ -9,10 +9,11 @@ import pytest
 from tests.support.cli import run_cli
 from trunkgate import registry
 
-# The gates that run a tool as a command. Coverage, secrets and api import theirs as a
-# library: their own tests cover a missing coverage.py, detect-secrets or griffe
-# (tests/test_coverage_gate.py, tests/test_secrets.py, tests/test_api_gate.py).
-LIBRARIES = ("coverage", "secrets", "api")
+# The gates that run a tool as a command. Coverage, secrets, api and audit import theirs as
+# a library: their own tests cover a missing coverage.py, detect-secrets, griffe or
+# pip-audit (tests/test_coverage_gate.py, tests/test_secrets.py, tests/test_api_gate.py,
+# tests/test_audit.py).
+LIBRARIES = ("coverage", "secrets", "api", "audit")
 TOOL_GATES = [
     gate for gate in registry.GATES if gate.tool is not None and gate.name not in LIBRARIES
 ]

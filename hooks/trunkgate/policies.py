@@ -113,6 +113,9 @@ class AuditPolicy(SharedPolicy, Protocol):
     requirements: list[str]
     ignore: list[dict[str, object]]
     cache_dir: str
+    lockfile: str
+    severity: str
+    unknown_severity: str
 
 
 class CoveragePolicy(SharedPolicy, Protocol):

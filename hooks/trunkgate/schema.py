@@ -261,9 +261,28 @@ GATES: dict[str, dict[str, Spec]] = {
         "requirements": (
             LIST,
             [],
-            "requirements files to audit, relative to the project root (default: "
-            "requirements*.txt in the root, else pyproject's [project] dependencies, "
-            "else the installed environment)",
+            "requirements files to audit, relative to the project root (default: the "
+            "lockfile, else requirements*.txt in the root, else pyproject's [project] "
+            "dependencies, else the installed environment)",
+        ),
+        "lockfile": (
+            STR,
+            "",
+            "the lockfile to audit at its locked versions, relative to the project root: "
+            "uv.lock, poetry.lock or pylock.toml (default: the first of these in the root)",
+        ),
+        "severity": (
+            CHOICE,
+            "high",
+            "vulnerabilities of this severity or above (CVSS, from the OSV record) fail the "
+            "gate; lower ones are warnings",
+            ("low", "medium", "high", "critical"),
+        ),
+        "unknown-severity": (
+            CHOICE,
+            "high",
+            "what a vulnerability whose advisory gives no severity counts as",
+            ("low", "medium", "high", "critical"),
         ),
         "ignore": (
             TABLES,
