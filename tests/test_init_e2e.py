@@ -140,7 +140,8 @@ def test_init_on_a_master_trunk_with_an_existing_config(tmp_path: Path, request)
     _ok(target, *git, "commit", "-q", "-m", "chore: adopt trunkgate")
     proc = _run(target, str(BIN / "pre-commit"), "run", "--all-files", env=env)
     shown = proc.stdout + proc.stderr
-    assert proc.returncode == 0, shown
+    log = Path(runner_homes["PRE_COMMIT_HOME"]) / "pre-commit.log"
+    assert proc.returncode == 0, shown + (log.read_text() if log.exists() else "")
     assert "local-hook-ran" in shown
     assert "other-repo-hook-ran" in shown
     for name in ("trunkgate branch", "trunkgate changelog", "trunkgate lint"):
