@@ -115,6 +115,23 @@ class CoveragePolicy(SharedPolicy, Protocol):
     test_command: str
 
 
+class TestsPolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.tests]`"""
+
+    command: str
+    junit_xml: str
+    coverage: str
+
+
+class PerformancePolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.performance]`"""
+
+    baseline: str
+    threshold: float
+    command: str
+    results: str
+
+
 class ReleasePolicy(SharedPolicy, Protocol):
     """`[tool.trunkgate.release]` (`trunkgate release` and the version gate)"""
 
@@ -135,5 +152,7 @@ BY_TABLE = {
     "security": SecurityPolicy,
     "audit": AuditPolicy,
     "coverage": CoveragePolicy,
+    "tests": TestsPolicy,
+    "performance": PerformancePolicy,
     "release": ReleasePolicy,
 }
