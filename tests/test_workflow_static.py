@@ -42,6 +42,8 @@ GATE_OF_ACTION = {
     "security": "security",
     "audit": "audit",
     "coverage": "coverage",
+    "tests": "tests",
+    "performance": "performance",
     "gates": "run",
 }
 COLORS = {"white", "black", "yellow", "blue", "green", "orange", "red", "purple", "gray-dark"}
