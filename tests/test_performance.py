@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.runner import outputs
-from trunkgate import benchmarks
+from trunkgate import benchmarks, report
 
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
@@ -131,6 +131,30 @@ def test_run_reports_performance_in_sarif_when_enabled(project, gate_cli, tmp_pa
     assert result["ruleId"] == "slower"
     location = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert location == "tests/test_bench.py"
+
+
+def test_a_real_runs_rounds_are_skipped_and_its_errors_keep_their_lines(project) -> None:
+    """pytest-benchmark keeps every round's time under "data": the reader skips those
+    arrays, reads the same figures, and tells a corrupt file's line as the file has it."""
+    real = benchmark_run(project.path, "base.json").read_bytes()
+    doc = json.loads(real)
+    assert len(doc["benchmarks"][0]["stats"]["data"]) > 1
+    [(name, timing)] = benchmarks.parse(real, "base.json").items()
+    stats = doc["benchmarks"][0]["stats"]
+    assert (name, timing.median, timing.q1, timing.q3) == (
+        "tests/test_bench.py::test_work",
+        stats["median"],
+        stats["q1"],
+        stats["q3"],
+    )
+    cut = real[: real.rindex(b"]")]  # past the last rounds' array
+    try:
+        json.loads(cut)
+    except ValueError as exc:
+        expected = str(exc)
+    with pytest.raises(report.UsageError) as caught:
+        benchmarks.parse(cut, "base.json")
+    assert f"base.json: not JSON ({expected})" in str(caught.value)
 
 
 # --------------------------------------------------------------------------- the rule

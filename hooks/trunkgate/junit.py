@@ -51,7 +51,10 @@ class Report:
 
 
 def _one_line(text: str) -> str:
-    line = " ".join(text.split())
+    """A failure's message as a finding shows it: its first line (pytest's assertion
+    explanation and diff follow on the next ones), whitespace folded, bounded."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    line = " ".join(first.split())
     return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 3] + "..."
 
 
