@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `trunkgate run` on the demo's project (its fixed twin, from `make demo`) against the bare
 # tools it runs, one after the other, side by side in one hyperfine run: ruff check and
-# ruff format --check, bandit, pip-audit (against the loopback OSV server of the tests) and
-# coverage report. The target: `run` at most 0.7x the sum of the bare tools' medians.
+# ruff format --check, bandit, pip-audit (against the loopback OSV server of the tests), the
+# tests under coverage (the tests gate's run) and coverage report. The target: `run` at most 0.7x the sum of the bare tools' medians.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$root/.venv/bin"
@@ -34,6 +34,7 @@ hyperfine -N --warmup "$warmup" --runs "$runs" --export-json "$work/gates.json" 
   -n "ruff format --check" "$bin/ruff format --check ." \
   -n "bandit" "$bin/bandit -q -f json --severity-level high -r greeter" \
   -n "pip-audit" "$bin/pip-audit -r requirements.txt -s osv --osv-url $url --no-deps --disable-pip --format json -o $work/audit.json --cache-dir $work/pa-cache" \
+  -n "coverage run -m pytest" "$bin/coverage run -m pytest -q -p no:cacheprovider" \
   -n "coverage report" "$bin/coverage report --fail-under 90" \
   >/dev/null
 "$bin/python" "$root/bench/summary.py" "$work/gates.json" "trunkgate run"

@@ -3,9 +3,10 @@
 The report is parsed by the coverage readers' hardened ElementTree parser
 (`coverage_data.parse_xml`: a DOCTYPE, and with it any entity, is refused). A test case that
 holds a `<failure>` or an `<error>` failed; `<skipped>` ones did not. Its file and line come
-from the `file` and `line` attributes that pytest writes with `junit_family=xunit1` (the line
-is 0-based there: the line of the test's `def`, less one); without them (xunit2, or another
-producer) the file is found from the `classname` when it names a module of the project.
+from the `file` and `line` attributes that pytest writes with `junit_family=xunit1` (0-based
+there: the test's first line, its `def` or its first decorator, less one); without them
+(xunit2, or another producer) the file is found from the `classname` when it names a module
+of the project.
 Bad input (not XML, not a JUnit report, a bad line number) is a one-line `UsageError`.
 """
 

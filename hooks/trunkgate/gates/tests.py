@@ -3,9 +3,10 @@
 The command (policy key `command`, default `pytest`) runs in the project root, with the
 project's own pytest configuration. With pytest, trunkgate adds `--junitxml` (to a
 temporary file, unless the command names its own) and `-o junit_family=xunit1`, so that the
-report says each test's file and line; each failing test is then an error at its `def`
-line, which the github format annotates. Another command (`tox`, `make test`) is judged by
-its exit status, and by the JUnit report it writes when `junit-xml` names it.
+report says each test's file and line; each failing test is then an error at its first
+line (its `def`, or its first decorator), which the github format annotates. Another
+command (`tox`, `make test`) is judged by its exit status, and by the JUnit report it writes
+when `junit-xml` names it.
 
 The same run measures coverage for the coverage gate (key `coverage`): `always` runs pytest
 as `coverage run -m pytest` (the project's [tool.coverage] settings apply; parallel data
@@ -124,7 +125,7 @@ def _read_report(path: str, shown: str, root: str, started: int) -> junit.Report
 
 
 def findings_of(failed: list[junit.Failed]) -> list[report.Finding]:
-    """One error per failing test, at its `def` line (paths as the project root sees them)."""
+    """One error per failing test, at its first line (paths as the project root sees them)."""
     found = []
     for test in failed:
         rule = "test-failed" if test.kind == "failure" else "test-error"
