@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.runner import outputs
+from tests.test_hooks_e2e import hook_repo, runner_homes  # noqa: F401  # fixtures
+from tests.test_hooks_e2e import target as hook_target  # noqa: F401  # a fixture
 from trunkgate import junit, report
 
 PYTHON = sys.executable
@@ -324,3 +326,33 @@ def test_the_junit_reader_takes_pytests_xunit1_report(tmp_path: Path) -> None:
     )
     with pytest.raises(report.UsageError, match="not well-formed XML"):
         junit.parse(data[:-5], "j.xml", str(tmp_path))
+
+
+# --------------------------------------------------------------------------- the hook
+
+
+@pytest.mark.e2e
+def test_the_pre_push_hook_runs_the_projects_tests(hook_target, hook_repo) -> None:  # noqa: F811
+    """`trunkgate-tests` through the real pre-commit and prek: the project's pytest (on
+    PATH, not in the hook's environment) runs, and a failing test fails the push."""
+    from tests.test_hooks_e2e import output, stage_flag, try_repo
+
+    target = hook_target
+    target.env["PATH"] = f"{BIN}{os.pathsep}{target.env.get('PATH', '')}"
+    for name in [n for n in target.env if n.startswith(("COV_", "COVERAGE_", "PYTEST_"))]:
+        del target.env[name]
+    broken = "from calc import half\n\n\ndef test_half():\n    assert half(4) == 3\n"
+    config = '[tool.pytest.ini_options]\npythonpath = ["."]\n'
+    target.commit(
+        "chore: start",
+        calc_dot_py="def half(x):\n    return x / 2\n",
+        test_calc_dot_py=broken,
+        pyproject_dot_toml=config,
+    )
+    args = [stage_flag(target), "pre-push", "--all-files"]
+    failed = try_repo(target, hook_repo[0], "trunkgate-tests", *args)
+    assert failed.returncode == 1, output(failed)
+    assert "test_calc.py:4: test-failed: test_calc.py::test_half: assert 2.0 == 3" in output(failed)
+    target.commit("fix: halve", test_calc_dot_py=broken.replace("== 3", "== 2"))
+    passed = try_repo(target, hook_repo[0], "trunkgate-tests", *args)
+    assert passed.returncode == 0, output(passed)
