@@ -233,6 +233,8 @@ def test_asv_results_are_read(tmp_path: Path) -> None:
             "bench.time_sort": [[0.5, 0.7], [["10", "100"]], "abc", [0.4, 0.6], [0.6, 0.8]],
             "bench.time_one": [[2.0], [], "def", [1.5], [2.5]],
             "bench.time_broken": [[None], [], "x", [None], [None]],
+            "bench.time_failed": [None, [["1", "2"]], "y", None, None],
+            "bench.time_skipped": [[float("nan")], [], "z", [None], [None]],
         },
     }
     found = benchmarks.parse(json.dumps(doc).encode(), "r.json")

@@ -157,6 +157,8 @@ def _asv(doc: dict[str, Any], where: str) -> dict[str, Timing]:
             return value if isinstance(value, list) else [value]
 
         medians = column("result")
+        if medians == [None]:
+            continue  # the benchmark failed as a whole: asv writes a null result
         q25, q75 = column("stats_q_25"), column("stats_q_75")
         params = row[at["params"]] if "params" in at and at["params"] < len(row) else []
         names = _asv_names(str(name), params, len(medians), where)
