@@ -4,7 +4,8 @@
 # requirements.txt of PACKAGES pinned packages (default 40, four of them vulnerable).
 #   - pip-audit -r requirements.txt -s osv --no-deps --disable-pip, JSON to a file (what a
 #     team would otherwise put in its hooks or CI);
-#   - trunkgate audit (the same pip-audit run, plus reading the file, ignores and the report);
+#   - trunkgate audit (pip-audit's own OSV service and auditor, in-process, several queries at
+#     once; plus the ignores, the severity of what it finds and the report);
 #   - trunkgate audit app.py: a commit that touches no dependency file (no pip-audit run),
 #     next to `python -c pass`, the floor of any Python hook.
 # Every run has HTTP(S)_PROXY pointing at a closed port, so nothing else can be reached.

@@ -3,7 +3,9 @@
 # package of 2,000 modules (FILES=N to change):
 #   1. the 10 files of a commit: `trunkgate lint FILES` against `ruff check FILES` followed by
 #      `ruff format --check FILES` (what a team would otherwise put in its hooks);
-#   2. the whole tree: `trunkgate lint --all` against the same two ruff commands on `.`.
+#   2. the whole tree: `trunkgate lint --all` against the same two ruff commands on `.`;
+#   3. the whole tree with a baseline that accepts the tree's findings (a team adopting the
+#      gate on old code): `trunkgate lint --all` against the same two ruff commands.
 # Both use the ruff of the dev venv; ruff's cache is on, as it is for users.
 # RUNS and WARMUP set hyperfine's -r and -w (default 10 and 2).
 set -euo pipefail
@@ -53,6 +55,12 @@ hyperfine -N -i -w "$warmup" -r "$runs" --export-json "$work/tree.json" \
   -n "ruff check + format --check ." \
   "sh -c '$bin/ruff check -q . ; $bin/ruff format -q --check .'" \
   -n "trunkgate lint --all" "$bin/trunkgate lint --all"
+"$bin/trunkgate" lint --update-baseline >/dev/null
+hyperfine -N -i -w "$warmup" -r "$runs" --export-json "$work/baseline.json" \
+  -n "ruff check + format --check . (no baseline)" \
+  "sh -c '$bin/ruff check -q . ; $bin/ruff format -q --check .'" \
+  -n "trunkgate lint --all (baseline)" "$bin/trunkgate lint --all"
+"$bin/trunkgate" lint --all | tail -2
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "== the files of a commit"
@@ -60,3 +68,6 @@ echo "== the files of a commit"
 echo
 echo "== the whole tree"
 "$bin/python" "$root/bench/summary.py" "$work/tree.json" "ruff check + format --check ."
+echo
+echo "== the whole tree, with a baseline of its findings"
+"$bin/python" "$root/bench/summary.py" "$work/baseline.json" "ruff check + format --check . (no baseline)"

@@ -524,6 +524,14 @@ jobs:
         with:
           all: "true"
           working-directory: bad
+      - id: secrets_ok
+        uses: trunkgate/trunkgate/actions/secrets@v{version}
+      - id: secrets_bad
+        continue-on-error: true
+        uses: trunkgate/trunkgate/actions/secrets@v{version}
+        with:
+          all: "true"
+          working-directory: bad
       - id: outside
         continue-on-error: true
         uses: trunkgate/trunkgate/actions/lint@v{version}
@@ -544,16 +552,20 @@ jobs:
             security_bad=${{{{ steps.security_bad.outcome }}}}
             audit_ok=${{{{ steps.audit_ok.outcome }}}}
             audit_bad=${{{{ steps.audit_bad.outcome }}}}
+            secrets_ok=${{{{ steps.secrets_ok.outcome }}}}
+            secrets_bad=${{{{ steps.secrets_bad.outcome }}}}
             outside=${{{{ steps.outside.outcome }}}}
         run: echo "OUTCOMES $OUTCOMES"
 """
 
+FAKE_KEY = "AKIA" + "IOSFODNN7EXAMPLE"  # AWS's documented example key id, put together here
 BAD_PROJECT = {
     "bad/pyproject.toml": '[project]\nname = "bad"\nversion = "0.1.0"\n\n[tool.trunkgate]\n'
     'audit.osv-url = "{osv}"\n',
     "bad/src/bad.py": BAD_CALC,
     "bad/requirements.txt": "requests==2.25.0\n",
     "bad/CHANGELOG.md": "# Changes\n\n## Unreleased\n\n- stuff\n",
+    "bad/deploy.env": f"AWS_ACCESS_KEY_ID={FAKE_KEY}\n",
 }
 
 
@@ -612,6 +624,8 @@ def test_each_action_passes_and_fails_on_its_own(
         "security_bad": "failure",
         "audit_ok": "success",
         "audit_bad": "failure",
+        "secrets_ok": "success",
+        "secrets_bad": "failure",
         "outside": "failure",
     }, run.describe()
 
@@ -639,6 +653,7 @@ def test_each_action_passes_and_fails_on_its_own(
         "lint_bad": {"violations": "1"},
         "security_bad": {"high": "1"},
         "audit_bad": {"vulnerabilities": "1"},
+        "secrets_bad": {"secrets": "1"},
     }.items():
         got = out(step)
         assert got["passed"] == "false", (step, got)
@@ -656,3 +671,7 @@ def test_each_action_passes_and_fails_on_its_own(
     assert "### trunkgate commits: ⚠️ error" in "".join(run.summaries())
     outside = [a for a in run.annotations("error") if "leads outside the workspace" in a["message"]]
     assert outside, run.annotations("error")
+    # The secrets gate annotated the fake key's line, and its value is nowhere in the run.
+    keys = [a for a in run.annotations("error") if "AWSKeyDetector" in a.get("title", "")]
+    assert keys, run.annotations("error")
+    assert FAKE_KEY not in run.log() + "".join(run.summaries())

@@ -18,7 +18,7 @@ import pytest
 from tests.support.cli import run_cli
 from tests.support.osv_server import OSVServer
 from tests.support.runner import outputs
-from trunkgate import config, flags, report, requirements
+from trunkgate import config, flags, lockfiles, pip_audit_api, report, requirements
 from trunkgate.change import Change
 from trunkgate.context import Context
 from trunkgate.gates import audit
@@ -29,10 +29,18 @@ FUTURE = "2099-12-31"
 PAST = "2020-01-01"
 VULNERABLE = "requests==2.25.0\nurllib3==1.26.4\n"
 FIXED = "requests==2.31.0\nurllib3==1.26.5\n"
-REQUESTS_74 = (
+REQUESTS_74_TEXT = (
     "requests 2.25.0: PYSEC-2023-74 (CVE-2023-32681, GHSA-j8r2-6x86-q33q), fixed in 2.31.0"
 )
-URLLIB3_108 = "urllib3 1.26.4: PYSEC-2021-108 (CVE-2021-33503), fixed in 1.26.5"
+REQUESTS_74 = (
+    f"{REQUESTS_74_TEXT}; severity unknown (no severity in PYSEC-2023-74 or its aliases' "
+    "records), counted as high (unknown-severity)"
+)
+URLLIB3_108 = (
+    "urllib3 1.26.4: PYSEC-2021-108 (CVE-2021-33503), fixed in 1.26.5; "
+    "severity high (CVSS 7.5, CVSS_V3 of PYSEC-2021-108)"
+)
+PINNED = "all pinned with ==: no resolver, no package index"
 
 
 @pytest.fixture(autouse=True)
@@ -107,25 +115,43 @@ def test_parse_requirements_reads_pins_lines_and_includes():
         "https://example.invalid/other-1.0.tar.gz\n"
         "./vendored\n"
         "PyYAML===5.3\n"
+        "-e .[dev, test]\n"
+        "--editable=../lib\n"
+        "-e git+https://example.invalid/x.git#egg=x\n"
+        ".\n"
     )
-    reqs, includes = requirements.parse_requirements(text, "requirements.txt")
-    assert [(r.name, r.version, r.line) for r in reqs] == [
-        ("requests", "2.25.0", 2),
-        ("urllib3", None, 4),
-        ("six", "1.16.0", 12),
-        ("jinja2", "2.11.2", 16),
-        ("flask", None, 17),
-        ("pyyaml", None, 22),
+    reqs, includes, projects = requirements.parse_requirements(text, "requirements.txt")
+    assert [(r.name, r.version, r.line, r.skip) for r in reqs] == [
+        ("requests", "2.25.0", 2, None),
+        ("urllib3", None, 4, None),
+        ("six", "1.16.0", 12, None),
+        ("jinja2", "2.11.2", 16, None),
+        ("flask", None, 17, None),
+        ("pkg @ https://example.invalid/pkg-1.0.whl", None, 19, "a URL or path names no version"),
+        (
+            "https://example.invalid/other-1.0.tar.gz",
+            None,
+            20,
+            "a URL or path names no version",
+        ),
+        ("pyyaml", None, 22, None),
     ]
     assert reqs[0].text == "requests==2.25.0"
     assert repr(reqs[0]) == "Requirement(requirements.txt:2: 'requests==2.25.0')"
     assert includes == ["more.txt", "other.txt", "third.txt", "fourth.txt"]
+    assert [(p.path, p.extras, p.line) for p in projects] == [
+        ("./local", [], 14),
+        ("./vendored", [], 21),
+        (".", ["dev", "test"], 23),
+        ("../lib", [], 24),
+        (".", [], 26),
+    ]
 
 
 def test_parse_requirements_ends_on_a_continuation():
-    reqs, _ = requirements.parse_requirements("requests==2.25.0 \\", "r.txt")
+    reqs, _, _ = requirements.parse_requirements("requests==2.25.0 \\", "r.txt")
     assert [(r.name, r.version) for r in reqs] == [("requests", "2.25.0")]
-    assert requirements.parse_requirements("# only \\", "r.txt") == ([], [])
+    assert requirements.parse_requirements("# only \\", "r.txt") == ([], [], [])
 
 
 @pytest.mark.parametrize("text", ["requests>=<", "!!!", "requests==", "a b c"])
@@ -309,7 +335,7 @@ def test_check_ignores_reports_expired_entries_where_they_are_written():
     ],
 )
 def test_service_problem(stderr, expected):
-    assert audit.service_problem(stderr) == expected
+    assert pip_audit_api.service_problem(stderr) == expected
 
 
 def test_merge_requirement_flags():
@@ -364,7 +390,7 @@ def test_vulnerable_pins_fail_with_file_and_line(repo, osv, capsys):
     assert code == 1, err
     assert f"requirements.txt:2: PYSEC-2023-74: {REQUESTS_74}" in out
     assert f"requirements.txt:3: PYSEC-2021-108: {URLLIB3_108}" in out
-    assert "--no-deps --disable-pip (no resolver, no package index)" in out
+    assert PINNED in out
     assert f"vulnerability service: OSV at {osv.url}" in out
     assert "accept it for a while" in out  # the how-to-fix block
     assert out.rstrip().endswith("trunkgate audit: failed (2 errors)")
@@ -389,7 +415,7 @@ def test_json_output_with_metrics(repo, osv, capsys):
     assert data["gate"] == "audit"
     assert data["passed"] is False
     assert located(data) == [("requirements.txt", 1, "PYSEC-2023-74", REQUESTS_74)]
-    assert data["metrics"] == {"vulnerabilities": 2, "ignored": 1}
+    assert data["metrics"] == {"vulnerabilities": 2, "ignored": 1, "source": "requirements.txt"}
     assert data["findings"][0]["severity"] == "error"
 
 
@@ -441,11 +467,14 @@ def test_requirements_policy_key_is_relative_to_the_root(repo, osv, capsys, monk
 def test_a_missing_requirements_file_is_a_usage_error(repo, osv, capsys):
     code, _out, err = run(capsys, "--osv-url", osv.url, "--requirement", "nope.txt")
     assert code == 2
-    assert err == "trunkgate audit: error: nope.txt: no such requirements file\n"
+    assert err == "trunkgate audit: error: nope.txt: no such file, expected a requirements file\n"
     repo.write("requirements.txt", "-r missing/base.txt\n")
     code, _, err = run(capsys, "--osv-url", osv.url)
     assert code == 2
-    assert "missing/base.txt: no such requirements file (included by requirements.txt)" in err
+    assert (
+        "missing/base.txt: no such file, expected a requirements file (included by "
+        "requirements.txt)" in err
+    )
     assert osv.requests == []
 
 
@@ -454,8 +483,8 @@ def test_an_unreadable_requirements_file_is_a_usage_error(repo, osv, capsys):
     code, _, err = run(capsys, "--osv-url", osv.url)
     assert code == 2
     assert err == (
-        "trunkgate audit: error: requirements.txt: cannot read the requirements file "
-        "(not UTF-8 text)\n"
+        "trunkgate audit: error: requirements.txt: not UTF-8 text (byte 0xff at offset 17), "
+        "expected a requirements file\n"
     )
 
 
@@ -476,7 +505,10 @@ def test_url_and_editable_requirements_are_noted_not_audited(repo, osv, capsys):
     repo.write("requirements.txt", "requests==2.31.0\nfoo @ https://example.invalid/f.whl\n")
     code, out, err = run(capsys, "--osv-url", osv.url)
     assert code == 0, err
-    assert "not audited: foo (URL requirements cannot be pinned" in out
+    assert (
+        "not audited: foo @ https://example.invalid/f.whl (requirements.txt:2): a URL "
+        "or path names no version" in out
+    )
     assert queried(osv) == [("requests", "2.31.0")]
 
 
@@ -505,7 +537,8 @@ def test_pyproject_dependencies_when_there_is_no_requirements_file(repo, osv, ca
             "pyproject.toml",
             6,
             "TRUNKGATE-TEST-0003",
-            "trunkgate-listed-pkg 0.3.1: TRUNKGATE-TEST-0003, no fixed version yet",
+            "trunkgate-listed-pkg 0.3.1: TRUNKGATE-TEST-0003, no fixed version yet; severity "
+            "unknown (no severity in TRUNKGATE-TEST-0003), counted as high (unknown-severity)",
         ),
     ]
     assert data["notes"][0].startswith(
@@ -537,7 +570,9 @@ def test_an_ignore_with_a_future_date_passes_and_is_listed(repo, osv, capsys):
     )
     code, out, err = run(capsys, "--osv-url", osv.url)
     assert code == 0, err
-    assert f"ignored {REQUESTS_74} (until {FUTURE}): not reachable: we never use proxies" in out
+    assert (
+        f"ignored {REQUESTS_74_TEXT} (until {FUTURE}): not reachable: we never use proxies" in out
+    )
     assert f"the ignore entry for PYSEC-0000-1 (until {FUTURE}) matched nothing" in out
     assert out.rstrip().endswith("trunkgate audit: passed")
 
@@ -548,7 +583,7 @@ def test_an_ignore_by_alias(repo, osv, capsys):
     code, data = as_json(capsys, "--osv-url", osv.url)
     assert code == 0
     assert data["findings"] == []
-    assert data["metrics"] == {"vulnerabilities": 1, "ignored": 1}
+    assert data["metrics"] == {"vulnerabilities": 1, "ignored": 1, "source": "requirements.txt"}
     assert any(n.startswith("ignored requests 2.25.0: PYSEC-2023-74") for n in data["notes"])
 
 
@@ -564,7 +599,7 @@ def test_an_expired_ignore_fails_and_ignores_nothing(repo, osv, capsys):
         ("pyproject.toml", 3, "ignore-expired"),
     ]
     assert "expired on 2020-01-01 (reason given: was fine)" in data["findings"][1]["message"]
-    assert data["metrics"] == {"vulnerabilities": 1, "ignored": 0}
+    assert data["metrics"] == {"vulnerabilities": 1, "ignored": 0, "source": "requirements.txt"}
 
 
 def test_an_ignore_given_as_a_flag(repo, osv, capsys):
@@ -685,16 +720,15 @@ def test_pip_audit_osv_url_from_the_environment(repo, osv, capsys, monkeypatch):
     assert len(osv.requests) == 2
 
 
-def test_a_crash_that_is_not_the_service_shows_the_tail(repo, osv, capsys):
-    # Two different pins of one package: pip-audit refuses them without writing a report.
-    repo.write("requirements.txt", "requests==2.25.0\nrequests==2.31.0\n")
+def test_two_pins_of_one_package_exit_2(repo, osv, capsys):
+    repo.write("requirements.txt", "requests==2.25.0\nurllib3==1.26.4\nrequests==2.31.0\n")
     code, _, err = run(capsys, "--osv-url", osv.url)
     assert code == 2
-    assert err.startswith(
-        "trunkgate audit: error: pip-audit crashed and wrote no report (exit status 1): "
+    assert err == (
+        "trunkgate audit: error: requirements.txt:3: requests is pinned to 2.31.0 here and to "
+        "2.25.0 at requirements.txt:1, expected one version\n"
     )
-    assert err.count("\n") == 1  # the tail of pip-audit's stderr, on the one error line
-    assert "duplicate requirements" in err
+    assert osv.requests == []
 
 
 # --------------------------------------------------------------------------- when to audit
@@ -834,8 +868,9 @@ def test_the_active_virtual_env(repo, osv, capsys, monkeypatch, tmp_path):
     (windows / "METADATA").write_text("Metadata-Version: 2.1\nName: Jinja2\nVersion: 2.11.2\n")
     monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "env"))
     code, out, err = run(capsys, "--osv-url", osv.url)
-    assert code == 1, err
-    assert "PYSEC-2021-66: jinja2 2.11.2: PYSEC-2021-66 (CVE-2020-28493)" in out
+    assert code == 0, err  # a medium vulnerability is a warning under the default threshold
+    assert "PYSEC-2021-66: warning: jinja2 2.11.2: PYSEC-2021-66 (CVE-2020-28493)" in out
+    assert "severity medium (CVSS 5.3, CVSS_V3 of PYSEC-2021-66)" in out
     assert f"audited the environment {tmp_path / 'env'}" in out
     assert queried(osv) == [("jinja2", "2.11.2"), ("pyyaml", "5.4")]
 
@@ -921,7 +956,8 @@ def test_unpinned_requirements_are_resolved_with_pip(repo, osv, capsys, monkeypa
             1,
             "TRUNKGATE-TEST-0002",
             "trunkgate-demo-pkg 1.2: TRUNKGATE-TEST-0002 (TRUNKGATE-ALIAS-0002), "
-            "no fixed version yet",
+            "no fixed version yet; severity unknown (no severity in TRUNKGATE-TEST-0002), "
+            "counted as high (unknown-severity)",
         )
     ]
     assert "'trunkgate-demo-pkg>=1.0,<1.5' (requirements.txt:1) is not pinned" in data["notes"][0]
@@ -931,9 +967,11 @@ def test_unpinned_requirements_are_resolved_with_pip(repo, osv, capsys, monkeypa
     code, _, err = run(capsys, "--osv-url", osv.url)
     assert code == 2
     assert err.startswith(
-        "trunkgate audit: error: pip-audit crashed and wrote no report (resolving unpinned "
-        "requirements needs pip and the package index) (exit status 1): "
+        "trunkgate audit: error: pip-audit could not list the dependencies (resolving "
+        "unpinned requirements needs pip and the package index): Failed to install packages; "
     )
+    assert "No matching distribution found for trunkgate-listed-pkg>=0.3" in err
+    assert err.count("\n") == 1
 
 
 # --------------------------------------------------------------------------- run
@@ -946,4 +984,466 @@ def test_gate_with_default_options_as_run_calls_it(repo, osv, monkeypatch):
     opts = flags.Options({}, {})
     result = audit.gate(policy, opts, Change.of(Context(), policy, opts))
     assert [f.rule for f in result.findings] == ["PYSEC-2023-74", "PYSEC-2021-108"]
-    assert result.metrics == {"vulnerabilities": 2, "ignored": 0}
+    assert result.metrics == {"vulnerabilities": 2, "ignored": 0, "source": "requirements.txt"}
+
+
+# --------------------------------------------------------------------------- lockfiles
+
+LOCKED_PROJECT = (
+    '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
+    'dependencies = ["requests==2.25.0", "urllib3<2"]\n\n'
+    '[project.optional-dependencies]\nyaml = ["pyyaml"]\n'
+)
+PYYAML_142 = (
+    "pyyaml 5.3: PYSEC-2021-142 (CVE-2020-14343, GHSA-8q59-q68h-6hv4), fixed in 5.4; "
+    "severity critical (CVSS 9.8, CVSS_V3 of PYSEC-2021-142)"
+)
+
+
+def uv(*args: str, cwd: Path, cache: Path) -> None:
+    """The real uv (pinned in requirements-dev.txt), offline, from the test's own wheels."""
+    import subprocess
+
+    exe = Path(sys.executable).with_name("uv")
+    subprocess.run(
+        [str(exe), *args, "--offline", "--no-config", "--cache-dir", str(cache)],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "UV_NO_PROGRESS": "1"},
+    )
+
+
+@pytest.fixture
+def wheels(tmp_path):
+    """A folder of wheels for uv to lock from: the versions the OSV records are about, and
+    newer fixed ones a resolver would pick from today's index."""
+    folder = tmp_path / "wheels"
+    folder.mkdir()
+    for name, version in [("requests", "2.25.0"), ("urllib3", "1.26.4"), ("pyyaml", "5.3")]:
+        _wheel(folder, name, version)
+    return folder
+
+
+def uv_lock(repo, wheels, tmp_path) -> None:
+    repo.write("pyproject.toml", LOCKED_PROJECT)
+    links = ["--no-index", "--find-links", str(wheels)]
+    uv("lock", *links, cwd=repo.path, cache=tmp_path / "uv-cache")
+
+
+def test_uv_lock_written_by_uv_is_audited_at_its_locked_versions(
+    repo, osv, capsys, wheels, tmp_path
+):
+    uv_lock(repo, wheels, tmp_path)
+    lock = (repo.path / "uv.lock").read_text(encoding="utf-8").splitlines()
+    line = {name: lock.index(f'name = "{name}"') for name in ("demo", "requests", "urllib3")}
+    line["pyyaml"] = lock.index('name = "pyyaml"')
+    repo.write("requirements.txt", FIXED)  # the lockfile comes first
+    code, data = as_json(capsys, "--osv-url", osv.url)
+    assert code == 1
+    assert located(data) == [
+        ("uv.lock", line["pyyaml"], "PYSEC-2021-142", PYYAML_142),
+        ("uv.lock", line["requests"], "PYSEC-2023-74", REQUESTS_74),
+        ("uv.lock", line["urllib3"], "PYSEC-2021-108", URLLIB3_108),
+    ]
+    assert data["notes"][0] == (
+        "audited 3 packages locked in uv.lock, at their locked versions (no resolver, no "
+        "package index)"
+    )
+    assert (
+        f"not audited: demo==0.1.0 (uv.lock:{line['demo']}): a local directory (the project or a "
+        "workspace member)" in data["notes"]
+    )
+    assert data["metrics"]["source"] == "uv.lock"
+    # The locked versions, as they are: nothing resolved again, no package index asked.
+    assert queried(osv) == [("pyyaml", "5.3"), ("requests", "2.25.0"), ("urllib3", "1.26.4")]
+
+
+def test_pylock_toml_exported_by_uv(repo, osv, capsys, wheels, tmp_path):
+    uv_lock(repo, wheels, tmp_path)
+    links = ["--no-index", "--find-links", str(wheels)]
+    args = ["export", "--format", "pylock.toml", "--no-extra", "yaml", "-o", "pylock.toml"]
+    uv(*args, *links, cwd=repo.path, cache=tmp_path / "uv-cache")
+    (repo.path / "uv.lock").unlink()
+    code, data = as_json(capsys, "--osv-url", osv.url)
+    assert code == 1
+    assert [(f, rule) for f, _, rule, _ in located(data)] == [
+        ("pylock.toml", "PYSEC-2023-74"),
+        ("pylock.toml", "PYSEC-2021-108"),
+    ]
+    assert data["notes"][0].startswith("audited 2 packages locked in pylock.toml")
+    assert queried(osv) == [("requests", "2.25.0"), ("urllib3", "1.26.4")]
+
+
+# poetry.lock as Poetry 2 writes it (lock-version 2.1): written by hand from its format.
+POETRY_LOCK = """\
+# This file is automatically @generated by Poetry 2.1.3 and should not be changed by hand.
+
+[[package]]
+name = "jinja2"
+version = "2.11.2"
+description = "A very fast and expressive template engine."
+optional = false
+python-versions = ">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*"
+groups = ["dev"]
+files = [
+    {file = "Jinja2-2.11.2-py2.py3-none-any.whl", hash = "sha256:00"},
+]
+
+[package.dependencies]
+MarkupSafe = ">=0.23"
+
+[[package]]
+name = "localpkg"
+version = "0.1.0"
+description = ""
+optional = false
+python-versions = "*"
+groups = ["main"]
+files = []
+develop = true
+
+[package.source]
+type = "directory"
+url = "libs/localpkg"
+
+[[package]]
+name = "PyYAML"
+version = "5.3"
+description = "YAML parser and emitter for Python"
+optional = false
+python-versions = ">=2.7"
+groups = ["main"]
+markers = "sys_platform == \\"win32\\""
+files = []
+
+[[package]]
+name = "requests"
+version = "2.25.0"
+description = "Python HTTP for Humans."
+optional = false
+python-versions = ">=2.7"
+groups = ["main"]
+files = []
+
+[package.source]
+type = "legacy"
+url = "https://pypi.example.invalid/simple"
+reference = "private"
+
+[[package]]
+name = "tool"
+version = "1.0"
+description = ""
+optional = false
+python-versions = "*"
+groups = ["main"]
+files = []
+
+[package.source]
+type = "git"
+url = "https://example.invalid/tool.git"
+reference = "HEAD"
+resolved_reference = "0123456789abcdef0123456789abcdef01234567"
+
+[metadata]
+lock-version = "2.1"
+python-versions = "^3.10"
+content-hash = "0000"
+"""
+
+
+def test_poetry_lock(repo, osv, capsys):
+    repo.write("poetry.lock", POETRY_LOCK)
+    lines = POETRY_LOCK.splitlines()
+    at = {lines[i + 1].split('"')[1]: i + 1 for i, t in enumerate(lines) if t == "[[package]]"}
+    code, data = as_json(capsys, "--osv-url", osv.url)
+    assert code == 1
+    severities = [f["severity"] for f in data["findings"]]
+    assert [(f, line, rule) for f, line, rule, _ in located(data)] == [
+        ("poetry.lock", at["jinja2"], "PYSEC-2021-66"),
+        ("poetry.lock", at["PyYAML"], "PYSEC-2021-142"),  # every platform's packages count
+        ("poetry.lock", at["requests"], "PYSEC-2023-74"),  # another index is still an index
+    ]
+    assert severities == ["warning", "error", "error"]  # jinja2's is medium: a warning
+    assert (
+        f"not audited: localpkg==0.1.0 (poetry.lock:{at['localpkg']}): a local directory"
+        in (data["notes"])
+    )
+    assert f"not audited: tool==1.0 (poetry.lock:{at['tool']}): a git repository" in data["notes"]
+    assert data["notes"][0].startswith("audited 3 packages locked in poetry.lock")
+    assert queried(osv) == [("jinja2", "2.11.2"), ("pyyaml", "5.3"), ("requests", "2.25.0")]
+
+
+def test_the_lockfile_key_chooses_and_excludes_requirements(repo, osv, capsys):
+    repo.write("uv.lock", 'version = 1\n\n[[package]]\nname = "six"\nversion = "1.16.0"\n')
+    repo.write("pylock.dev.toml", POETRY_LOCK.replace("[metadata]", "[x]"))  # not read
+    repo.write("poetry.lock", POETRY_LOCK)
+    code, data = as_json(capsys, "--osv-url", osv.url)
+    assert code == 0
+    assert (
+        "also found poetry.lock, pylock.dev.toml: not audited (the lockfile key chooses)"
+        in (data["notes"])
+    )
+    code, data = as_json(capsys, "--osv-url", osv.url, "--lockfile", "poetry.lock")
+    assert code == 1
+    assert data["metrics"]["source"] == "poetry.lock"
+    policy_file(repo, 'lockfile = "uv.lock"\nrequirements = ["requirements.txt"]')
+    code, _, err = run(capsys, "--osv-url", osv.url)
+    assert code == 2
+    assert "lockfile and requirements are both set, expected one" in err
+    policy_file(repo, 'lockfile = "Pipfile.lock"')
+    code, _, err = run(capsys, "--osv-url", osv.url)
+    assert code == 2
+    assert "lockfile: 'Pipfile.lock' is not a lockfile name, expected uv.lock" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("uv.lock", "version = 1\n[[package]\n", "uv.lock: invalid TOML: "),
+        ("uv.lock", "version = 7\n", "uv.lock: lock version 7 is not supported, expected 1.x"),
+        ("poetry.lock", "[[package]]\nname = 'x'\n", "poetry.lock: lock version none is not"),
+        (
+            "pylock.toml",
+            "lock-version = '1.0'\n\n[[packages]]\nversion = '1.0'\n",
+            'pylock.toml:3: [[packages]] entry 1 has no name, expected a name = "..." string',
+        ),
+        (
+            "uv.lock",
+            "version = 1\n[[package]]\nname = 'x'\nversion = 1.5\n",
+            "uv.lock:2: [[package]] x: version 1.5, expected a string",
+        ),
+        ("uv.lock", "version = 1\npackage = 3\n", "uv.lock: package: expected an array of"),
+    ],
+)
+def test_a_bad_lockfile_is_one_line_and_exit_2(repo, osv, capsys, name, text, message):
+    repo.write(name, text)
+    code, out, err = run(capsys, "--osv-url", osv.url)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"trunkgate audit: error: {message}"), err
+    assert err.count("\n") == 1
+    assert osv.requests == []
+
+
+def test_a_lockfile_that_is_not_a_file(repo, osv, capsys):
+    os.mkfifo(repo.path / "uv.lock")
+    code, _, err = run(capsys, "--osv-url", osv.url)
+    assert code == 2
+    assert "uv.lock: not a regular file (a FIFO, a device or a socket)" in err
+
+
+def test_a_change_to_the_lockfile_triggers_the_audit(repo, osv, capsys):
+    repo.write("poetry.lock", POETRY_LOCK)
+    code, out, _ = run(capsys, "--osv-url", osv.url, "app.py", "requirements.txt")
+    assert code == 0
+    assert "(dependency files: poetry.lock; --all audits anyway)" in out
+    code, _, _ = run(capsys, "--osv-url", osv.url, "poetry.lock")
+    assert code == 1
+
+
+# --------------------------------------------------------------------------- the project itself
+
+
+def test_editable_project_with_extras_audits_its_dependencies(repo, osv, capsys):
+    repo.write(
+        "pyproject.toml",
+        '[project]\nname = "Demo"\nversion = "1"\ndependencies = [\n  "requests>=2",\n]\n\n'
+        "[project.optional-dependencies]\n"
+        'yaml = ["PyYAML==5.3"]\n'
+        'all = ["demo[yaml]", "Jinja2==2.11.2"]\n',
+    )
+    repo.write("requirements.txt", "-e .[all]\nrequests==2.25.0  # the pin wins over >=2\n")
+    code, data = as_json(capsys, "--osv-url", osv.url)
+    assert code == 1
+    assert [(f, line, rule) for f, line, rule, _ in located(data)] == [
+        ("requirements.txt", 2, "PYSEC-2023-74"),
+        ("pyproject.toml", 10, "PYSEC-2021-66"),
+        ("pyproject.toml", 9, "PYSEC-2021-142"),
+    ]
+    assert data["notes"][0].startswith(
+        "audited 3 requirements from requirements.txt, pyproject.toml, all pinned with =="
+    )
+    assert queried(osv) == [("jinja2", "2.11.2"), ("pyyaml", "5.3"), ("requests", "2.25.0")]
+    # The pyproject.toml it names is a dependency file: a change to it triggers the audit.
+    code, _, _ = run(capsys, "--osv-url", osv.url, "pyproject.toml")
+    assert code == 1
+
+
+def test_a_dot_line_without_a_project_is_noted(repo, osv, capsys):
+    repo.write("requirements.txt", "requests==2.31.0\n.\n-e ./lib[x]\n")
+    repo.write(
+        "lib/pyproject.toml",
+        "[project]\nname = 'lib'\n[project.optional-dependencies]\nx = ['urllib3==1.26.5']\n",
+    )
+    code, data = as_json(capsys, "--osv-url", osv.url)
+    assert code == 0
+    assert (
+        "not audited: '.' (requirements.txt:2): pyproject.toml does not exist, so its "
+        "dependencies are unknown" in data["notes"]
+    )
+    assert queried(osv) == [("requests", "2.31.0"), ("urllib3", "1.26.5")]
+    repo.write("lib/pyproject.toml", "[project]\nname = 'lib'\n[project.optional-dependencies]\n")
+    code, _, err = run(capsys, "--osv-url", osv.url)
+    assert code == 2
+    assert (
+        "lib/pyproject.toml: no optional dependencies for the extra 'x' (declared extras: " in err
+    )
+
+
+# --------------------------------------------------------------------------- severity
+
+
+def test_severity_threshold_and_unknown(repo, osv, capsys):
+    repo.write("requirements.txt", "requests==2.25.0\nurllib3==1.26.4\nPyYAML==5.3\n")
+    code, data = as_json(capsys, "--osv-url", osv.url)
+    assert code == 1
+    levels = {f["rule"]: (f["severity"], f["score"]) for f in data["findings"]}
+    assert levels["PYSEC-2021-142"] == ("error", 9.8)
+    assert (
+        "severity critical (CVSS 9.8, CVSS_V3 of PYSEC-2021-142)" in data["findings"][2]["message"]
+    )
+    assert levels["PYSEC-2023-74"] == ("error", 7.0)  # unknown, counted as high: its floor
+    assert levels["PYSEC-2021-108"][0] == "error"
+    # The advisories' records were fetched by id, and the aliases of the one without severity.
+    assert sorted(osv.gets) == [
+        "/v1/vulns/CVE-2023-32681",
+        "/v1/vulns/GHSA-j8r2-6x86-q33q",
+        "/v1/vulns/PYSEC-2021-108",
+        "/v1/vulns/PYSEC-2021-142",
+        "/v1/vulns/PYSEC-2023-74",
+    ]
+    code, data = as_json(capsys, "--osv-url", osv.url, "--severity", "critical")
+    assert code == 1
+    assert [f["severity"] for f in data["findings"]] == ["warning", "warning", "error"]
+    assert (
+        "2 vulnerabilities below the severity threshold (critical) reported as warnings"
+        in (data["notes"])
+    )
+    repo.write("requirements.txt", "requests==2.25.0\n")
+    policy_file(repo, 'unknown-severity = "medium"')
+    code, out, _ = run(capsys, "--osv-url", osv.url)
+    assert code == 0
+    assert "counted as medium (unknown-severity)" in out
+    code, _, _ = run(capsys, "--osv-url", osv.url, "--severity", "medium")
+    assert code == 1
+
+
+def test_cvss_v4_first_then_a_gitHub_severity_through_an_alias(repo, osv, capsys):
+    repo.write(
+        "requirements.txt",
+        "trunkgate-scored-pkg==1.0\ntrunkgate-aliased-pkg==1.0\ntrunkgate-broken-vector-pkg==1\n",
+    )
+    code, data = as_json(capsys, "--osv-url", osv.url, "--severity", "low")
+    assert code == 1
+    messages = [f["message"] for f in data["findings"]]
+    assert messages[0].endswith("; severity low (CVSS 1.0, CVSS_V4 of TRUNKGATE-TEST-0004)")
+    assert messages[1].endswith(
+        "; severity medium (the severity MODERATE given by GHSA-tg55-tg55-tg55)"
+    )
+    assert messages[2].endswith(
+        "; severity unknown (the CVSS_V3 vector 'CVSS:3.1/AV:X/AC:L' of TRUNKGATE-TEST-0006 is "
+        'not valid: Unknown value "X" in field "AV:X"), counted as high (unknown-severity)'
+    )
+    assert [f["score"] for f in data["findings"]] == [1.0, 4.0, 7.0]
+
+
+def test_records_that_cannot_be_fetched_exit_2(repo, osv, capsys):
+    repo.write("requirements.txt", "urllib3==1.26.4\n")
+    osv.fail_get_with = 503
+    code, out, err = run(capsys, "--osv-url", osv.url)
+    assert code == 2
+    assert out == ""
+    assert err == (
+        "trunkgate audit: error: could not fetch the advisory PYSEC-2021-108 from the "
+        f"vulnerability service at {osv.base_url}/v1/vulns/PYSEC-2021-108: HTTP 503 Service "
+        "Unavailable\n"
+    )
+
+
+def test_sarif_carries_the_score_for_code_scanning(repo, osv, capsys):
+    repo.write("requirements.txt", "urllib3==1.26.4\nPyYAML==5.3\n")
+    import jsonschema
+
+    from trunkgate.render import sarif
+
+    policy = config.resolve("audit", {"osv-url": osv.url})
+    opts = flags.Options({}, {"osv-url": osv.url})
+    result = audit.gate(policy, opts, Change.of(Context(), policy, opts))
+    doc = json.loads(sarif.render([result], run=True))
+    schema = json.loads((OSV_DATA.parent / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, schema)
+    run_ = doc["runs"][0]
+    rules = {r["id"]: r["properties"]["security-severity"] for r in run_["tool"]["driver"]["rules"]}
+    assert rules == {"PYSEC-2021-108": "7.5", "PYSEC-2021-142": "9.8"}
+    assert [r["level"] for r in run_["results"]] == ["error", "error"]
+
+
+def test_run_imports_pip_audit_ahead():
+    import subprocess
+
+    code = (
+        "import sys, threading\n"
+        "from trunkgate import run\n"
+        "run.warm_up(['audit', 'lint'])\n"
+        "[t.join() for t in threading.enumerate() if t.name.startswith('warm-')]\n"
+        "print('pip_audit._audit' in sys.modules, 'pip_audit._cli' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]  # the API, not the command-line module
+
+
+def test_pip_audit_not_installed(repo, osv, capsys, monkeypatch):
+    repo.write("requirements.txt", "requests==2.25.0\n")
+    monkeypatch.setitem(sys.modules, "pip_audit._audit", None)  # as without pip-audit
+    code, out, err = run(capsys, "--osv-url", osv.url)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("trunkgate audit: error: pip-audit is not installed next to trunkgate")
+    assert err.rstrip().endswith("install it with: pip install 'trunkgate[audit]'")
+    assert err.count("\n") == 1
+    assert osv.requests == []
+
+
+def test_many_queries_at_once_keep_the_order_of_the_requirements(repo, osv, capsys):
+    filler = [f"bench-pkg-{i:03d}==1.{i}.0" for i in range(30)]
+    lines = [*filler[:10], "urllib3==1.26.4", *filler[10:20], "PyYAML==5.3", *filler[20:]]
+    repo.write("requirements.txt", "\n".join([*lines, "requests==2.25.0"]) + "\n")
+    code, data = as_json(capsys, "--osv-url", osv.url)
+    assert code == 1
+    assert [(line, rule) for _, line, rule, _ in located(data)] == [
+        (11, "PYSEC-2021-108"),
+        (22, "PYSEC-2021-142"),
+        (33, "PYSEC-2023-74"),
+    ]
+    assert len(osv.requests) == 33
+
+
+@pytest.mark.parametrize(
+    ("path", "selected"),
+    [
+        ("uv.lock", True),
+        ("poetry.lock", True),
+        ("pylock.toml", True),
+        ("pylock.dev.toml", True),
+        ("sub/uv.lock", True),
+        ("requirements-dev.txt", True),
+        ("pyproject.toml", True),
+        ("uv.lock.orig", False),
+        ("pylock.toml.bak", False),
+        ("Pipfile.lock", False),
+    ],
+)
+def test_the_hook_selects_every_dependency_file_the_gate_reads(path, selected):
+    import re
+
+    import yaml
+
+    manifest = Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml"
+    hooks = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    pattern = next(h["files"] for h in hooks if h["id"] == "trunkgate-audit")
+    assert bool(re.search(pattern, path)) is selected
+    name = path.rsplit("/", 1)[-1]
+    if name.endswith((".lock", ".toml")) and name != "pyproject.toml":
+        assert (lockfiles.kind_of(path) is not None) is selected

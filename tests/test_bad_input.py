@@ -88,6 +88,25 @@ CASES = [
         ["performance", "--baseline", "base.json", "head.json"],
         "base.json: not JSON",
     ),
+    (
+        "corrupt-secrets-baseline",
+        {".trunkgate/secrets-baseline.json": "{not json", "a.env": "K=1\n"},
+        ["secrets", "a.env"],
+        ".trunkgate/secrets-baseline.json: not a trunkgate secrets baseline (invalid JSON",
+    ),
+    (
+        "unknown-secrets-plugin",
+        {"a.env": "K=1\n"},
+        ["secrets", "a.env", "--plugins", "AWSKeyDetectr"],
+        'unknown plugin "AWSKeyDetectr" (did you mean "AWSKeyDetector"?)',
+    ),
+    (
+        "review-without-a-repository",
+        {},
+        ["review", "--base", "HEAD~1"],
+        "GITHUB_REPOSITORY is not set; expected owner/name",
+    ),
+    ("review-bad-share", {}, ["review", "--min-share", "lots"], "--min-share: expected a number"),
 ]
 
 

@@ -540,7 +540,66 @@ def test_changelog_skip_trailer(project, capsys) -> None:
     code, out, _ = run([], capsys)
     assert code == 0
     assert 'has the trailer "Changelog: skip"' in out
-    assert "changelog check skipped" in out
+    assert "no entry needed" in out
+
+
+def test_the_skip_trailer_never_covers_a_released_section(project, capsys) -> None:
+    edited = BASE_CHANGELOG.replace("- The first release.", "- The very first release.")
+    project.commit(
+        "fix: internal detail\n\nChangelog: skip\n",
+        {"src/app.py": "print(1)\n", "CHANGELOG.md": edited},
+    )
+    code, out, _ = run([], capsys)
+    assert code == 1
+    assert "released-section: entries of the released section [1.0.0] changed" in out
+    assert "(released sections are still checked)" in out
+
+
+def test_the_skip_label_never_covers_a_released_section(project, github_env, capsys) -> None:
+    base = project.git("rev-parse", "main").strip()
+    edited = BASE_CHANGELOG.replace("- The first release.", "- Rewritten.")
+    project.commit("fix: x", {"src/app.py": "print(2)\n", "CHANGELOG.md": edited})
+    labels = [{"name": "skip-changelog"}]
+    payload = {
+        "pull_request": {"base": {"sha": base}, "head": {"ref": "feature/x"}, "labels": labels}
+    }
+    github_env("pull_request", payload)
+    code, out, _ = run([], capsys)
+    assert code == 1
+    assert "released-section" in out
+
+
+@pytest.mark.parametrize(
+    ("message", "hint"),
+    [
+        ("feat: greet", "add `- what changed` under `### Added` of [Unreleased] (line 5)"),
+        ("fix: crash", "add `### Fixed` under `## [Unreleased]` (line 3), then `- what changed`"),
+        ("perf: faster", "add `### Changed` under `## [Unreleased]` (line 3)"),
+        (
+            "feat!: drop the old flag",
+            "add `### Changed` under `## [Unreleased]` (line 3), then `- **Breaking:** what",
+        ),
+    ],
+)
+def test_the_missing_entry_hint_names_the_group_of_the_commit_types(
+    project, capsys, message: str, hint: str
+) -> None:
+    project.commit(message, {"src/app.py": "print('hi')\n"})
+    code, out, _ = run([], capsys)
+    assert code == 1
+    assert f"hint: {hint}" in out or hint in out
+    assert "### Fixed` then" not in out
+
+
+def test_the_hint_says_to_create_the_unreleased_section(project, capsys) -> None:
+    text = BASE_CHANGELOG.replace("## [Unreleased]\n\n### Added\n\n- Something new.\n\n", "")
+    project.commit("feat: x", {"CHANGELOG.md": text, "src/app.py": "print(5)\n"})
+    code, out, _ = run([], capsys)
+    assert code == 1
+    assert (
+        "add `## [Unreleased]` above the first release, then `### Added` and `- what changed` "
+        "under it" in out
+    )
 
 
 def test_ci_skip_label(project, github_env, capsys) -> None:
@@ -550,13 +609,16 @@ def test_ci_skip_label(project, github_env, capsys) -> None:
     github_env("pull_request", payload)
     code, out, _ = run(["--format", "github"], capsys)
     assert code == 1
-    assert "::error file=CHANGELOG.md,line=3,title=trunkgate changelog%3A missing-entry::" in out
+    assert (
+        "::error file=CHANGELOG.md,line=3,title=trunkgate changelog-updated%3A missing-entry::"
+        in out
+    )
     assert f"base: the pull request's base ({base})" in out
     payload["pull_request"]["labels"] = [{"name": "skip-changelog"}]
     github_env("pull_request", payload)
     code, out, _ = run([], capsys)
     assert code == 0
-    assert 'skipped: the pull request has the label "skip-changelog"' in out
+    assert 'no entry needed: the pull request has the label "skip-changelog"' in out
 
 
 def test_ci_push_compares_with_the_commit_before(project, github_env, capsys) -> None:
@@ -852,7 +914,10 @@ def test_check_updated_directly() -> None:
     )
     assert (found, notes) == (
         [],
-        ['changelog check skipped: the pull request has the label "no-log"'],
+        [
+            'no entry needed: the pull request has the label "no-log" (released sections are '
+            "still checked)"
+        ],
     )
 
 
@@ -863,3 +928,107 @@ def test_new_entries_counts_duplicates() -> None:
     assert changelog_rules.new_entries(two, one) == []
     assert changelog_rules.new_entries(one, None) == []
     assert len(changelog_rules.new_entries(None, two)) == 3
+
+
+# --------------------------------------------------------------------------- other conventions
+
+
+def _changelog_gate(tmp_path: Path, name: str, text: str, capsys) -> tuple[int, str]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    code = run_cli("changelog", [str(path)])
+    return code, capsys.readouterr().out
+
+
+def _releases(count: int, heading: str, groups: tuple[str, ...] = ("Fixed",)) -> str:
+    out = ["# Changelog", ""]
+    for n in range(count, 0, -1):
+        out += [heading.format(n=n), ""]
+        for group in groups:
+            out += [f"### {group}", "", f"- change {n}", ""]
+    return "\n".join(out)
+
+
+def test_another_heading_style_is_named_in_one_finding(tmp_path, capsys) -> None:
+    text = _releases(300, "## v4.13.{n} (2025-01-01)")
+    code, out = _changelog_gate(tmp_path, "CHANGELOG.md", text, capsys)
+    assert code == 1
+    findings = [line for line in out.splitlines() if ": convention: " in line]
+    assert len(findings) == 1, out
+    assert 'its release headings are written "## v4.13.300 (2025-01-01)"' in findings[0]
+    assert '[tool.trunkgate.run] skip = ["changelog", "changelog-updated"]' in findings[0]
+    assert "not a semver version" not in out
+    assert "1 error" in out
+
+
+def test_commitizen_format_is_named(tmp_path, capsys) -> None:
+    text = _releases(5, "## v1.{n}.0 (2025-01-0{n})", ("Feat", "Fix"))
+    code, out = _changelog_gate(tmp_path, "CHANGELOG.md", text, capsys)
+    assert code == 1
+    assert 'it is commitizen\'s format ("## v1.5.0 (2025-01-05)" headings' in out
+
+
+def test_towncrier_format_is_named(tmp_path, capsys) -> None:
+    text = _releases(3, "## 1.{n}.0 (2025-01-0{n})", ("Features", "Bugfixes"))
+    code, out = _changelog_gate(tmp_path, "CHANGELOG.md", text, capsys)
+    assert code == 1
+    assert "it is towncrier's format" in out
+    marked = "# Changelog\n\n<!-- towncrier release notes start -->\n"
+    code, out = _changelog_gate(tmp_path, "NEWS.md", marked, capsys)
+    assert code == 1
+    assert "NEWS.md follows another convention than Keep a Changelog: it is towncrier's" in out
+
+
+def test_rst_is_not_markdown(tmp_path, capsys) -> None:
+    text = "Changelog\n=========\n\n1.2.0 (2025-01-01)\n------------------\n\n- A fix.\n"
+    code, out = _changelog_gate(tmp_path, "CHANGES.rst", text, capsys)
+    assert code == 1
+    assert "it is reStructuredText, not Markdown" in out
+    assert "no title" not in out
+
+
+def test_a_keep_a_changelog_file_with_a_few_bad_headings_is_still_linted() -> None:
+    text = GOOD.replace("## [1.1.0] - 2026-03-01", "## v1.1.0 (2026-03-01)")
+    assert text != GOOD
+    doc = kac.parse(text)
+    assert changelog_rules.convention(text, doc) is None
+    assert "heading" in [f.rule for f in changelog_rules.check_changelog(doc, policy(), "C.md")]
+
+
+def test_a_group_at_level_two_is_a_misplaced_group() -> None:
+    text = (
+        "# C\n\n## [Unreleased]\n\n## Changed\n\n- x\n\n"
+        "## [1.0.0] - 2025-01-01\n\n### Added\n\n- y\n"
+    )
+    found = changelog_rules.check_text(text, policy(), "C.md")
+    rules = [(f.line, f.rule) for f in found if f.severity == E]
+    assert (5, "misplaced-group") in rules
+    message = next(f.message for f in found if f.rule == "misplaced-group")
+    assert message.startswith(
+        '"## Changed" is a group written as a level-2 heading; write it `### Changed`'
+    )
+    assert not any("not a semver version" in f.message for f in found)
+    assert not any(f.rule in ("heading", "version", "missing-date") for f in found)
+
+
+def test_a_release_dated_in_the_future_fails() -> None:
+    text = (
+        "# C\n\n## [Unreleased]\n\n## [1.0.0] - 2099-01-01\n\n### Added\n\n- y\n\n"
+        "[1.0.0]: u\n[unreleased]: u\n"
+    )
+    assert lint(text) == [(5, "future-date", E)]
+    assert lint(text.replace("2099", "2020")) == []
+
+
+def test_findings_are_capped_per_rule(tmp_path, capsys) -> None:
+    # 30 releases without dates, in Keep a Changelog form otherwise.
+    text = _releases(30, "## [1.{n}.0]")
+    found = changelog_rules.check_text(text, policy(), "C.md")
+    missing = [f for f in found if f.rule == "missing-date"]
+    assert len(missing) == 11
+    assert missing[-1].message.startswith("and 20 more missing-date findings like these")
+    everything = changelog_rules.check_text(text, policy(**{"findings-per-rule": 0}), "C.md")
+    assert len([f for f in everything if f.rule == "missing-date"]) == 30
+    code, out = _changelog_gate(tmp_path, "CHANGELOG.md", text, capsys)
+    assert code == 1
+    assert out.count(": missing-date: ") == 11

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,10 +108,30 @@ def test_line_numbers_are_those_of_the_file(repo, capsys) -> None:
 
 
 @pytest.mark.parametrize("name", ["empty.txt", "only_comments.txt"])
-def test_an_empty_message_passes_with_a_note(repo, capsys, name: str) -> None:
-    assert run_cli("commit-msg", [message_file(repo, name)]) == 0
+def test_an_empty_message_fails(repo, capsys, name: str) -> None:
+    assert run_cli("commit-msg", [message_file(repo, name)]) == 1
     out, _ = out_err(capsys)
-    assert "the message is empty; git aborts" in out
+    assert "empty: the message is empty; expected a header" in out
+
+
+def test_allow_empty_message_does_not_get_past_the_hook(repo, tmp_path) -> None:
+    """git commit --allow-empty-message runs the commit-msg hook, and the hook refuses."""
+    hook = repo.path / ".git" / "hooks" / "commit-msg"
+    python = Path(sys.executable)
+    hook.write_text(f'#!/bin/sh\nexec "{python}" -m trunkgate commit-msg "$1"\n')
+    hook.chmod(0o755)
+    repo.write("a.txt", "a")
+    repo.git("add", "a.txt")
+    proc = subprocess.run(
+        ["git", "commit", "-q", "--allow-empty-message", "-m", ""],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "the message is empty" in proc.stdout + proc.stderr
+    assert repo.git("rev-list", "--all") == ""  # nothing was committed
 
 
 @pytest.mark.parametrize(
@@ -650,9 +671,9 @@ def test_ci_pull_request_checks_commits_title_and_squash_subject(repo, capsys, g
     bad = repo.commit("tweak")
     title = "feat(parser): " + "a" * 54  # 68 characters: fits, but not with " (#12345)"
     summary, output = github_env("pull_request", pr_payload(base, bad, title, 12345))
-    assert run_cli("commits", []) == 1
+    assert run_cli("commits", ["--no-ignore-pr-number"]) == 1
     out = out_err(capsys)[0]
-    assert run_cli("commits", ["--format", "github"]) == 1
+    assert run_cli("commits", ["--format", "github", "--no-ignore-pr-number"]) == 1
     annotations = out_err(capsys)[0]
     # A commit is not a file: the annotation names it in its message, not as file=.
     assert f"::error title=trunkgate commits%3A header-format::{bad[:7]}: " in annotations
@@ -684,10 +705,163 @@ def test_ci_single_commit_squash_subject(repo, capsys, github_env):
     repo.branch("feature/x")
     head = repo.commit("feat: " + "b" * 64)  # 70 characters; GitHub may use it as the subject
     github_env("pull_request", pr_payload(base, head, "feat: short title", 123))
-    assert run_cli("commits", []) == 1
+    assert run_cli("commits", ["--no-ignore-pr-number"]) == 1
     out = out_err(capsys)[0]
     assert "(the commit subject and the pull request number) is 77 characters" in out
     assert "shorten the commit subject by 5 characters" in out
+    # By default the length rule leaves the " (#N)" out, so the squash subject fits.
+    assert run_cli("commits", []) == 0
+    assert "checked the pull request title (#123)" in out_err(capsys)[0]
+    # squash-subject = false: repositories that do not squash-merge.
+    assert run_cli("commits", ["--no-ignore-pr-number", "--no-squash-subject"]) == 0
+
+
+# --------------------------------------------------------------------------- exemptions, length
+
+
+def bot_commit(repo, message: str, name: str, email: str) -> str:
+    old = {k: os.environ[k] for k in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL")}
+    os.environ.update(GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email)
+    try:
+        return repo.commit(message)
+    finally:
+        os.environ.update(old)
+
+
+def test_bot_commits_are_exempt_by_author(repo, capsys) -> None:
+    base = repo.commit("chore: start")
+    dep = bot_commit(
+        repo,
+        "Bump requests from 2.25.0 to 2.31.0",
+        "dependabot[bot]",
+        "49699333+dependabot[bot]@users.noreply.github.com",
+    )
+    pci = bot_commit(
+        repo,
+        "[pre-commit.ci] auto fixes from pre-commit.com hooks",
+        "pre-commit-ci[bot]",
+        "66853113+pre-commit-ci[bot]@users.noreply.github.com",
+    )
+    # A bot recorded by its noreply email only (a name someone changed): the login counts.
+    ren = bot_commit(
+        repo,
+        "Update dependency x to v2",
+        "Renovate Bot",
+        "29139614+renovate[bot]@users.noreply.github.com",
+    )
+    assert run_cli("commits", ["--range", f"{base}..HEAD"]) == 0
+    out = out_err(capsys)[0]
+    assert f'{dep[:7]} not checked: its author "dependabot[bot]" is exempt' in out
+    assert f'{pci[:7]} not checked: its author "pre-commit-ci[bot]"' in out
+    assert f'{ren[:7]} not checked: its author "renovate[bot]"' in out
+    # Without the exemption the same commits fail: the exemption is what let them through.
+    assert run_cli("commits", ["--range", f"{base}..HEAD", "--exempt-authors", ""]) == 1
+    assert f"{dep[:7]}: header-format" in out_err(capsys)[0]
+
+
+def test_every_github_app_with_one_pattern(repo, capsys) -> None:
+    base = repo.commit("chore: start")
+    bot = bot_commit(repo, "bump: version 1 -> 2", "commitizenbot[bot]", "cz@example.com")
+    robot = bot_commit(repo, "tweak", "robot", "robot@example.com")  # ends in "t", no [bot]
+    skipped = repo.commit("[skip ci] tweak")
+    args = [
+        "--range",
+        f"{base}..HEAD",
+        "--exempt-authors",
+        "*[bot]",
+        "--exempt-subjects",
+        "[skip ci] *",
+    ]
+    assert run_cli("commits", args) == 1
+    out = out_err(capsys)[0]
+    assert f'{bot[:7]} not checked: its author "commitizenbot[bot]" is exempt' in out
+    assert f'{skipped[:7]} not checked: its subject matches "[skip ci] *"' in out
+    assert f"{robot[:7]}: header-format" in out
+
+
+def test_a_human_named_like_a_bot_pattern_is_checked(repo, capsys) -> None:
+    base = repo.commit("chore: start")
+    # As a shell pattern "dependabot[bot]" would match "dependabott" ([bot] is one of b, o,
+    # t); without * or ? an entry is a name as written.
+    bot_commit(repo, "Bump x", "dependabott", "dependabott@example.com")
+    assert run_cli("commits", ["--range", f"{base}..HEAD"]) == 1
+
+
+def test_exempt_authors_and_subjects_as_shell_patterns(repo, capsys) -> None:
+    base = repo.commit("chore: start")
+    ours = bot_commit(repo, "Sync translations", "Weblate", "hosted@weblate.org")
+    bump = repo.commit("Bump version: 1.2.0 -> 1.3.0")
+    bad = repo.commit("tweak")
+    args = [
+        "--range",
+        f"{base}..HEAD",
+        "--exempt-authors",
+        "*@weblate.org",
+        "--exempt-subjects",
+        "Bump version: *,[skip ci] *",
+    ]
+    assert run_cli("commits", args) == 1
+    out = out_err(capsys)[0]
+    assert f'{ours[:7]} not checked: its author "hosted@weblate.org" is exempt' in out
+    assert f'{bump[:7]} not checked: its subject matches "Bump version: *"' in out
+    assert f"{bad[:7]}: header-format" in out
+    assert "1 error" in out
+
+
+def test_empty_commit_message_fails_in_the_commits_gate(repo, capsys) -> None:
+    base = repo.commit("chore: start")
+    repo.write("a.txt", "a")
+    repo.git("add", "a.txt")
+    repo.git("commit", "-q", "--no-verify", "--allow-empty-message", "-m", "")
+    empty = repo.head()
+    assert run_cli("commits", ["--range", f"{base}..HEAD"]) == 1
+    assert f"{empty[:7]}: empty: the message is empty" in out_err(capsys)[0]
+
+
+def test_the_length_rule_leaves_out_the_pull_request_number(repo, capsys) -> None:
+    base = repo.commit("chore: start")
+    merged = repo.commit("feat: " + "x" * 66 + " (#1234)")  # 72 + 8 characters
+    assert run_cli("commits", ["--range", f"{base}..HEAD"]) == 0
+    assert run_cli("commits", ["--range", f"{base}..HEAD", "--no-ignore-pr-number"]) == 1
+    assert f"{merged[:7]}: subject-length: the header is 80 characters long;" in out_err(capsys)[0]
+    long = repo.commit("feat: " + "y" * 67 + " (#1234)")
+    assert run_cli("commits", ["--range", f"{merged}..HEAD"]) == 1
+    out = out_err(capsys)[0]
+    assert f"{long[:7]}: subject-length: the header is 73 characters long without its pull " in out
+    # Only a real number counts: "(#12a)" or "(#)" is part of the subject.
+    assert messages.pr_suffix("feat: x (#12a)") == 0
+    assert messages.pr_suffix("feat: x (#)") == 0
+    assert messages.pr_suffix("feat: x (#7)") == 5
+    assert messages.pr_suffix("feat: x") == 0
+
+
+@pytest.mark.parametrize(
+    ("header", "what", "hint"),
+    [
+        (
+            "feat(cli) add --foo",
+            'a colon is missing after "feat(cli)"',
+            'add a colon after "feat(cli)": feat(cli): add --foo',
+        ),
+        (
+            "fix! drop the old flag",
+            'a colon is missing after "fix!"',
+            'add a colon after "fix!": fix!: drop the old flag',
+        ),
+        (
+            "feat(api)! remove v1",
+            'a colon is missing after "feat(api)!"',
+            'add a colon after "feat(api)!": feat(api)!: remove v1',
+        ),
+    ],
+)
+def test_a_missing_colon_is_named(repo, capsys, header: str, what: str, hint: str) -> None:
+    (repo.path / "MSG").write_text(header + "\n", encoding="utf-8")
+    assert run_cli("commit-msg", ["MSG"]) == 1
+    out = out_err(capsys)[0]
+    assert f"MSG:1: header-format: {what}; expected" in out
+    assert hint in out
+    assert "feat: feat(" not in out
 
 
 def test_ci_pull_request_passes(repo, capsys, github_env):

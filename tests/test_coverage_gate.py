@@ -277,13 +277,13 @@ def test_file_coverage_counts_statements_when_no_figure_is_given():
 
 
 def test_check_total():
-    assert coverage.check_total(91.5, policy()) == ([], "total coverage 91.50% (minimum 90%)")
-    found, note = coverage.check_total(89.999, policy())
+    assert coverage.check_total(91.5, 90) == ([], "total coverage 91.50% (minimum 90%)")
+    found, note = coverage.check_total(89.999, 90)
     assert found == [
         report.Finding("fail-under", "total coverage 89.999% is below the minimum 90%")
     ]
     assert note == "total coverage 89.999%"
-    assert coverage.check_total(10, policy(fail_under=0)) == (
+    assert coverage.check_total(10, 0) == (
         [],
         "total coverage 10.00% (not gated: fail-under is 0)",
     )
@@ -1277,13 +1277,13 @@ def test_data_without_measured_files(small, capsys):
 
 
 def test_no_data_at_all(small, capsys):
-    message = one_error(capsys, "--base", "HEAD")
+    message = one_error(capsys, "--base", "HEAD", "--require-data")
     assert "no coverage data in" in message
     assert "pass --run-tests" in message
 
 
 def test_a_data_file_named_in_the_policy_must_exist(small, capsys):
-    message = one_error(capsys, "--data", "build/cov.xml")
+    message = one_error(capsys, "--data", "build/cov.xml", "--require-data")
     assert message.endswith(
         "build/cov.xml: no such file (policy key data); run the tests under coverage first, "
         "or pass --run-tests"
@@ -1292,7 +1292,7 @@ def test_a_data_file_named_in_the_policy_must_exist(small, capsys):
 
 def test_parallel_data_files_need_combining(small, capsys):
     (small / ".coverage.host.123.456").write_bytes(coverage_data.SQLITE)
-    message = one_error(capsys, "--base", "HEAD")
+    message = one_error(capsys, "--base", "HEAD", "--require-data")
     assert message.endswith(
         ".coverage: not found, but 1 parallel data file (.coverage.*) are; "
         "run `coverage combine` first"
@@ -1345,3 +1345,118 @@ def test_coverage_not_installed_for_a_data_file(small, capsys, monkeypatch):
     message = one_error(capsys, "--base", "HEAD")
     assert "needs coverage.py, which is not installed" in message
     assert "pip install 'trunkgate[coverage]'" in message
+
+
+# --------------------------------------------------------------------------- no data, stale data
+
+
+def test_without_data_a_local_run_warns_how_to_make_it_and_passes(small, capsys):
+    code, out = run_gate(capsys, "--base", "HEAD")
+    assert code == 0
+    assert rules(out) == [(None, None, "no-data", "warning")]
+    message = out["findings"][0]["message"]
+    assert "\n" not in message
+    assert "run the tests under coverage first (pytest --cov, or coverage run -m pytest)" in message
+    assert "require-data = true" in message
+    (small / "pyproject.toml").write_text("[tool.trunkgate.coverage]\nrequire-data = true\n")
+    assert "no coverage data in" in one_error(capsys, "--base", "HEAD")
+
+
+def test_without_data_ci_always_fails(small, capsys, github_env):
+    github_env("push", {"before": "0" * 40, "after": "1" * 40}, ref="refs/heads/main")
+    assert run_cli("coverage", ["--base", "HEAD"]) == 2
+    out, err = capsys.readouterr()
+    assert "::error title=trunkgate coverage::no coverage data in" in out
+    assert err.count("\n") == 1
+
+
+CONFIGS = {
+    ".coveragerc": ("[report]\nfail_under = 97\n", ".coveragerc [report] fail_under"),
+    "setup.cfg": ("[coverage:report]\nfail_under = 97\n", "setup.cfg [coverage:report] fail_under"),
+    "tox.ini": ("[coverage:report]\nfail_under = 97\n", "tox.ini [coverage:report] fail_under"),
+    "pyproject.toml": (
+        "[tool.coverage.report]\nfail_under = 97\n",
+        "pyproject.toml [tool.coverage.report] fail_under",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_fail_under_defaults_to_the_projects_own(small, capsys, name):
+    text, where = CONFIGS[name]
+    (small / "coverage.json").write_text('{"files": {}, "totals": {"percent_covered": 95}}')
+    code, out = run_gate(capsys, "--base", "HEAD")
+    assert code == 0  # 95 >= trunkgate's own 90
+    (small / name).write_text(text)
+    code, out = run_gate(capsys, "--base", "HEAD")
+    assert code == 1
+    assert out["findings"][0]["message"] == "total coverage 95.00% is below the minimum 97%"
+    assert f"fail-under 97% from {where}" in out["notes"]
+    code, out = run_gate(capsys, "--base", "HEAD", "--fail-under", "95")  # the policy wins
+    assert code == 0
+    assert not any("from" in n and "fail_under" in n for n in out["notes"])
+
+
+def test_the_project_fail_under_is_read_in_coverages_order(small, capsys):
+    (small / "coverage.json").write_text('{"files": {}, "totals": {"percent_covered": 95}}')
+    (small / "pyproject.toml").write_text("[tool.coverage.report]\nfail_under = 100\n")
+    (small / ".coveragerc").write_text("[report]\nfail_under = 80\n")  # read first, and wins
+    code, out = run_gate(capsys, "--base", "HEAD")
+    assert code == 0
+    assert "fail-under 80% from .coveragerc [report] fail_under" in out["notes"]
+    (small / ".coveragerc").write_text("[report]\nfail_under = lots\n")
+    assert ".coveragerc: " in one_error(capsys, "--base", "HEAD")
+
+
+STALE_APP = "def f(x):\n    if x:\n        return 1\n    return 0\n"
+STALE_TEST = "from app import f\n\n\ndef test_f():\n    assert f(1) == 1\n    assert f(0) == 0\n"
+
+
+@pytest.fixture
+def measured(repo) -> Path:
+    """A tiny project on a branch, measured: coverage data and its JSON report."""
+    repo.commit("chore: start", {"README.md": "x\n"})
+    repo.branch("feature/f")
+    repo.commit("feat: f", {"app.py": STALE_APP, "test_app.py": STALE_TEST})
+    sh(repo.path, PYTHON, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    sh(repo.path, PYTHON, "-m", "coverage", "json", "-q")
+    return repo.path
+
+
+def _later(path: Path, than: Path) -> None:
+    stamp = than.stat().st_mtime_ns + 5_000_000_000
+    os.utime(path, ns=(stamp, stamp))
+
+
+@pytest.mark.parametrize("data", [".coverage", "coverage.json"])
+def test_data_older_than_a_changed_source_is_stale(measured, capsys, data):
+    code, out = run_gate(capsys, "--base", "main", "--data", data)
+    assert (code, rules(out)) == (0, []), out
+    (measured / "app.py").write_text(
+        STALE_APP + "\n\ndef g(x):\n    if x:\n        return 2\n    return 3\n"
+    )
+    _later(measured / "app.py", measured / data)
+    code, out = run_gate(capsys, "--base", "main", "--data", data)
+    assert code == 1
+    assert rules(out) == [(None, None, "stale-data", "error")]  # no verdict on stale figures
+    assert out["findings"][0]["message"] == (
+        f"{data} is stale: older than 1 changed source (app.py); re-run the tests under "
+        "coverage, then run the gate again"
+    )
+    sh(measured, PYTHON, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    sh(measured, PYTHON, "-m", "coverage", "json", "-q")
+    _later(measured / data, measured / "app.py")  # measured after the edit
+    code, out = run_gate(capsys, "--base", "main", "--data", data)
+    assert code == 1
+    assert [r[2] for r in rules(out)] == ["fail-under", "diff-coverage", "diff-uncovered"]
+
+
+def test_a_report_measuring_a_file_that_is_gone_is_stale(measured, capsys):
+    (measured / "app.py").rename(measured / "core.py")
+    code, out = run_gate(capsys, "--base", "main", "--data", "coverage.json")
+    assert code == 1
+    assert rules(out) == [(None, None, "stale-data", "error")]
+    assert "measures 1 file no longer here (app.py)" in out["findings"][0]["message"]
+    message = one_error(capsys, "--base", "main", "--data", ".coverage")
+    assert "No source for code" in message
+    assert message.endswith("the data is stale: re-run the tests under coverage")

@@ -36,7 +36,7 @@ HOSTILE = [
     "<b>✅ passed</b> | | forged |",
 ]
 ANNOTATIONS = {"error", "warning", "notice"}
-WITH_BASE = {"run", "commits", "lint", "security", "coverage", "changelog"}
+WITH_BASE = {"run", "commits", "lint", "security", "coverage", "changelog", "secrets", "review"}
 
 
 def test_neutralised_lines_are_never_commands() -> None:
@@ -97,13 +97,18 @@ def hostile_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
     _git(repo, "init", "-q", "-b", "main")
-    (repo / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.trunkgate]\n')
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.trunkgate]\n\n'
+        '[tool.trunkgate.release]\nnon-conventional = "ignore"  # the subject below is not\n'
+    )
     (repo / "CHANGELOG.md").write_text("# Changelog\n\n## [Unreleased]\n")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "chore: start")
     _git(repo, "switch", "-q", "-c", "feature/x")
     for name in ("q\n::add-mask::x.py", "a ##[error]b.py", "r\r::stop-commands::t.py"):
         (repo / name).write_text("import subprocess\nsubprocess.call('x', shell=True)\nx=1\n")
+    # A fake token of GitHub's shape, for the secrets gate to annotate under a hostile name.
+    (repo / "k\n::error::s.env").write_text("T=ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789\n")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "feat: x\n\n::add-mask::y\r::error::forged ##[error]z")
     # Coverage data that names one hostile file and leaves the others unmeasured: the gate
@@ -170,6 +175,8 @@ def _forged(proc: subprocess.CompletedProcess[str]) -> list[tuple[str, dict[str,
         ["changelog", "--check-updated"],
         ["commits", "--range", "nope\n::add-mask::x..HEAD"],
         ["branch", "--branch", "x\n::error::forged"],
+        ["secrets"],
+        ["review"],
     ],
     ids=lambda a: " ".join(a)[:40],
 )

@@ -276,6 +276,19 @@ def test_try_repo_security(target: Target, hook_repo) -> None:
     assert passed.returncode == 0, output(passed)
 
 
+def test_try_repo_secrets(target: Target, hook_repo) -> None:
+    repo, _ = hook_repo
+    key = "AKIA" + "IOSFODNN7EXAMPLE"  # AWS's documented example key id
+    target.commit("chore: start", deploy_dot_env=f"REGION=eu-west-1\nKEY={key}\n")
+    failed = try_repo(target, repo, "trunkgate-secrets", "--all-files")
+    assert failed.returncode == 1, output(failed)
+    assert "deploy.env:2: AWSKeyDetector" in output(failed)
+    assert key not in output(failed)
+    target.commit("fix: read the key at run time", deploy_dot_env="KEY=${AWS_KEY}\n")
+    passed = try_repo(target, repo, "trunkgate-secrets", "--all-files")
+    assert passed.returncode == 0, output(passed)
+
+
 def test_try_repo_audit(target: Target, hook_repo) -> None:
     from tests.support.osv_server import OSVServer
 

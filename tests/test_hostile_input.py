@@ -170,6 +170,24 @@ def test_a_broken_pipe_ends_quietly(hostile_repo: Path) -> None:
     assert proc.returncode in (0, 141)  # argparse's --help exits 0 before the flush fails
 
 
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_a_broken_pipe_ends_quietly_under_every_format(hostile_repo: Path, fmt: str) -> None:
+    # Under --format github stdout is the guard that neutralises commands: it still ends
+    # quietly, with the shell's code for SIGPIPE.
+    read, write = os.pipe()
+    os.close(read)
+    proc = subprocess.run(
+        [sys.executable, "-m", "trunkgate", "branch", "--format", fmt],
+        cwd=hostile_repo,
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    os.close(write)
+    assert (proc.returncode, proc.stderr) == (141, "")
+
+
 def test_an_event_payload_is_bounded(hostile_repo: Path, tmp_path: Path) -> None:
     from trunkgate import context
 

@@ -90,7 +90,7 @@ def test_unused_import_fails_and_its_clean_twin_passes(repo, capsys):
     assert code == 1
     assert rules(data) == [("bad.py", 1, "F401")]
     assert data["findings"][0]["message"] == "`os` imported but unused"
-    assert data["metrics"] == {"violations": 1, "unformatted": 0}
+    assert data["metrics"] == {"violations": 1, "unformatted": 0, "baselined": 0}
     code, data = as_json(capsys, "good.py")
     assert code == 0
     assert data["findings"] == []
@@ -291,7 +291,10 @@ def test_ci_without_a_base_checks_the_whole_tree(repo, capsys, github_env):
     code, data = as_json(capsys)
     assert code == 1
     assert rules(data) == [("old.py", 1, "F401"), ("pkg/b.py", 1, "F401")]
-    assert data["notes"] == ["checked the whole tree (no base to compare with in a schedule event)"]
+    assert data["notes"] == [
+        "checked the whole tree (no base to compare with in a schedule event): "
+        "2 files of types python, pyi, jupyter"
+    ]
 
 
 def test_all_checks_the_whole_tree_with_ruffs_excludes(repo, capsys):
@@ -302,7 +305,10 @@ def test_all_checks_the_whole_tree_with_ruffs_excludes(repo, capsys):
     code, data = as_json(capsys, "--all")
     assert code == 1
     assert rules(data) == [("a.py", 1, "F401"), ("pkg/c.py", 1, "format")]
-    assert data["notes"] == ["checked the whole tree (--all)"]
+    # vendor/b.py is selected, then left out by ruff's own exclude
+    assert data["notes"] == [
+        "checked the whole tree (--all): 3 files of types python, pyi, jupyter"
+    ]
 
 
 def test_nothing_to_check_passes_and_says_so(repo, capsys, monkeypatch):

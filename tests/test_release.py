@@ -63,7 +63,7 @@ CASES = [
     (["v0.4.2"], ["feat!: a"], [], "0.5.0"),
     (["v0.4.2"], ["feat!: a"], ["--zero-major-breaking", "major"], "1.0.0"),
     (["v1.2.0"], ["docs: a", "chore: b", "test: c", "ci: d"], [], None),
-    (["v1.2.0"], ["update things", "fixup! fix: a"], [], None),
+    (["v1.2.0"], ["update things", "fixup! fix: a"], ["--non-conventional", "ignore"], None),
     (["v1.2.0"], [], [], None),
     (["v1.2.0", "v1.10.0", "v1.9.0"], ["fix: a"], [], "1.10.1"),  # semver order, not text
     (["v1.2.0", "v1.3.0-rc.2"], ["fix: a"], [], "1.2.1"),  # pre-releases are no base
@@ -100,7 +100,7 @@ def test_next_explains_on_stderr(repo: Repo, capsys: pytest.CaptureFixture[str])
     feat = repo.commit("feat: add --json (#42)")
     repo.commit("docs: explain")
     repo.commit("update stuff")
-    code, out, err = run(capsys, "next")
+    code, out, err = run(capsys, "next", "--non-conventional", "ignore")
     assert (code, out) == (0, "1.3.0\n")
     assert err.splitlines() == [
         "trunkgate release: warning: ignoring tag 'vnext': not vX.Y.Z "
@@ -109,7 +109,7 @@ def test_next_explains_on_stderr(repo: Repo, capsys: pytest.CaptureFixture[str])
         f"  patch  {fix[:7]}  fix(cli): exit 2 on bad flags",
         f"  minor  {feat[:7]}  feat: add --json (#42)",
         "  1 other commit bumps nothing (docs)",
-        f'  not Conventional Commits, not counted: {repo.head()[:7]} "update stuff"',
+        f'  1 of 4 commits not Conventional Commits: {repo.head()[:7]} "update stuff"',
         "trunkgate release next: 1.3.0 (minor bump from 1.2.0, "
         f'by {feat[:7]} "feat: add --json (#42)")',
     ]
@@ -155,16 +155,24 @@ def test_nothing_to_release_names_the_commits(
     assert json.loads(out)["version"] is None
 
 
-def test_only_tags_in_the_history_of_head_count(
+def test_a_maintenance_branch_does_not_count_the_trunks_newer_releases(
     repo: Repo, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # main: v1.0.0, feat (v1.1.0), feat! (v2.0.0); the branch 1.x left main at v1.0.0 and
+    # released v1.0.1 there. On 1.x the trunk's releases left before v1.0.1: not counted.
     history(repo, ["v1.0.0"], [])
-    repo.branch("other")
-    repo.commit("feat!: elsewhere")
+    start = repo.head()
+    repo.commit("feat: a")
+    repo.tag("v1.1.0")
+    repo.commit("feat!: b")
     repo.tag("v2.0.0")
-    repo.checkout("main")
-    repo.commit("fix: here")
-    assert run(capsys, "next")[1] == "1.0.1\n"
+    repo.branch("1.x", start)
+    repo.commit("fix: c")
+    repo.tag("v1.0.1")
+    repo.commit("fix: d")
+    code, out, err = run(capsys, "next")
+    assert (code, out) == (0, "1.0.2\n"), err
+    assert "not in the history" not in err
 
 
 # --------------------------------------------------------------------------- next: histories
@@ -306,11 +314,14 @@ def test_bad_initial_version(repo: Repo, capsys: pytest.CaptureFixture[str]) -> 
     )
 
 
-def test_other_version_schemes_are_refused(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_calver_has_no_pre_releases(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     history(repo, [], ["fix: a"])
-    code, _, err = run(capsys, "next", "--version-scheme", "calver")
+    code, _, err = run(capsys, "next", "--version-scheme", "calver", "--pre", "rc")
     assert code == 2
-    assert "release versions are computed in semver" in err
+    assert err == (
+        "trunkgate release: error: --pre: calendar versions have no pre-releases; "
+        "expected no --pre, got 'rc'\n"
+    )
 
 
 def test_a_shallow_clone_without_tags_is_refused(
@@ -368,6 +379,7 @@ def test_next_as_json(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
         "previous": "1.0.0",
         "previous_tag": "v1.0.0",
         "bump": "minor",
+        "unreachable_tags": [],
         "commits": [{"sha": feat, "subject": "feat: a", "bump": "minor"}],
     }
 
@@ -945,7 +957,10 @@ def test_cut_with_an_empty_version_file_key(repo: Repo, capsys: pytest.CaptureFi
         capsys, "cut", "1.3.0", "--date", "2026-04-01", "--bump", "--version-file", ""
     )
     assert code == 0, err
-    assert "--bump: no version file to bump (the policy key version-file is empty)" in err
+    assert (
+        "--bump: no version file to bump (the policy keys version-file and version-files "
+        "are empty)" in err
+    )
 
 
 def test_cut_rewrites_references(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:

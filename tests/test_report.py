@@ -151,8 +151,11 @@ def test_run_github_writes_one_section_per_gate_and_outputs(capsys, tmp_path, mo
     assert "::error title=trunkgate audit::service down%3A" not in out
     assert "::error title=trunkgate audit::service down: http://127.0.0.1:9" in out
     summary = (tmp_path / "summary.md").read_text()
-    assert summary.count("### trunkgate ") == 4
-    assert "### trunkgate audit: ⚠️ error" in summary
+    assert summary.startswith("### trunkgate run: ⚠️ error\n\n| gate | verdict | errors | time |")
+    assert "| audit | ⚠️ error | - | - |" in summary
+    assert "| lint | ❌ failed | 1 | 0.25 s |" in summary
+    assert summary.count("<details") == 4
+    assert "<details open><summary><b>audit</b>: ⚠️ error, could not decide</summary>" in summary
     outputs = runner.outputs((tmp_path / "out").read_text())
     assert outputs["passed"] == "false"
     assert outputs["lint-passed"] == "false"
@@ -160,7 +163,9 @@ def test_run_github_writes_one_section_per_gate_and_outputs(capsys, tmp_path, mo
     assert outputs["changelog-passed"] == "true"
 
 
-def test_sarif_validates_against_the_schema(tmp_path, capsys) -> None:
+def test_sarif_validates_against_the_schema(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n[ tool.trunkgate.branch ]\n')
     results = sample()
     assert render.emit(results, "sarif", run=True, sarif=str(tmp_path / "out.sarif")) == 2
     printed = json.loads(capsys.readouterr().out)
@@ -185,7 +190,9 @@ def test_sarif_validates_against_the_schema(tmp_path, capsys) -> None:
     }
     assert lint["results"][1]["level"] == "warning"
     assert runs["trunkgate changelog"]["results"][0]["level"] == "note"
-    assert "locations" not in runs["trunkgate branch"]["results"][0]
+    # A finding with no file points at the policy file, so that GitHub takes the upload.
+    branch = runs["trunkgate branch"]["results"][0]["locations"][0]["physicalLocation"]
+    assert branch == {"artifactLocation": {"uri": "pyproject.toml"}, "region": {"startLine": 3}}
     assert runs["trunkgate audit (pip-audit)"]["invocations"][0]["executionSuccessful"] is False
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.support.cli import run_cli
 from trunkgate import baseline as baselines
-from trunkgate import report
+from trunkgate import report, tools
 from trunkgate.gates import security
 
 SHELL = "import subprocess\n\n\ndef run(cmd):\n    return subprocess.call(cmd, shell=True)\n"
@@ -183,17 +183,17 @@ def test_is_excluded(path, patterns, expected):
 
 
 def test_chunks_balance_sizes_and_respect_the_command_line_limit():
-    assert security.chunks([], 4) == []
+    assert tools.chunks([], 4) == []
     files = [f"f{i}.py" for i in range(10)]
     sizes = {f: (1000 if f == "f0.py" else 100) for f in files}
-    groups = security.chunks(files, 2, sizes)
+    groups = tools.chunks(files, 2, sizes)
     assert sorted(f for g in groups for f in g) == sorted(files)
     assert groups[0] == ["f0.py"] or groups[1] == ["f0.py"]
-    assert security.chunks(["a.py"], 8) == [["a.py"]]
+    assert tools.chunks(["a.py"], 8) == [["a.py"]]
     many = [f"{'d' * 200}/{i}.py" for i in range(300)]
-    groups = security.chunks(many, 1)
+    groups = tools.chunks(many, 1)
     assert len(groups) > 1
-    assert all(sum(len(f) + 1 for f in g) <= security.MAX_ARGV_CHARS for g in groups)
+    assert all(sum(len(f) + 1 for f in g) <= tools.MAX_ARGV_CHARS for g in groups)
     assert sorted(f for g in groups for f in g) == sorted(many)
 
 
@@ -566,11 +566,80 @@ def test_nothing_to_check_passes_without_bandit(repo, capsys, monkeypatch):
 
 
 def test_a_bandit_crash_is_a_usage_error_with_its_stderr_tail(repo, capsys):
-    repo.write("pyproject.toml", "[tool.bandit\nskips = 1\n")
+    repo.write("pyproject.toml", '[tool.bandit]\ntests = ["B999"]\n')
     repo.write("app.py", SHELL)
     code, out, err = run(capsys, "app.py")
     assert code == 2
     assert out == ""
     assert err.startswith("trunkgate security: error: bandit failed (exit status 2): ")
     assert err.count("\n") == 1  # the tail of bandit's stderr, on the one error line
-    assert "Error parsing file" in err
+    assert "No tests would be run" in err
+
+
+def test_a_broken_pyproject_is_one_line_naming_it(repo, capsys):
+    repo.write("pyproject.toml", "[tool.bandit\nskips = 1\n")
+    repo.write("app.py", SHELL)
+    code, _, err = run(capsys, "app.py")
+    assert code == 2
+    assert err.startswith("trunkgate security: error: pyproject.toml: invalid TOML: ")
+    assert err.count("\n") == 1
+
+
+# --------------------------------------------------------------------------- bandit's own scope
+
+
+def test_tool_bandit_exclude_dirs_keep_tests_out_given_changed_or_whole(repo, capsys):
+    repo.commit("chore: start", {"README": "x\n"})
+    repo.branch("feature/x")
+    repo.commit("feat: x", {"src/app.py": SHELL, "tests/test_app.py": SHELL})
+    for args in (("--all",), ("--base", "main"), ("src/app.py", "tests/test_app.py")):
+        code, data = as_json(capsys, *args)
+        assert {f["file"] for f in data["findings"]} == {"src/app.py", "tests/test_app.py"}
+    repo.write("pyproject.toml", '[tool.bandit]\nexclude_dirs = ["tests"]\n')
+    for args in (("--all",), ("--base", "main"), ("src/app.py", "tests/test_app.py")):
+        code, data = as_json(capsys, *args)
+        assert (code, found(data)) == (1, [("src/app.py", 5, "B602", "error")]), args
+        assert (
+            "(1 outside the targets or excluded by [tool.bandit] in pyproject.toml)"
+            in data["notes"][0]
+        )
+
+
+def test_dot_bandit_targets_and_exclude_apply_as_bandit_takes_them(repo, capsys):
+    repo.write("src/app.py", SHELL)
+    repo.write("src/vendor/lib.py", SHELL)
+    repo.write("tests/test_app.py", SHELL)
+    repo.write("tools/run.py", SHELL)
+    repo.write(".bandit", "[bandit]\ntargets = src,tools\nexclude = ./src/vendor\n")
+    code, data = as_json(capsys, "--all")
+    assert code == 1
+    assert [f[0] for f in found(data)] == ["src/app.py", "tools/run.py"]
+    assert "(2 outside the targets or excluded by .bandit)" in data["notes"][0]
+    code, data = as_json(capsys, "tests/test_app.py", "src/vendor/lib.py")
+    assert (code, data["findings"]) == (0, [])
+
+
+def test_bandit_settings_read_both_files(tmp_path):
+    assert security.bandit_settings(str(tmp_path)) == ([], [], [])
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.bandit]\ntargets = ["pkg"]\nexclude_dirs = ["tests", "build"]\n'
+    )
+    (tmp_path / ".bandit").write_text("[bandit]\nexclude = docs, ./scripts\n")
+    assert security.bandit_settings(str(tmp_path)) == (
+        ["pkg"],
+        ["tests", "build", "docs", "./scripts"],
+        ["[tool.bandit] in pyproject.toml", ".bandit"],
+    )
+    (tmp_path / ".bandit").write_text("not ini\n")
+    with pytest.raises(report.UsageError, match=r"^\.bandit: not an INI file with a \[bandit\]"):
+        security.bandit_settings(str(tmp_path))
+
+
+def test_whole_tree_scans_python_scripts_without_a_suffix(repo, capsys):
+    repo.write("bin/deploy", "#!/usr/bin/env python3\n" + SHELL).chmod(0o755)
+    repo.write("bin/notes", "#!/bin/sh\necho hi\n")
+    code, data = as_json(capsys, "--all")
+    assert code == 1
+    assert [f[0] for f in found(data)] == ["bin/deploy"]
+    code, data = as_json(capsys, "bin/deploy", "bin/notes")
+    assert [f[0] for f in found(data)] == ["bin/deploy"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from trunkgate.versions import detect_scheme_and_prefix
+from trunkgate.versions import detect_scheme_and_prefix, is_final, next_release
 
 
 @pytest.mark.parametrize(
@@ -26,3 +28,20 @@ from trunkgate.versions import detect_scheme_and_prefix
 def test_detect_scheme_and_prefix(names: list[str], expected: tuple[str, str] | None) -> None:
     assert detect_scheme_and_prefix(names) == expected
     assert detect_scheme_and_prefix(list(reversed(names))) == expected
+
+
+@given(
+    st.lists(st.integers(0, 30), min_size=1, max_size=4),
+    st.sampled_from(["major", "minor", "patch"]),
+    st.sampled_from(["", "a1", "rc2", ".post3", ".dev4", "rc1.dev2"]),
+)
+def test_a_pep440_bump_is_above_its_base_in_packagings_order(
+    release: list[int], level: str, suffix: str
+) -> None:
+    from packaging.version import Version
+
+    base = ".".join(map(str, release)) + suffix
+    after = next_release(base, level, "pep440", zero_major="major")
+    assert Version(after) > Version(base)
+    assert str(Version(after)) == after  # in normal form
+    assert is_final(after, "pep440")

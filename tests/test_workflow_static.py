@@ -44,6 +44,7 @@ GATE_OF_ACTION = {
     "coverage": "coverage",
     "tests": "tests",
     "performance": "performance",
+    "api": "api",
     "gates": "run",
 }
 COLORS = {"white", "black", "yellow", "blue", "green", "orange", "red", "purple", "gray-dark"}

@@ -55,7 +55,7 @@ detect() {
     fi
     local extras="${TRUNKGATE_INPUT_EXTRAS}"
     if [[ ! "${extras}" =~ ^[a-z,]*$ ]]; then
-        die "input extras: expected a comma-separated list of lint, security, audit, coverage or all, got \"${extras}\""
+        die "input extras: expected a comma-separated list of lint, security, audit, coverage, api or all, got \"${extras}\""
     fi
     case "${TRUNKGATE_INPUT_CACHE}" in
         true | false) ;;

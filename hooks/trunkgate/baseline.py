@@ -164,6 +164,35 @@ def baseline_counts(entries: Iterable[dict[str, object]]) -> dict[Key, int]:
     return counts
 
 
+def update(
+    gate: str,
+    path: str | None,
+    shown: str,
+    found: Iterable[tuple[Key, Mapping[str, object]]],
+    *,
+    entries: Iterable[dict[str, object]] | None,
+    scanned: Iterable[str],
+    whole_tree: bool,
+    about: str,
+    noun: str,
+    notes: list[str],
+) -> report.GateResult:
+    """`--update-baseline`: the baseline rewritten with this run's findings (each a
+    fingerprint and its entry's extra fields). Entries of files this run did not scan stay;
+    a whole-tree run replaces them all. `noun` counts the entries in the note."""
+    if path is None:
+        raise report.UsageError(
+            "--update-baseline: the policy key baseline is empty; name the file to write"
+        )
+    seen = set(scanned)
+    keep = [] if whole_tree else [e for e in entries or [] if e["path"] not in seen]
+    document = make_document(found, keep, about=about)
+    write_baseline(path, document)
+    total = sum(baseline_counts(document["findings"]).values())
+    notes.append(f"wrote {shown}: {report.plural(total, noun)}")
+    return report.GateResult(gate, notes=notes, metrics={"baselined": total})
+
+
 def write_baseline(path: str, document: Document) -> None:
     """Write the baseline whole or not at all (`files.write_atomic`)."""
     import json

@@ -448,10 +448,16 @@ class Change:
         return [relative(os.path.join(cwd, f), self.root) for f in self.given]
 
     # ------------------------------------------------------------------ files to scan
-    def select(self, suffixes: Sequence[str] = PY_SUFFIXES, verb: str = "checked") -> Selection:
+    def select(
+        self,
+        suffixes: Sequence[str] | None = PY_SUFFIXES,
+        verb: str = "checked",
+        noun: str = "Python file",
+    ) -> Selection:
         """Which files a scanner looks at: `--all`; the files given; the files changed since
         the base; with no base (a schedule, a tag, a manual run) the whole tree. Locally with
-        no trunk to compare with: nothing, and a note that says what to pass."""
+        no trunk to compare with: nothing, and a note that says what to pass. `suffixes` None
+        keeps every regular file (`noun` names them in the note)."""
         if self.whole_tree:
             return Selection([], f"{verb} the whole tree (--all)", whole_tree=True)
         root = self.root
@@ -460,7 +466,7 @@ class Change:
             files = _keep((os.path.join(cwd, f) for f in self.given), root, suffixes, False)
             skipped = len(self.given) - len(files)
             extra = f" ({plural(skipped, 'other file')} skipped)" if skipped else ""
-            return Selection(files, f"{verb} {plural(len(files), 'Python file')} given{extra}")
+            return Selection(files, f"{verb} {plural(len(files), noun)} given{extra}")
         base = self.base
         if base is None:
             if self.ctx.ci:
@@ -474,18 +480,20 @@ class Change:
         top = self.top
         names = (os.path.join(top, n) for n in self.changed_files())
         files = _keep(names, root, suffixes, True)
-        what = plural(len(files), "changed Python file")
+        what = plural(len(files), f"changed {noun}")
         return Selection(files, f"{verb} {what} since {base.since()}")
 
 
-def _keep(paths: Iterable[str], root: str, suffixes: Sequence[str], inside: bool) -> list[str]:
-    """Existing Python files among `paths`, relative to root, deduplicated, in order."""
+def _keep(
+    paths: Iterable[str], root: str, suffixes: Sequence[str] | None, inside: bool
+) -> list[str]:
+    """Existing Python files (any file: `suffixes` None) among `paths`, relative to root."""
     out: dict[str, None] = {}
     for path in paths:
         rel = relative(path, root)
         if inside and (rel == ".." or rel.startswith("../")):
             continue
         full = os.path.join(root, rel)
-        if os.path.isfile(full) and is_python(full, suffixes):
+        if os.path.isfile(full) and (suffixes is None or is_python(full, suffixes)):
             out[rel] = None
     return list(out)

@@ -31,6 +31,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from trunkgate.conventional import Message
     from trunkgate.policies import ChangelogPolicy
     from trunkgate.versions import SortKey
 
@@ -184,6 +185,18 @@ def _invalid_version(version: str, scheme: str, file: str, line: int) -> report.
     return report.Finding("version", message, file=file, line=line)
 
 
+def _today() -> str:
+    """Today as YYYY-MM-DD, the latest of the local and the UTC date (a release cut late in
+    the evening in one time zone is not in the future in another), plus one day of grace
+    for the zones ahead of both."""
+    import time
+
+    now = time.time() + 86400
+    return max(
+        time.strftime("%Y-%m-%d", time.localtime(now)), time.strftime("%Y-%m-%d", time.gmtime(now))
+    )
+
+
 def _check_dates(releases: Sequence[kac.Section], file: str) -> list[report.Finding]:
     """Every release has a real date, and dates never go backwards down the file."""
     out = []
@@ -200,6 +213,12 @@ def _check_dates(releases: Sequence[kac.Section], file: str) -> list[report.Find
             message = f'[{section.label}] has the date "{date}", not a real date written YYYY-MM-DD'
             out.append(report.Finding("date", message, file=file, line=section.line))
         else:
+            if date > _today():
+                message = (
+                    f"[{section.label}] is dated {date}, in the future; date a release the day "
+                    "it is published"
+                )
+                out.append(report.Finding("future-date", message, file=file, line=section.line))
             if above is not None and above.date < date:  # type: ignore[operator]  # `above` always has a valid date
                 message = (
                     f"[{above.label}] ({above.date}) is dated before [{section.label}] below it "
@@ -268,6 +287,17 @@ def check_changelog(doc: kac.Changelog, policy: ChangelogPolicy, file: str) -> l
         label = section.label
         if section.unreleased:
             out += _check_unreleased(section, index, first_unreleased, file)  # type: ignore[arg-type]  # not None: one exists
+        elif _misplaced_group(section, allowed):
+            out.append(
+                report.Finding(
+                    "misplaced-group",
+                    f'"## {label}" is a group written as a level-2 heading; write it '
+                    f"`### {_group_name(label, allowed)}` under its version's `## [...]` heading",
+                    file=file,
+                    line=section.line,
+                )
+            )
+            continue
         else:
             releases.append(section)
             if section.malformed:
@@ -289,7 +319,52 @@ def check_changelog(doc: kac.Changelog, policy: ChangelogPolicy, file: str) -> l
     titled = doc.title is not None
     out += [_unplaced(item, file, titled) for item in doc.unplaced]
     out.sort(key=lambda f: f.line or 0)
-    return out
+    return cap(out, policy.findings_per_rule)
+
+
+def cap(findings: Sequence[report.Finding], limit: int) -> list[report.Finding]:
+    """At most `limit` findings of each rule (0: all), then one finding with the count of
+    the rest, where the first one left out was."""
+    if not limit:
+        return list(findings)
+    kept: list[report.Finding] = []
+    left: dict[str, list[report.Finding]] = {}
+    seen: dict[str, int] = {}
+    for finding in findings:
+        seen[finding.rule] = seen.get(finding.rule, 0) + 1
+        if seen[finding.rule] <= limit:
+            kept.append(finding)
+        else:
+            left.setdefault(finding.rule, []).append(finding)
+    for rule, rest in left.items():
+        first = rest[0]
+        kept.append(
+            report.Finding(
+                rule,
+                f"and {len(rest)} more {rule} findings like these (findings-per-rule = {limit}; "
+                "0 shows them all)",
+                file=first.file,
+                line=first.line,
+                severity=report.ERROR
+                if any(f.severity == report.ERROR for f in rest)
+                else first.severity,
+            )
+        )
+    kept.sort(key=lambda f: f.line or 0)
+    return kept
+
+
+def _group_name(label: str, allowed: Sequence[str]) -> str:
+    low = label.strip().rstrip(":").lower()
+    return next((g for g in allowed if g.lower() == low), label.strip())
+
+
+def _misplaced_group(section: kac.Section, allowed: Sequence[str]) -> bool:
+    """A `## Changed` section: a group's name at level 2, with no version and no date."""
+    if section.date is not None or section.url is not None:
+        return False
+    low = section.label.strip().rstrip(":").lower()
+    return any(g.lower() == low for g in allowed)
 
 
 def _check_groups(
@@ -351,6 +426,77 @@ def _check_groups(
 def check_text(text: str, policy: ChangelogPolicy, file: str) -> list[report.Finding]:
     """Findings for a changelog's text."""
     return check_changelog(kac.parse(text), policy, file)
+
+
+# --------------------------------------------------------------------------- conventions
+
+SKIP_GATES = '[tool.trunkgate.run] skip = ["changelog", "changelog-updated"]'
+_TOWNCRIER_GROUPS = frozenset(
+    ("features", "bugfixes", "improved documentation", "deprecations and removals", "misc")
+)
+_COMMITIZEN_GROUPS = frozenset(("feat", "fix", "refactor", "perf", "breaking change"))
+
+
+def _rst_title(lines: Sequence[str]) -> bool:
+    """A reStructuredText section title: a line of text underlined with = - ~ ^ or *."""
+    for at in range(1, len(lines)):
+        above, line = lines[at - 1], lines[at]
+        mark = line.strip()
+        if (
+            len(mark) >= 3
+            and mark[0] in "=-~^*+#"
+            and mark == mark[0] * len(mark)
+            and above.strip()
+            and above[:1] not in "#-*="
+            and len(mark) >= len(above.rstrip()) - 1
+        ):
+            return True
+    return False
+
+
+def convention(text: str, doc: kac.Changelog) -> str | None:
+    """The other convention a changelog follows, described, or None (Keep a Changelog, or
+    too few releases to tell). One finding naming it replaces hundreds about its headings."""
+    lines = text.splitlines()
+    well_formed = [s for s in doc.releases if not s.malformed]
+    if not doc.sections and _rst_title(lines):
+        return "it is reStructuredText, not Markdown"
+    if "towncrier release notes start" in text:
+        return "it is towncrier's format (towncrier writes it from news fragments)"
+    groups = [g.name.strip().lower() for s in doc.sections for g in s.groups]
+    if len(groups) >= 3 and not well_formed:
+        if sum(g in _TOWNCRIER_GROUPS for g in groups) * 2 >= len(groups):
+            return 'it is towncrier\'s format ("### Features", "### Bugfixes" groups)'
+        if sum(g in _COMMITIZEN_GROUPS for g in groups) * 2 >= len(groups):
+            example = _heading_text(lines, doc.releases)
+            shown = f'"{example}" headings, ' if example else ""
+            return f'it is commitizen\'s format ({shown}"### Feat", "### Fix" groups)'
+    malformed = [s for s in doc.releases if s.malformed]
+    if len(malformed) >= 2 and len(malformed) > 2 * len(well_formed):
+        example = _heading_text(lines, malformed)
+        return f'its release headings are written "{example}", not "## [1.2.3] - YYYY-MM-DD"'
+    return None
+
+
+def _heading_text(lines: Sequence[str], sections: Sequence[kac.Section]) -> str:
+    for section in sections:
+        if 0 < section.line <= len(lines):
+            return lines[section.line - 1].strip()[:60]
+    return ""
+
+
+def convention_finding(text: str, doc: kac.Changelog, file: str) -> report.Finding | None:
+    """One finding for a changelog in another convention (see `convention`), or None."""
+    what = convention(text, doc)
+    if what is None:
+        return None
+    return report.Finding(
+        "convention",
+        f"{file} follows another convention than Keep a Changelog: {what}; convert it, "
+        f"or set {SKIP_GATES}",
+        file=file,
+        line=1,
+    )
 
 
 # --------------------------------------------------------------------------- updated?
@@ -452,19 +598,24 @@ def check_updated(
 
     from trunkgate import conventional
 
+    # A skip (label or trailer) means "no entry needed"; it never lets a released section
+    # change: those record what shipped.
+    findings = check_released(before, after, file)
     skip_label = policy.skip_label
     if skip_label and skip_label in labels:
-        return [], [f'changelog check skipped: the pull request has the label "{skip_label}"']
+        return findings, [
+            f'no entry needed: the pull request has the label "{skip_label}" (released '
+            "sections are still checked)"
+        ]
     parsed = [(commit, conventional.parse(commit.message)) for commit in commits]
     for commit, message in parsed:
         value = conventional.footer(message, "Changelog")
         if value is not None and value.strip().lower() == "skip":
-            return [], [
-                f"changelog check skipped: commit {commit.sha[:10]} has the trailer "
-                f'"Changelog: {value.strip()}"'
+            return findings, [
+                f"no entry needed: commit {commit.sha[:10]} has the trailer "
+                f'"Changelog: {value.strip()}" (released sections are still checked)'
             ]
     parsed = [(c, m) for c, m in parsed if not c.merge and m.kind != conventional.MERGE]
-    findings = check_released(before, after, file)
     notes = []
     globs = policy.code
     code = [p for p in changed if p != changelog_path and any(fnmatchcase(p, g) for g in globs)]
@@ -506,11 +657,43 @@ def check_updated(
                     file=file,
                     line=at,
                     severity=report.WARNING if remind else report.ERROR,
-                    hint="add an entry for users under `## [Unreleased]` (`### Fixed` then "
-                    "`- what changed`); a change users won't notice can carry the commit "
-                    f'trailer "Changelog: skip" (or the pull request label "{skip_label}")',
+                    hint=entry_hint(after, [m for _, m in parsed])
+                    + "; a change users won't notice can carry the commit trailer "
+                    f'"Changelog: skip" (or the pull request label "{skip_label}")',
                 )
             )
         else:
             notes.append(f"[Unreleased] gained {report.plural(len(gained), 'entry', 'entries')}")
     return findings, notes
+
+
+def entry_group(types: Sequence[str | None], breaking: bool = False) -> str:
+    """The Keep a Changelog group for commits of these types: the group of the first type
+    that has one (feat -> Added, fix -> Fixed, perf/refactor/revert -> Changed), as `release
+    cut --from-commits` files them; Changed for a breaking change or none that maps."""
+    from trunkgate.release.notes import ENTRY_GROUPS
+
+    if breaking:
+        return "Changed"
+    order = ("feat", "fix", "perf", "refactor", "revert")
+    present = [t for t in order if t in types]
+    return ENTRY_GROUPS[present[0]] if present else "Changed"
+
+
+def entry_hint(after: kac.Changelog, messages: Sequence[Message]) -> str:
+    """Where the entry goes, with the group the commits' types point to, and what has to
+    be created for it (the Unreleased section, the group)."""
+    types = [m.type for m in messages]
+    breaking = any(m.breaking for m in messages)
+    group = entry_group(types, breaking)
+    item = "- **Breaking:** what changed and how to upgrade" if breaking else "- what changed"
+    unreleased = after.unreleased
+    if unreleased is None:
+        return (
+            f"add `## [Unreleased]` above the first release, then `### {group}` and `{item}` "
+            "under it"
+        )
+    existing = unreleased.group(group)
+    if existing is None:
+        return f"add `### {group}` under `## [Unreleased]` (line {unreleased.line}), then `{item}`"
+    return f"add `{item}` under `### {group}` of [Unreleased] (line {existing.line})"

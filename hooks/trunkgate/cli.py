@@ -83,7 +83,7 @@ def run_gate(gate: registry.Gate, argv: Sequence[str]) -> int:
     change = Change.of(Context(), policy, opts)
     result = module.gate(policy, opts, change)
     fmt: str = opts.format
-    return render.emit(result, fmt)
+    return render.emit(result, fmt, where=render.Where(change, policy.source))
 
 
 def _dispatch(command: str, rest: list[str]) -> int:

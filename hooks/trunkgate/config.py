@@ -95,11 +95,23 @@ def load_file(path: str) -> tuple[dict[str, Any], str]:
 class Policy:
     """The resolved settings of one gate; `policy.max_age_days` reads key `max-age-days`."""
 
-    def __init__(self, table: str, values: dict[str, object], source: str | None, root: str):
+    def __init__(
+        self,
+        table: str,
+        values: dict[str, object],
+        source: str | None,
+        root: str,
+        given: frozenset[str] = frozenset(),
+    ):
         self._table = table
         self._values = values
         self.source = source
         self.root = root
+        self._given = given  # the keys the policy file or a flag set
+
+    def is_set(self, key: str) -> bool:
+        """True when the policy file or a flag sets the key (False: its built-in default)."""
+        return key in self._given
 
     def __getattr__(self, name: str) -> Any:  # a key's value: see trunkgate.policies
         try:
@@ -139,4 +151,7 @@ def resolve(
     values.update(sections[""])
     values.update(sections.get(table, {}))
     values.update(overrides or {})
-    return Policy(table, values, source, root)
+    given = (
+        frozenset(sections[""]) | frozenset(sections.get(table, {})) | frozenset(overrides or {})
+    )
+    return Policy(table, values, source, root, given)

@@ -308,6 +308,11 @@ def _diagnose(header: str) -> tuple[str, str]:
         return "line 1 is empty", f"the header on line 1, {expected}"
     if header[:1].isspace():
         return "the header starts with whitespace", f"the type first, {expected}"
+    first = header.split(" ", 1)[0]
+    rest = header[len(first) :].lstrip()
+    shaped = first.endswith((")", "!")) and ":" not in first and not rest.startswith(":")
+    if shaped and rest and _split_header(first + ":"):
+        return f'a colon is missing after "{first}"', expected  # "feat(cli) add --foo"
     colon = header.find(":")
     if colon < 0:
         return f'"{header}" has no "<type>: " prefix', expected

@@ -68,12 +68,20 @@ class Measured:
     """Every file a data source measured, by path (relative to the repository's top level,
     posix; absolute for files outside it), and the total when the source holds it."""
 
-    __slots__ = ("files", "kind", "total")
+    __slots__ = ("files", "kind", "names", "total")
 
-    def __init__(self, files: dict[str, FileCoverage], total: float | None, kind: str) -> None:
+    def __init__(
+        self,
+        files: dict[str, FileCoverage],
+        total: float | None,
+        kind: str,
+        names: Iterable[str] = (),
+    ) -> None:
         self.files = files
         self.total = total
         self.kind = kind  # "coverage data", "Cobertura XML report", "JSON report"
+        # Every file the source measured (`files` may hold only those asked for).
+        self.names = set(names) | set(files)
 
 
 # --------------------------------------------------------------------------- file names
@@ -231,9 +239,12 @@ def _xml_measured(
     paths = PathMap(top, [os.path.join(folder, s) for s in sources if s] or [folder])
     elements = list(root.iter("class"))
     picked: list[tuple[int, str]] = []  # (the class's place among the classes, its path)
+    names: set[str] = set()
     for i, element in enumerate(elements):
         filename = element.get("filename")
         path = paths(filename) if filename else None
+        if path is not None:
+            names.add(path)
         if path is not None and (only is None or path in only):
             picked.append((i, path))
     if spans is not None:  # the skeleton's classes are empty: parse the wanted ones whole
@@ -249,7 +260,7 @@ def _xml_measured(
         path: _xml_file(lines, None if only is None else only[path], where, path)
         for path, lines in classes.items()
     }
-    return Measured(files, _xml_total(root.attrib, where), "Cobertura XML report")
+    return Measured(files, _xml_total(root.attrib, where), "Cobertura XML report", names)
 
 
 # A <class> start tag, whole; the XML declaration a report may start with; the branches a
@@ -453,11 +464,13 @@ def read_json(
     total = totals["percent_covered"]
     paths = PathMap(top, bases)
     found: dict[str, FileCoverage] = {}
+    names = set()
     for name, entry in files.items():
         path = paths(name)
+        names.add(path)
         if only is None or path in only:
             found[path] = _json_file(entry, where, name)
-    return Measured(found, float(total), "JSON report")
+    return Measured(found, float(total), "JSON report", names)
 
 
 def _is_number(value: object) -> bool:
@@ -595,14 +608,21 @@ def read_data(
         figure = float(cov.report(file=io.StringIO())) if total and morfs is not None else None
         blob = _json_report(cov, morfs)
     except CoverageException as exc:
-        raise report.UsageError(f"{where}: {exc}") from None
+        stale = "; the data is stale: re-run the tests under coverage" if _no_source(exc) else ""
+        raise report.UsageError(f"{where}: {exc}{stale}") from None
     if blob is None:
-        return Measured({}, figure, "coverage data")
+        return Measured({}, figure, "coverage data", map(paths, names))
     measured = read_json(blob, where, top, [here], only)
     measured.kind = "coverage data"
+    measured.names |= set(map(paths, names))
     if morfs is not None:
         measured.total = figure
     return measured
+
+
+def _no_source(exc: Exception) -> bool:
+    """coverage's error for a measured file that is gone (`No source for code: ...`)."""
+    return type(exc).__name__ == "NoSource" or str(exc).startswith("No source for code")
 
 
 def _json_report(cov: coverage_api.Coverage, morfs: list[str] | None) -> bytes | None:

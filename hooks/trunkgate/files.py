@@ -227,6 +227,18 @@ def write_atomic(path: str, text: str) -> None:
     write_all([(path, path, text)])
 
 
+def lines_of(path: str, cache: dict[str, list[str]]) -> list[str]:
+    """A source file's lines, read once per `cache` (none when it cannot be read), undecodable
+    bytes replaced: the code a finding flags, to show it or fingerprint it."""
+    if path not in cache:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                cache[path] = fh.read().splitlines()
+        except OSError:
+            cache[path] = []
+    return cache[path]
+
+
 def project_root(start: str) -> str | None:
     """The nearest folder at or above `start` that holds `.git` (a folder, or the file of a
     worktree or submodule); None outside a working tree."""

@@ -242,9 +242,15 @@ def parse_args(
     example: str,
     *,
     run: bool = False,
+    formats: Sequence[str] | None = None,
 ) -> tuple[Options, Policy]:
-    """Parse a command's arguments and resolve its policy table (flags win over the file)."""
-    every = [*args, *(RUN_COMMON if run else COMMON), *_policy_args(table)]
+    """Parse a command's arguments and resolve its policy table (flags win over the file).
+    `formats` replaces the choices of --format (a command with outputs of its own)."""
+    common: tuple[Arg, ...] = RUN_COMMON if run else COMMON
+    if formats is not None:
+        own = Arg("--format", "output format", default=formats[0], choices=formats)
+        common = tuple(own if arg.flag == "--format" else arg for arg in common)
+    every = [*args, *common, *_policy_args(table)]
     argv = list(argv or ())
     values = _fast_parse(argv, every)
     if values is None:

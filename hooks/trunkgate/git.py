@@ -34,13 +34,23 @@ def is_null(sha: str | None) -> bool:
 class Commit:
     """A commit with its full message."""
 
-    __slots__ = ("author_time", "message", "parents", "sha")
+    __slots__ = ("author_email", "author_name", "author_time", "message", "parents", "sha")
 
-    def __init__(self, sha: str, parents: list[str], author_time: int, message: str) -> None:
+    def __init__(
+        self,
+        sha: str,
+        parents: list[str],
+        author_time: int,
+        message: str,
+        author_name: str = "",
+        author_email: str = "",
+    ) -> None:
         self.sha = sha
         self.parents = parents
         self.author_time = author_time
         self.message = message
+        self.author_name = author_name
+        self.author_email = author_email
 
     @property
     def subject(self) -> str:
@@ -206,6 +216,12 @@ def tags_merged(ref: str = "HEAD", pattern: str = "*", cwd: str | None = None) -
     return [t for t in out.splitlines() if t]
 
 
+def is_ancestor(ancestor: str, descendant: str, cwd: str | None = None) -> bool:
+    """Whether `ancestor` is in the history of `descendant` (a commit is its own ancestor)."""
+    proc = _spawn(["merge-base", "--is-ancestor", ancestor, descendant], cwd)
+    return proc.returncode == 0
+
+
 def tags_at(ref: str = "HEAD", cwd: str | None = None) -> list[str]:
     """Tags (lightweight or annotated) that point at the commit `ref` names (none when `ref`
     names no commit, as HEAD in a repository without commits)."""
@@ -242,19 +258,51 @@ def trunk_ref(trunk: str, cwd: str | None = None) -> str | None:
     return None
 
 
-def commits(revisions: Sequence[str], cwd: str | None = None) -> list[Commit]:
-    """Commits selected by rev-list arguments (`A..B`, `B --not --remotes`), newest first.
+def default_branch(cwd: str | None = None) -> tuple[str, str] | None:
+    """The branch this repository treats as its trunk, and how that was found: where
+    origin/HEAD points, else the one of origin/main, origin/master, main, master that
+    exists, else the only local branch; None when nothing tells."""
+    out = run("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD", cwd=cwd, ok=(0, 1, 128))
+    ref = out.strip()
+    if ref.startswith("refs/remotes/origin/"):
+        name = ref[len("refs/remotes/origin/") :]
+        return name, f"origin/HEAD points at origin/{name}"
+    found = run("for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes/origin", cwd=cwd)
+    refs = set(found.split())
+    for where, folder in (
+        ("the remote branch origin/", "refs/remotes/origin/"),
+        ("the branch ", "refs/heads/"),
+    ):
+        present = [n for n in ("main", "master") if folder + n in refs]
+        if len(present) == 1:
+            return present[0], f"{where}{present[0]} exists (and no other of main, master)"
+    local = [r[len("refs/heads/") :] for r in refs if r.startswith("refs/heads/")]
+    if len(local) == 1:
+        return local[0], f"{local[0]} is the only branch"
+    return None
+
+
+def remote_url(name: str = "origin", cwd: str | None = None) -> str | None:
+    return config_get(f"remote.{name}.url", cwd)
+
+
+def commits(
+    revisions: Sequence[str], cwd: str | None = None, paths: Sequence[str] = ()
+) -> list[Commit]:
+    """Commits selected by rev-list arguments (`A..B`, `B --not --remotes`), newest first;
+    with `paths`, only those that touch them.
 
     Raises UsageError when the walk runs into the edge of a shallow clone: the list
     would be cut short and a gate would judge only part of the change.
     """
-    out = run("log", "-z", f"--format=%H{FIELD}%P{FIELD}%at{FIELD}%B", *revisions, "--", cwd=cwd)
+    fmt = FIELD.join(("%H", "%P", "%at", "%an", "%ae", "%B"))
+    out = run("log", "-z", f"--format={fmt}", *revisions, "--", *paths, cwd=cwd)
     found = []
     for record in out.split("\0"):
         if not record:
             continue
-        sha, parents, when, message = record.split(FIELD, 3)
-        found.append(Commit(sha, parents.split(), int(when or 0), message))
+        sha, parents, when, name, email, message = record.split(FIELD, 5)
+        found.append(Commit(sha, parents.split(), int(when or 0), message, name, email))
     if found:
         boundary = shallow_boundary(cwd)
         cut = [c.sha[:10] for c in found if c.sha in boundary]
@@ -439,3 +487,105 @@ def changed_lines(
                     skip -= 1
                 i += 1
     return found
+
+
+# --------------------------------------------------------------------------- whole histories
+
+
+class Logged:
+    """A commit as `history` reads it: no message body, only what a walk over a long history
+    needs (parents, the author's and committer's times, the subject)."""
+
+    __slots__ = ("author_time", "commit_time", "parents", "sha", "subject")
+
+    def __init__(
+        self, sha: str, parents: list[str], author_time: int, commit_time: int, subject: str
+    ) -> None:
+        self.sha = sha
+        self.parents = parents
+        self.author_time = author_time
+        self.commit_time = commit_time
+        self.subject = subject
+
+
+def history(ref: str = "HEAD", cwd: str | None = None) -> list[Logged]:
+    """Every commit in the history of `ref`, newest first, in one `git log` (parents,
+    author and committer times, subject). A shallow clone is an error: the walk would stop
+    at its edge and every figure measured from it would be wrong."""
+    if is_shallow(cwd):
+        raise UsageError(f"the history of {ref} is cut short: {SHALLOW_HINT}")
+    sha = rev_parse(ref, cwd)
+    if sha is None:
+        return []
+    out = run("log", "-z", f"--format=%H{FIELD}%P{FIELD}%at{FIELD}%ct{FIELD}%s", sha, cwd=cwd)
+    found = []
+    for record in out.split("\0"):
+        if record:
+            sha, parents, authored, committed, subject = record.split(FIELD, 4)
+            found.append(Logged(sha, parents.split(), int(authored), int(committed), subject))
+    return found
+
+
+def tag_dates(cwd: str | None = None) -> list[tuple[str, str, int]]:
+    """(tag, commit, time) for every tag that names a commit, in one `git for-each-ref`
+    (names with a `/`, as release/1.2.0, included): the tagger's time for an annotated tag,
+    the commit's otherwise."""
+    fields = "%00".join(
+        (
+            "%(refname:strip=2)",
+            "%(objecttype)",
+            "%(objectname)",
+            "%(*objectname)",
+            "%(*objecttype)",
+            "%(creatordate:unix)",
+        )
+    )
+    out = run("for-each-ref", f"--format={fields}", "refs/tags/", cwd=cwd)
+    found = []
+    for line in out.splitlines():
+        parts = line.split("\0")
+        if len(parts) != 6:
+            continue
+        name, kind, target, peeled, peeled_kind, when = parts
+        if kind == "commit":
+            found.append((name, target, int(when or 0)))
+        elif kind == "tag" and peeled_kind == "commit":
+            found.append((name, peeled, int(when or 0)))
+    return found
+
+
+def tree_entries(ref: str, paths: Sequence[str], cwd: str | None = None) -> list[str]:
+    """Which of `paths` (from the top of the tree) exist in the commit `ref`."""
+    if not paths:
+        return []
+    out = run("ls-tree", "-z", "--name-only", "--full-tree", ref, "--", *paths, cwd=cwd)
+    return [p for p in out.split("\0") if p]
+
+
+def export(ref: str, paths: Sequence[str], dest: str, cwd: str | None = None) -> None:
+    """Write the files under `paths` (from the top of the tree) as they are in the commit `ref`
+    into the folder `dest`, from one `git archive`: the work tree, the index and the
+    repository's worktree list are left alone."""
+    import io
+    import tarfile
+
+    if not paths:
+        return
+    proc = _spawn(["archive", "--format=tar", ref, "--", *paths], cwd)
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"git archive {ref}: {err[-1] if err else 'failed'}")
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+        # Only regular files and folders, nothing outside dest (the tar is git's own, but the
+        # names in it come from a change).
+        members = [
+            m
+            for m in tar.getmembers()
+            if (m.isfile() or m.isdir())
+            and not os.path.isabs(m.name)
+            and ".." not in m.name.split("/")
+        ]
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(dest, members=members, filter="data")
+        else:  # pragma: no cover - Python before 3.10.12 / 3.11.4: the names are checked above
+            tar.extractall(dest, members=members)  # noqa: S202  # nosec B202

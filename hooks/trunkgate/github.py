@@ -128,6 +128,9 @@ class _Guard(io.TextIOBase):
     def isatty(self) -> bool:
         return False
 
+    def fileno(self) -> int:
+        return int(self.raw.fileno())
+
     @property
     def encoding(self) -> str:  # type: ignore[override]  # read-only here, settable in io
         return getattr(self.raw, "encoding", "utf-8")

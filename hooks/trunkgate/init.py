@@ -1,17 +1,43 @@
-"""Set a repository up for trunkgate: hooks, CI workflows and the policy with its defaults.
+"""Set a repository up for trunkgate from what it already has: hooks, CI workflows, the policy.
 
-Writes `.pre-commit-config.yaml`, `.github/workflows/quality-gates.yml` and
-`.github/workflows/dependency-audit.yml`, and adds a `[tool.trunkgate]` table with every
-default spelled out to `pyproject.toml` (or writes `.trunkgate.toml` when there is no
-pyproject.toml). Existing files are left alone unless `--force`; either everything is
-written or nothing is.
+It reads the repository first: the trunk (where origin/HEAD points), the tag
+prefix and version scheme (the tags), the version file, the changelog and its convention,
+coverage's `fail_under`, the test command, ruff's pinned version. Flags (--trunk,
+--tag-prefix, --version-scheme, --changelog-file, --fail-under, --test-command) win over
+what it reads.
+
+It writes:
+- `.pre-commit-config.yaml`: trunkgate's entry added to the file that exists, which is
+  edited as text so that every other hook, comment and the order stay as they were (or a
+  new file); the lint hook gets the project's ruff pin;
+- `.github/workflows/quality-gates.yml` and `dependency-audit.yml`, on the trunk;
+- the policy, `[tool.trunkgate]` in pyproject.toml (else `.trunkgate.toml`), with only the
+  values that differ from the defaults, each under a comment that says where it came from;
+- a Keep a Changelog skeleton when the repository has no changelog.
+
+A file that exists and differs from what init would write (a workflow, trunkgate's own
+entry at another rev) is a conflict: nothing is written unless --force, which replaces
+those files and updates that entry (never anyone else's hooks). An existing policy is never
+rewritten; where it disagrees with the repository, init says so. `--dry-run` shows the
+unified diff of everything; `--check` says what is out of date (exit 1) or that nothing is
+(exit 0). Either everything is written or nothing is.
 """
 
 from __future__ import annotations
 
 import os
 
-from trunkgate import __version__, config, files, flags, registry, report, schema
+from trunkgate import (
+    __version__,
+    config,
+    files,
+    flags,
+    precommit_config,
+    registry,
+    repo_facts,
+    report,
+    schema,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,23 +45,69 @@ if TYPE_CHECKING:
 
 EXAMPLE = "trunkgate init --dry-run"
 ARGS = (
-    flags.Arg("--force", "overwrite hook and workflow files that exist", kind="flag"),
-    flags.Arg("--dry-run", "show what would be written, write nothing", kind="flag"),
+    flags.Arg(
+        "--force",
+        "settle conflicts: replace workflows that differ, update trunkgate's own hook entry",
+        kind="flag",
+    ),
+    flags.Arg(
+        "--dry-run", "show the unified diff of what would be written, write nothing", kind="flag"
+    ),
+    flags.Arg(
+        "--check", "say what is out of date (exit 1) or that nothing is (exit 0)", kind="flag"
+    ),
+    flags.Arg(
+        "--fail-under", "minimum total coverage (default: coverage's fail_under)", metavar="N"
+    ),
+    flags.Arg("--test-command", "the command that runs the tests with coverage", metavar="CMD"),
     flags.Arg("directory", "the repository to set up (default: here)", kind="pos?", default="."),
 )
 WORKFLOWS = ("quality-gates.yml", "dependency-audit.yml")
+CHANGELOG_HOOKS = ("trunkgate-changelog", "trunkgate-changelog-updated")
+
+
+def default_hooks() -> list[str]:
+    """The ids of the hooks init writes: those of the gates `trunkgate run` runs by default,
+    and commit-msg. An opt-in gate's hook (api: libraries only, Python 3.11+) is the
+    adopter's to add."""
+    from trunkgate import schema
+
+    default_run = schema.GATES["run"]["gates"][1]
+    return [
+        hook.id
+        for gate in registry.GATES
+        if not gate.in_run or gate.name in default_run
+        for hook in gate.hooks
+    ]
+
+
+def _hooks(facts: repo_facts.Facts) -> list[precommit_config.Hook]:
+    """trunkgate's hooks for this repository, with the settings it needs."""
+    hooks = []
+    for hook_id in default_hooks():
+        extra: list[tuple[str, str]] = []
+        if hook_id in CHANGELOG_HOOKS and facts.changelog_other:
+            continue  # the changelog follows another convention: the policy skips its gates
+        if hook_id == "trunkgate-changelog" and facts.changelog != "CHANGELOG.md":
+            import re
+
+            extra.append(("files", "'^" + re.escape(facts.changelog).replace("'", "''") + "$'"))
+        if hook_id == "trunkgate-lint" and facts.ruff:
+            version, where = facts.ruff
+            extra.append(("additional_dependencies", f'["ruff=={version}"]  # {where}'))
+        hooks.append(precommit_config.Hook(hook_id, extra))
+    return hooks
 
 
 def pre_commit_config() -> str:
-    """The adopter's `.pre-commit-config.yaml` (the README shows the same)."""
-    hooks = "".join(f"    -   id: {hook}\n" for hook in registry.HOOK_IDS)
-    return (
-        "default_install_hook_types: [pre-commit, commit-msg, pre-push]\n"
-        "repos:\n"
-        "-   repo: https://github.com/trunkgate/trunkgate\n"
-        f"    rev: v{__version__}\n"
-        "    hooks:\n" + hooks
+    """The adopter's `.pre-commit-config.yaml` in a repository with nothing to read (the
+    README shows the same)."""
+    return precommit_config.fresh(
+        f"v{__version__}", [precommit_config.Hook(h) for h in default_hooks()]
     )
+
+
+# --------------------------------------------------------------------------- the policy
 
 
 def _toml_value(value: object) -> str:
@@ -46,32 +118,56 @@ def _toml_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     text = str(value)
-    return "'" + text + "'" if "\\" in text and "'" not in text else '"' + text + '"'
+    if "\\" in text and "'" not in text and text.isprintable():
+        return "'" + text + "'"
+    body = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in body) + '"'
 
 
-def _keys(table: dict[str, tuple[object, ...]]) -> list[str]:
-    lines = []
-    for key, spec in table.items():
-        lines.append(f"# {spec[2]}")
-        default = spec[1]
-        if default is None or default == "":
-            examples: dict[object, str] = {
-                schema.DATE: "2026-01-01",
-                schema.REGEX: "'^feature/.+$'",
-            }
-            lines.append(f"# {key} = " + examples.get(spec[0], '""'))
-        else:
-            lines.append(f"{key} = {_toml_value(default)}")
-    return lines
+def _comment(text: str) -> str:
+    """A TOML comment line (no control characters: TOML refuses them in comments)."""
+    return "# " + " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def policy_table(prefix: str = "tool.trunkgate") -> str:
-    """Every key with its default, documented, as TOML (`prefix` "" for .trunkgate.toml)."""
-    head = f"[{prefix}]" if prefix else "# trunkgate policy"
-    lines = [head, *_keys(schema.SHARED)]
-    for gate, table in schema.GATES.items():
-        lines += ["", f"[{prefix}.{gate}]" if prefix else f"[{gate}]", *_keys(table)]
+def policy_text(facts: Sequence[repo_facts.Fact], prefix: str = "tool.trunkgate") -> str:
+    """The policy: only the values that differ from the defaults, each under a comment
+    naming its source (`prefix` "" for .trunkgate.toml)."""
+    shared = [f for f in facts if not f.table]
+    tables = list(dict.fromkeys(f.table for f in facts if f.table))
+    lines = [f"[{prefix}]"] if prefix else ["# trunkgate policy"]
+    if not facts:
+        lines.append("# every key at its default: `trunkgate <gate> --help` lists them")
+    for fact in shared:
+        lines += [_comment(fact.source), f"{fact.key} = {_toml_value(fact.value)}"]
+    for table in tables:
+        lines += ["", f"[{prefix}.{table}]" if prefix else f"[{table}]"]
+        for fact in facts:
+            if fact.table == table:
+                lines += [_comment(fact.source), f"{fact.key} = {_toml_value(fact.value)}"]
     return "\n".join(lines) + "\n"
+
+
+def _disagreements(facts: repo_facts.Facts, directory: str) -> list[str]:
+    """Where an existing policy says otherwise than the repository."""
+    out = []
+    for fact in facts.policy:
+        policy = config.resolve(fact.table or "branch", {}, start=directory)
+        current = policy.get(fact.key)
+        wanted = fact.value
+        if isinstance(wanted, list) and isinstance(current, list):
+            if all(item in current for item in wanted):
+                continue
+        elif current == wanted:
+            continue
+        where = f"[{fact.table}] " if fact.table else ""
+        out.append(
+            f"the policy has {where}{fact.key} = {_toml_value(current)}; the repository "
+            f"says {_toml_value(wanted)} ({fact.source})"
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- the plan
 
 
 def _template(name: str) -> str:
@@ -88,32 +184,129 @@ def _template(name: str) -> str:
     raise report.UsageError(f"the starter workflow {name} is missing from this installation")
 
 
-def plan(directory: str, force: bool) -> tuple[list[tuple[str, str]], list[str]]:
-    """(files to write as (path, text), notes); raises UsageError on a conflict."""
-    writes = [(os.path.join(directory, ".pre-commit-config.yaml"), pre_commit_config())]
-    for name in WORKFLOWS:
-        writes.append((os.path.join(directory, ".github", "workflows", name), _template(name)))
-    conflicts = [path for path, _ in writes if os.path.exists(path)]
-    if conflicts and not force:
-        raise report.UsageError(
-            f"{os.path.relpath(conflicts[0], directory)} exists; "
-            "nothing was written (use --force to overwrite hook and workflow files)"
-        )
-    notes = []
+def _workflow(name: str, trunk: str) -> str:
+    text = _template(name)
+    if trunk != "main":
+        text = text.replace("branches: [main]", f"branches: [{_yaml_word(trunk)}]")
+    return text
+
+
+def _yaml_word(text: str) -> str:
+    plain = text and all(c.isalnum() or c in "-_./" for c in text) and not text[0].isdigit()
+    return text if plain else "'" + text.replace("'", "''") + "'"
+
+
+def _old(path: str) -> str | None:
+    if not os.path.isfile(path):
+        return None
+    return files.read_text(path, os.path.basename(path))
+
+
+class Plan:
+    """What init would write: (path, old text or None, new text), conflicts, notes."""
+
+    def __init__(self) -> None:
+        self.writes: list[tuple[str, str | None, str]] = []
+        self.conflicts: list[str] = []
+        self.notes: list[str] = []
+        self.stale: list[str] = []  # for --check: what is out of date, besides the writes
+
+    def write(self, path: str, new: str) -> None:
+        old = _old(path)
+        if old != new:
+            self.writes.append((path, old, new))
+
+
+def plan(directory: str, given: dict[str, object]) -> Plan:
+    facts = repo_facts.read(directory, given)
+    out = Plan()
+    out.notes += facts.notes
+    rev = f"v{__version__}"
+    hooks = _hooks(facts)
+    hooks_path = os.path.join(directory, precommit_config.NAME)
+    existing = _old(hooks_path)
+    if existing is None:
+        out.write(hooks_path, precommit_config.fresh(rev, hooks))
+    else:
+        edit = precommit_config.merge(existing, rev, hooks)
+        out.conflicts += [f"{precommit_config.NAME}: {c}" for c in edit.conflicts]
+        out.write(hooks_path, edit.text)
     pyproject = os.path.join(directory, "pyproject.toml")
     dotfile = os.path.join(directory, ".trunkgate.toml")
-    if os.path.isfile(pyproject):
-        with open(pyproject, encoding="utf-8") as fh:
-            text = fh.read()
-        if config.table_of_pyproject(pyproject) is not None:
-            notes.append("pyproject.toml already has [tool.trunkgate]: the policy is left as it is")
-        else:
-            writes.append((pyproject, text.rstrip("\n") + "\n\n" + policy_table()))
-    elif os.path.isfile(dotfile):
-        notes.append(".trunkgate.toml exists: the policy is left as it is")
+    has_table = os.path.isfile(pyproject) and config.table_of_pyproject(pyproject) is not None
+    has_policy = has_table or os.path.isfile(dotfile)
+    trunk = str(facts.value("", "trunk"))
+    if has_policy and "trunk" not in given:  # the policy that stays says which branch
+        trunk = str(config.resolve("branch", {}, start=directory).trunk)
+    for name in WORKFLOWS:
+        path = os.path.join(directory, ".github", "workflows", name)
+        text = _workflow(name, trunk)
+        old = _old(path)
+        if old is not None and old != text:
+            out.conflicts.append(f".github/workflows/{name} exists and differs")
+        out.write(path, text)
+    if has_policy:
+        where = "pyproject.toml [tool.trunkgate]" if has_table else ".trunkgate.toml"
+        out.notes.append(f"{where} exists: the policy is left as it is")
+        disagree = _disagreements(facts, directory)
+        out.notes += disagree
+        out.stale += disagree
+    elif os.path.isfile(pyproject):
+        text = (_old(pyproject) or "").rstrip("\n") + "\n\n" + policy_text(facts.policy)
+        config.parse_toml("pyproject.toml (as init would write it)", text.encode())
+        out.write(pyproject, text)
     else:
-        writes.append((dotfile, policy_table(prefix="")))
-    return writes, notes
+        text = policy_text(facts.policy, prefix="")
+        config.parse_toml(".trunkgate.toml (as init would write it)", text.encode())
+        out.write(dotfile, text)
+    if not facts.changelog_exists:
+        out.write(os.path.join(directory, facts.changelog), repo_facts.skeleton(directory, facts))
+    elif facts.changelog_other:
+        out.notes.append(
+            f"{facts.changelog} follows another convention ({facts.changelog_other}): the "
+            "policy skips the changelog gates and the changelog hooks are left out"
+        )
+    for fact in facts.policy:
+        out.notes.append(f"read: {fact.key} = {_toml_value(fact.value)} ({fact.source})")
+    if facts.ruff:
+        out.notes.append(f"read: ruff {facts.ruff[0]} ({facts.ruff[1]}) for the lint hook")
+    return out
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def _diff(rel: str, old: str | None, new: str) -> str:
+    import difflib
+
+    before = (old or "").splitlines(keepends=True)
+    after = new.splitlines(keepends=True)
+    lines = difflib.unified_diff(
+        before, after, "/dev/null" if old is None else f"a/{rel}", f"b/{rel}"
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _given(opts: flags.Options) -> dict[str, object]:
+    given: dict[str, object] = dict(opts.overrides)
+    fail_under: str | None = opts.fail_under
+    if fail_under is not None:
+        given["fail-under"] = schema.clean(
+            schema.GATES["coverage"]["fail-under"], _number(fail_under), "--fail-under"
+        )
+    test_command: str | None = opts.test_command
+    if test_command is not None:
+        if not test_command.strip():
+            raise report.UsageError('--test-command: expected a command, got ""')
+        given["test-command"] = test_command
+    return given
+
+
+def _number(text: str) -> object:
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -121,19 +314,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     directory: str = opts.directory
     force: bool = opts.force
     dry_run: bool = opts.dry_run
+    check: bool = opts.check
     if not os.path.isdir(directory):
         raise report.UsageError(f"{directory}: no such directory")
-    files.recover(os.path.abspath(directory))  # an init that was killed half-way
-    writes, notes = plan(directory, force)
-    if not dry_run:
-        for path, _ in writes:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-        files.write_all([(path, os.path.relpath(path, directory), text) for path, text in writes])
-    for path, _ in writes:
-        rel = os.path.relpath(path, directory)
-        print(f"would write {rel}" if dry_run else f"wrote {rel}")
-    for note in notes:
+    if check and (force or dry_run):
+        raise report.UsageError("--check: only reports; not with --force or --dry-run")
+    files.recover(os.path.abspath(directory))  # finish an init that was killed half-way
+    the_plan = plan(directory, _given(opts))
+    rels = [(os.path.relpath(p, directory), old, new) for p, old, new in the_plan.writes]
+    if check:
+        stale = [
+            f"out of date: {rel}" + ("" if old is not None else " (missing)")
+            for rel, old, _ in rels
+        ]
+        stale += [f"out of date: {line}" for line in the_plan.stale]
+        for line in stale or ["up to date: nothing for init to write"]:
+            print(line)
+        return report.FAIL if stale else report.PASS
+    if dry_run:
+        for rel, old, new in rels:
+            print(_diff(rel, old, new), end="")
+        for conflict in the_plan.conflicts:
+            print(f"conflict: {conflict} (init --force settles it)")
+    elif the_plan.conflicts and not force:
+        more = len(the_plan.conflicts) - 1
+        rest = f" (and {more} more)" if more else ""
+        raise report.UsageError(
+            f"{the_plan.conflicts[0]}{rest}; nothing was written (init --dry-run shows the "
+            "diff; init --force settles it, keeping every other hook)"
+        )
+    else:
+        for path, _, _ in the_plan.writes:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        files.write_all(
+            [(path, os.path.relpath(path, directory), new) for path, _, new in the_plan.writes]
+        )
+    for rel, old, _ in rels:
+        verb = (
+            ("would update" if old is not None else "would write")
+            if dry_run
+            else ("updated" if old is not None else "wrote")
+        )
+        print(f"{verb} {rel}")
+    if not rels:
+        print("nothing to write: the repository is set up")
+    for note in the_plan.notes:
         print(note)
-    if not dry_run:
+    if not dry_run and rels:
         print("next: pre-commit install   (installs the pre-commit, commit-msg and pre-push hooks)")
     return report.PASS

@@ -150,10 +150,38 @@ def _loose(header: str, types: Sequence[str]) -> tuple[str | None, str | None, b
                 scope = prefix.split("(", 1)[1].split(")", 1)[0].strip() or None
             return chosen, scope, prefix.rstrip().endswith("!"), text[colon + 1 :]
     first, _, rest = text.partition(" ")
+    shaped = _typed_word(first, types)
+    if shaped is not None and rest.strip():  # "feat(cli) add x": only the colon is missing
+        return shaped[0], shaped[1], shaped[2], rest
     word = first.strip(".,;:!?[]()").lower()
     if word in types and rest.strip():  # "Fix crash in parser" -> "fix: crash in parser"
         return word, None, False, rest
     return _pick_type(word, types) if word in _TYPE_WORDS else None, None, False, text
+
+
+def _typed_word(word: str, types: Sequence[str]) -> tuple[str, str | None, bool] | None:
+    """(type, scope, bang) when a word is `type(scope)`, `type(scope)!` or `type!` with an
+    allowed type (a header missing only its colon), else None."""
+    bang = word.endswith("!")
+    body = word[:-1] if bang else word
+    name, paren, scope = body.partition("(")
+    if paren and not (scope.endswith(")") and scope[:-1].strip() and "(" not in scope):
+        return None
+    if not paren and not bang:
+        return None
+    chosen = name.lower() if name.lower() in types or not types else None
+    if chosen is None or not conventional.is_type(name):
+        return None
+    return chosen, scope[:-1].strip() if paren else None, bang
+
+
+def missing_colon(header: str, policy: CommitsPolicy) -> str | None:
+    """The head (`feat(cli)`) of a header that has everything but the colon after it."""
+    first, _, rest = header.strip().partition(" ")
+    rest = rest.strip()
+    if ":" in first or not rest or rest.startswith(":") or not _typed_word(first, _types(policy)):
+        return None
+    return first
 
 
 def suggest(message: conventional.Message, policy: CommitsPolicy) -> str | None:
@@ -261,6 +289,9 @@ def check_message(
     example = suggest(message, policy)
     if example and example != message.header:  # else the header is fine; the body is not
         hint = f"for example: {example}"
+        head = missing_colon(message.header, policy) if kind == conventional.INVALID else None
+        if head:
+            hint = f'add a colon after "{head}": {example}'
     if hint:
         errors[0].hint = f"{where}: {hint}" if where and lines is None else hint
     return found
@@ -311,18 +342,85 @@ def _check_policy(
                 )
             )
     limit: int = policy.max_subject_length
-    if limit and len(message.header) > limit:
+    length = header_length(message.header, policy)
+    if limit and length > limit:
+        counted = "" if length == len(message.header) else " without its pull request number"
         found.append(
             _locate(
                 "subject-length",
                 1,
-                f"the header is {len(message.header)} characters long; expected at most "
+                f"the header is {length} characters long{counted}; expected at most "
                 f"{limit} (max-subject-length)",
                 where,
                 lines,
             )
         )
     return found
+
+
+def pr_suffix(header: str) -> int:
+    """The length of a trailing ` (#123)` (GitHub's pull request number), else 0."""
+    if not header.endswith(")"):
+        return 0
+    start = header.rfind(" (#")
+    digits = header[start + 3 : -1]
+    return len(header) - start if start >= 0 and digits.isdigit() and digits.isascii() else 0
+
+
+def header_length(header: str, policy: CommitsPolicy) -> int:
+    """The length max-subject-length measures: without a trailing ` (#N)` when
+    ignore-pr-number is on."""
+    if policy.ignore_pr_number:
+        return len(header) - pr_suffix(header)
+    return len(header)
+
+
+def _bot_login(email: str) -> str:
+    """The login of a GitHub noreply email: 49699333+dependabot[bot]@users.noreply.github.com
+    gives dependabot[bot]; any other email gives ""."""
+    local, at, domain = email.partition("@")
+    if not at or not domain.lower().endswith("users.noreply.github.com"):
+        return ""
+    return local.partition("+")[2] or local
+
+
+def _literal_brackets(pattern: str) -> str:
+    """A shell pattern whose `[` matches itself: bots are named `name[bot]` and bots'
+    subjects start `[pre-commit.ci]`, so a bracket is never a character class here."""
+    return pattern.replace("[", "[[]")
+
+
+def exempt_author(
+    patterns: Sequence[str], commit: git.Commit | None, *logins: str
+) -> tuple[str, str] | None:
+    """(name, pattern) of the first of a commit's author name, email and noreply login, and
+    the other `logins` (a pull request's author), that an `exempt-authors` pattern matches:
+    shell patterns, case-insensitive, a bracket matching itself (`*[bot]`); else None."""
+    from fnmatch import fnmatchcase
+
+    who = [*logins]
+    if commit is not None:
+        who[:0] = [commit.author_name, commit.author_email, _bot_login(commit.author_email)]
+    for pattern in patterns:
+        for value in who:
+            if value and fnmatchcase(value.lower(), _literal_brackets(pattern.lower())):
+                return value, pattern
+    return None
+
+
+def exemption(commit: git.Commit, policy: CommitsPolicy) -> str | None:
+    """Why a commit is not checked (its author or its subject is exempt), or None."""
+    from fnmatch import fnmatchcase
+
+    found = exempt_author(policy.exempt_authors, commit)
+    if found is not None:
+        return f'its author "{found[0]}" is exempt (exempt-authors "{found[1]}")'
+    subjects: list[str] = policy.exempt_subjects
+    subject = commit.subject.strip()
+    for pattern in subjects:
+        if fnmatchcase(subject, _literal_brackets(pattern)):
+            return f'its subject matches "{pattern}" (exempt-subjects)'
+    return None
 
 
 def _nbytes(text: str) -> int:

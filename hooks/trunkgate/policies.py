@@ -33,6 +33,8 @@ class SharedPolicy(Protocol):
 
     def path(self, relative: str) -> str: ...
 
+    def is_set(self, key: str) -> bool: ...
+
     trunk: str
     version_scheme: str
     changelog_file: str
@@ -60,6 +62,10 @@ class CommitsPolicy(SharedPolicy, Protocol):
     require_scope: bool
     max_subject_length: int
     strict: bool
+    ignore_pr_number: bool
+    squash_subject: bool
+    exempt_authors: list[str]
+    exempt_subjects: list[str]
 
 
 class ChangelogPolicy(SharedPolicy, Protocol):
@@ -70,6 +76,7 @@ class ChangelogPolicy(SharedPolicy, Protocol):
     code: list[str]
     exempt_types: list[str]
     skip_label: str
+    findings_per_rule: int
 
 
 class RunPolicy(SharedPolicy, Protocol):
@@ -83,6 +90,10 @@ class LintPolicy(SharedPolicy, Protocol):
     """`[tool.trunkgate.lint]`"""
 
     check_format: bool
+    types: list[str]
+    ruff_version: str
+    baseline: str
+    filter_mode: str
 
 
 class SecurityPolicy(SharedPolicy, Protocol):
@@ -102,6 +113,9 @@ class AuditPolicy(SharedPolicy, Protocol):
     requirements: list[str]
     ignore: list[dict[str, object]]
     cache_dir: str
+    lockfile: str
+    severity: str
+    unknown_severity: str
 
 
 class CoveragePolicy(SharedPolicy, Protocol):
@@ -113,6 +127,23 @@ class CoveragePolicy(SharedPolicy, Protocol):
     file_fail_under: float
     data: str
     test_command: str
+    require_data: bool
+
+
+class SecretsPolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.secrets]`"""
+
+    plugins: list[str]
+    scope: str
+    exclude: list[str]
+    baseline: str
+
+
+class ReviewPolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.review]`"""
+
+    min_share: float
+    exempt_authors: list[str]
 
 
 class TestsPolicy(SharedPolicy, Protocol):
@@ -140,6 +171,29 @@ class ReleasePolicy(SharedPolicy, Protocol):
     version_file: str
     reference_files: list[str]
     repository: str
+    version_files: list[dict[str, object]]
+    paths: list[str]
+    non_conventional: str
+
+
+class ApiPolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.api]`"""
+
+    packages: list[str]
+    search_paths: list[str]
+
+
+class MetricsPolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.metrics]` (`trunkgate metrics`)"""
+
+    since: str
+    deploy_tags: str
+    failure_window_days: int
+    hotfix_prefixes: list[str]
+    target_deploys_per_week: int
+    target_lead_time_hours: float
+    target_failure_rate: float
+    target_restore_minutes: int
 
 
 # The Protocol of each table of `schema.GATES`.
@@ -152,6 +206,10 @@ BY_TABLE = {
     "security": SecurityPolicy,
     "audit": AuditPolicy,
     "coverage": CoveragePolicy,
+    "secrets": SecretsPolicy,
+    "review": ReviewPolicy,
+    "api": ApiPolicy,
+    "metrics": MetricsPolicy,
     "tests": TestsPolicy,
     "performance": PerformancePolicy,
     "release": ReleasePolicy,

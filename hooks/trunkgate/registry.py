@@ -73,6 +73,7 @@ class Gate:
         "module",
         "name",
         "options",
+        "security",
         "summary",
         "table",
         "tool",
@@ -93,6 +94,7 @@ class Gate:
         in_run: bool = True,
         options: Mapping[str, object] | None = None,
         after: Sequence[str] = (),
+        security: bool = False,
     ) -> None:
         self.name = name  # its name in `trunkgate run` and in reports
         self.module = module  # under trunkgate.gates
@@ -106,6 +108,7 @@ class Gate:
         self.in_run = in_run
         self.options = dict(options or {})  # fixed options when `run` runs it
         self.after = tuple(after)  # gates whose output it reads: `run` waits for them
+        self.security = security  # its findings are vulnerabilities: SARIF security-severity
 
     def load(self) -> GateModule:
         """The gate's module (imported now, and only this one)."""
@@ -182,6 +185,7 @@ GATES: tuple[Gate, ...] = (
         hooks=[Hook("trunkgate-security", ["pre-commit", "manual"])],
         tool=Tool("bandit", "https://bandit.readthedocs.io/", "security"),
         action="security",
+        security=True,
     ),
     Gate(
         "audit",
@@ -190,6 +194,7 @@ GATES: tuple[Gate, ...] = (
         hooks=[Hook("trunkgate-audit", ["pre-push", "manual"])],
         tool=Tool("pip-audit", "https://github.com/pypa/pip-audit", "audit"),
         action="audit",
+        security=True,
     ),
     Gate(
         "tests",
@@ -215,6 +220,29 @@ GATES: tuple[Gate, ...] = (
         action="performance",
     ),
     Gate(
+        "secrets",
+        "secrets",
+        "detect-secrets: secrets committed in the change (never printed)",
+        hooks=[Hook("trunkgate-secrets", ["pre-commit", "manual"])],
+        tool=Tool("detect-secrets", "https://github.com/Yelp/detect-secrets", "secrets"),
+        action="secrets",
+        security=True,
+    ),
+    Gate(
+        "review",
+        "review",
+        "every commit that reached the trunk came through a pull request someone else approved",
+        action="review",
+    ),
+    Gate(
+        "api",
+        "api",
+        "griffe: breaking API changes are announced and in the changelog",
+        hooks=[Hook("trunkgate-api", ["pre-push", "manual"])],
+        tool=Tool("griffe", "https://mkdocstrings.github.io/griffe/", "api"),
+        action="api",
+    ),
+    Gate(
         "version",
         "version",
         "a release's version file, changelog and tag agree",
@@ -226,6 +254,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("release", "release", "next version, release notes, changelog cut (next|notes|cut)"),
     Command("run", "run", "every enabled gate, independent ones concurrently, one report"),
     Command("init", "init", "set a repository up: hooks, CI workflows, the policy"),
+    Command("metrics", "metrics", "DORA's four keys from the git history, week by week"),
 )
 
 BY_NAME: dict[str, Gate] = {gate.name: gate for gate in GATES}

@@ -39,7 +39,7 @@ class UsageError(Exception):
 class Finding:
     """One problem: where it is, which rule, how bad, and what to do about it."""
 
-    __slots__ = ("file", "hint", "line", "message", "rule", "severity", "where")
+    __slots__ = ("file", "hint", "line", "message", "rule", "score", "severity", "url", "where")
 
     def __init__(
         self,
@@ -51,6 +51,8 @@ class Finding:
         severity: str = ERROR,
         hint: str | None = None,
         where: str | None = None,
+        url: str | None = None,
+        score: float | None = None,
     ) -> None:
         self.rule = rule
         self.message = message
@@ -59,6 +61,8 @@ class Finding:
         self.severity = severity
         self.hint = hint
         self.where = where  # a location that is not a file: a commit, a pull-request title
+        self.url = url  # the rule's documentation, when the tool names it
+        self.score = score  # a security finding's severity, 0.0 to 10.0 (CVSS-like)
 
     def _key(self) -> tuple[object, ...]:
         return (self.file, self.line, self.rule, self.severity, self.message, self.hint, self.where)
@@ -87,6 +91,10 @@ class Finding:
         }
         if self.where:
             out["where"] = self.where
+        if self.url:
+            out["url"] = self.url
+        if self.score is not None:
+            out["score"] = self.score
         return out
 
 

@@ -117,6 +117,32 @@ GATES: dict[str, dict[str, Spec]] = {
         "require-scope": (BOOL, False, "every commit must name a scope"),
         "max-subject-length": (INT, 72, "longest allowed header line, in characters (0: off)"),
         "strict": (BOOL, False, "refuse merge, revert and fixup!/squash!/amend! commits"),
+        "ignore-pr-number": (
+            BOOL,
+            True,
+            "max-subject-length leaves out a trailing ` (#123)`, the pull request number "
+            "GitHub's merge adds",
+        ),
+        "squash-subject": (
+            BOOL,
+            True,
+            "on a pull request, also check the subject a squash merge writes (title and "
+            "` (#N)`) against max-subject-length; off for repositories that do not "
+            "squash-merge (only counts with ignore-pr-number = false)",
+        ),
+        "exempt-authors": (
+            LIST,
+            ["dependabot[bot]", "renovate[bot]", "pre-commit-ci[bot]", "github-actions[bot]"],
+            "commit authors whose commits are not checked: a name, an email or the login of "
+            "a GitHub noreply email, any case; * and ? are wildcards, [ and ] match themselves "
+            '("*[bot]": every GitHub App)',
+        ),
+        "exempt-subjects": (
+            LIST,
+            [],
+            "commit subjects that are not checked; * and ? are wildcards, [ and ] match "
+            'themselves ("[pre-commit.ci] *", "Bump *")',
+        ),
     },
     "changelog": {
         "extra-groups": (LIST, [], "change groups allowed besides the six of Keep a Changelog"),
@@ -136,7 +162,17 @@ GATES: dict[str, dict[str, Spec]] = {
             ["docs", "ci", "test", "style", "chore"],
             "commit types that need no changelog entry",
         ),
-        "skip-label": (STR, "skip-changelog", "pull-request label that lets a change through"),
+        "skip-label": (
+            STR,
+            "skip-changelog",
+            "pull-request label that lets a change through without an entry (released "
+            "sections are still checked)",
+        ),
+        "findings-per-rule": (
+            INT,
+            10,
+            "report at most this many findings of one rule, then a count of the rest (0: all)",
+        ),
     },
     "run": {
         "gates": (
@@ -151,6 +187,7 @@ GATES: dict[str, dict[str, Spec]] = {
                 "audit",
                 "tests",
                 "coverage",
+                "secrets",
                 "version",
             ],
             "the gates `trunkgate run` runs",
@@ -161,6 +198,32 @@ GATES: dict[str, dict[str, Spec]] = {
     "lint": {
         # Not "format": that would collide with the --format (output format) flag.
         "check-format": (BOOL, True, "also check formatting with `ruff format --check`"),
+        "types": (
+            LIST,
+            ["python", "pyi", "jupyter"],
+            "the file types checked, by pre-commit's names: python, pyi, jupyter, markdown; "
+            "the hook, --all and CI select the same files",
+        ),
+        "ruff-version": (
+            STR,
+            "",
+            "the ruff version to run, installed into trunkgate's cache when it is not the "
+            "installed one (default: the project's pin, required-version in its ruff "
+            "configuration or the ruff-pre-commit rev in .pre-commit-config.yaml, else the "
+            "installed ruff)",
+        ),
+        "baseline": (
+            STR,
+            ".trunkgate/ruff-baseline.json",
+            "accepted findings (write it with --update-baseline); only new findings count",
+        ),
+        "filter-mode": (
+            CHOICE,
+            "file",
+            "file: every finding in the checked files counts; added: only findings on the "
+            "lines the change adds or edits (as reviewdog's filter-mode added)",
+            ("file", "added"),
+        ),
     },
     "security": {
         "severity": (
@@ -184,7 +247,9 @@ GATES: dict[str, dict[str, Spec]] = {
         "exclude": (
             LIST,
             [],
-            "paths not scanned (shell-style patterns matched against the whole path, or folders)",
+            "paths not scanned (shell-style patterns matched against the whole path, or "
+            "folders), besides the project's own bandit targets and excludes ([tool.bandit] "
+            "exclude_dirs and targets in pyproject.toml, exclude and targets in .bandit)",
         ),
         "baseline": (
             STR,
@@ -197,9 +262,28 @@ GATES: dict[str, dict[str, Spec]] = {
         "requirements": (
             LIST,
             [],
-            "requirements files to audit, relative to the project root (default: "
-            "requirements*.txt in the root, else pyproject's [project] dependencies, "
-            "else the installed environment)",
+            "requirements files to audit, relative to the project root (default: the "
+            "lockfile, else requirements*.txt in the root, else pyproject's [project] "
+            "dependencies, else the installed environment)",
+        ),
+        "lockfile": (
+            STR,
+            "",
+            "the lockfile to audit at its locked versions, relative to the project root: "
+            "uv.lock, poetry.lock or pylock.toml (default: the first of these in the root)",
+        ),
+        "severity": (
+            CHOICE,
+            "high",
+            "vulnerabilities of this severity or above (CVSS, from the OSV record) fail the "
+            "gate; lower ones are warnings",
+            ("low", "medium", "high", "critical"),
+        ),
+        "unknown-severity": (
+            CHOICE,
+            "high",
+            "what a vulnerability whose advisory gives no severity counts as",
+            ("low", "medium", "high", "critical"),
         ),
         "ignore": (
             TABLES,
@@ -215,7 +299,13 @@ GATES: dict[str, dict[str, Spec]] = {
         ),
     },
     "coverage": {
-        "fail-under": (NUMBER, 90, "minimum total coverage, in percent"),
+        "fail-under": (
+            NUMBER,
+            90,
+            "minimum total coverage, in percent (unset: the project's coverage fail_under, "
+            "read as coverage.py reads it from .coveragerc, setup.cfg, tox.ini or "
+            "[tool.coverage.report] in pyproject.toml; else 90)",
+        ),
         "diff-fail-under": (NUMBER, 90, "minimum coverage of the lines a change adds, in percent"),
         "diff-min-lines": (
             INT,
@@ -230,6 +320,138 @@ GATES: dict[str, dict[str, Spec]] = {
             "default: the newest of the three in the project root",
         ),
         "test-command": (STR, "pytest --cov", "the command --run-tests runs to measure afresh"),
+        "require-data": (
+            BOOL,
+            False,
+            "fail (exit 2) when there is no coverage data; otherwise a local run without data "
+            "passes with a warning that says how to make it (in CI data is always required)",
+        ),
+    },
+    "secrets": {
+        "plugins": (
+            LIST,
+            [
+                "AWSKeyDetector",
+                "ArtifactoryDetector",
+                "AzureStorageKeyDetector",
+                "BasicAuthDetector",
+                "CloudantDetector",
+                "DiscordBotTokenDetector",
+                "GitHubTokenDetector",
+                "GitLabTokenDetector",
+                "IbmCloudIamDetector",
+                "IbmCosHmacDetector",
+                "JwtTokenDetector",
+                "MailchimpDetector",
+                "NpmDetector",
+                "OpenAIDetector",
+                "PrivateKeyDetector",
+                "PypiTokenDetector",
+                "SendGridDetector",
+                "SlackDetector",
+                "SoftlayerDetector",
+                "SquareOAuthDetector",
+                "StripeDetector",
+                "TelegramBotTokenDetector",
+                "TwilioKeyDetector",
+            ],
+            "detect-secrets plugins to run (class names); the default leaves out the noisy "
+            "ones: Base64HighEntropyString, HexHighEntropyString, KeywordDetector and "
+            "IPPublicDetector",
+        ),
+        "scope": (
+            CHOICE,
+            "added-lines",
+            "added-lines: of a change's files, only the lines it adds count (files given, "
+            "as pre-commit does, and --all are scanned whole); files: every line of them",
+            ("added-lines", "files"),
+        ),
+        "exclude": (
+            LIST,
+            [],
+            "paths not scanned (shell-style patterns matched against the whole path, or folders)",
+        ),
+        "baseline": (
+            STR,
+            ".trunkgate/secrets-baseline.json",
+            "accepted secrets, as hashes (write it with --update-baseline); only new ones count",
+        ),
+    },
+    "review": {
+        "min-share": (
+            NUMBER,
+            100,
+            "the share of the range's commits, in percent, that must have come through a pull "
+            "request approved by someone other than its author",
+        ),
+        "exempt-authors": (
+            LIST,
+            ["*[bot]"],
+            "authors whose commits need no review: shell patterns, as the commits gate's "
+            "exempt-authors (a bracket matches itself), matched against a commit's author "
+            "name, email and noreply login and its pull request's author login",
+        ),
+    },
+    # The api gate: the public API at the base and at the head, compared with griffe.
+    "api": {
+        "packages": (
+            LIST,
+            [],
+            "the packages whose public API is compared (import names); empty: the project's "
+            "own, from [project] name in pyproject.toml",
+        ),
+        "search-paths": (
+            LIST,
+            ["src", "."],
+            "folders, relative to the project root, where the packages are found",
+        ),
+    },
+    # `trunkgate metrics`: DORA's four keys from the history.
+    "metrics": {
+        "since": (
+            STR,
+            "90d",
+            "the window measured: the last N days (90d) or weeks (13w), or since a date "
+            "(YYYY-MM-DD)",
+        ),
+        "deploy-tags": (
+            STR,
+            "",
+            "tags that mark a deployment (a shell-style pattern such as deploy-*); empty: the "
+            "release tags (tag-prefix and a version in the scheme; pre-releases and floating "
+            "aliases aside)",
+        ),
+        "failure-window-days": (
+            INT,
+            7,
+            "a deployment that a patch release, a hotfix or a revert repairs within this many "
+            "days counts as failed",
+        ),
+        "hotfix-prefixes": (
+            LIST,
+            ["hotfix/"],
+            "branch prefixes whose merges are hotfixes (a `hotfix:` subject is one too)",
+        ),
+        "target-deploys-per-week": (
+            INT,
+            5,
+            "target: at least this many deployments a week (5: daily, on working days)",
+        ),
+        "target-lead-time-hours": (
+            NUMBER,
+            2,
+            "target: a median lead time for changes under this many hours",
+        ),
+        "target-failure-rate": (
+            NUMBER,
+            5,
+            "target: a change failure rate under this percentage",
+        ),
+        "target-restore-minutes": (
+            INT,
+            30,
+            "target: a median time to restore under this many minutes",
+        ),
     },
     "tests": {
         "command": (
@@ -301,6 +523,26 @@ GATES: dict[str, dict[str, Spec]] = {
             STR,
             "",
             "this repository as owner/name (default: GITHUB_REPOSITORY, else the origin remote)",
+        ),
+        "version-files": (
+            TABLES,
+            [],
+            "more files holding the version, each {path, pattern}: the pattern is the text "
+            'around the version, written with {version} (__version__ = "{version}")',
+            {"path": STR, "pattern": STR},
+        ),
+        "paths": (
+            LIST,
+            [],
+            "a package of a monorepo: release only the commits that touch these paths "
+            "(relative to the project root; empty: the whole repository)",
+        ),
+        "non-conventional": (
+            CHOICE,
+            "fail",
+            "commits that are not Conventional Commits: fail (exit 2, the next version cannot "
+            "be told), patch (each counts as a fix) or ignore",
+            ("fail", "patch", "ignore"),
         ),
     },
 }

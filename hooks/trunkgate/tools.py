@@ -17,7 +17,7 @@ from trunkgate.report import UsageError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
 TAIL_LINES = 5
 
@@ -37,6 +37,25 @@ FILE_ARGS = (
         metavar="REF",
     ),
 )
+
+
+# --------------------------------------------------------------------------- files
+
+
+def is_excluded(path: str, patterns: Iterable[str]) -> bool:
+    """A path matched by a shell-style pattern (whole path), or inside a listed folder."""
+    from fnmatch import fnmatchcase
+
+    for pattern in patterns:
+        pattern = pattern.strip()
+        while pattern.startswith("./"):
+            pattern = pattern[2:]
+        pattern = pattern.rstrip("/")
+        if not pattern:
+            continue
+        if path == pattern or path.startswith(pattern + "/") or fnmatchcase(path, pattern):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- run
@@ -214,3 +233,149 @@ def load_json(argv: Sequence[str], proc: subprocess.CompletedProcess[str]) -> ob
         return json.loads(proc.stdout)
     except ValueError:
         raise failure(argv, proc, f"gave no JSON report (exit status {proc.returncode})") from None
+
+
+# --------------------------------------------------------------------------- which files
+
+# The file types a scanning gate can select, by the names pre-commit gives them (identify's
+# tags), and the suffixes that make a file that type. `python` also takes an extensionless
+# script with a python shebang, as identify does. A gate's hook passes every file of the
+# types it may select; the gate keeps those of the types its policy selects, with the same
+# function (`selects`) whichever way the files came: given, changed, or the whole tree.
+FILE_TYPES: dict[str, tuple[str, ...]] = {
+    "python": (".py", ".pyw"),
+    "pyi": (".pyi",),
+    "jupyter": (".ipynb",),
+    "markdown": (".md", ".markdown"),
+}
+
+
+def suffixes_of(types: Sequence[str], where: str) -> tuple[str, ...]:
+    """The suffixes of the named file types; an unknown name is a UsageError naming `where`."""
+    out: list[str] = []
+    for name in types:
+        if name not in FILE_TYPES:
+            known = ", ".join(FILE_TYPES)
+            raise UsageError(f"{where}: unknown file type {name!r}, expected some of {known}")
+        out += FILE_TYPES[name]
+    return tuple(out)
+
+
+def selects(path: str, suffixes: Sequence[str]) -> bool:
+    """True for a file a gate with these suffixes scans (a shebang script is python's)."""
+    from trunkgate.change import is_python
+
+    shebang = ".py" in suffixes
+    name = os.path.basename(path)
+    if not shebang and not name.endswith(tuple(suffixes)):
+        return False
+    return os.path.isfile(path) and is_python(path, suffixes)
+
+
+def tree_files(root: str, suffixes: Sequence[str]) -> list[str]:
+    """The files of the tree below `root` a gate with these suffixes scans: git's tracked and
+    not-ignored files, relative to root, the same that `selects` keeps of given files."""
+    from trunkgate import git
+
+    return [f for f in git.ls_files(cwd=root) if selects(os.path.join(root, f), suffixes)]
+
+
+# Keep each command line well under the smallest platform limit (Windows: 32767).
+MAX_ARGV_CHARS = 24000
+
+
+def chunks(
+    files: Sequence[str],
+    count: int,
+    sizes: dict[str, int] | None = None,
+    *,
+    limit: int = MAX_ARGV_CHARS,
+) -> list[list[str]]:
+    """Split files into at least `count` groups (more when they would not fit in `limit`
+    characters of command line), of similar total size (largest first, each into the
+    lightest group); every group is non-empty."""
+    if not files:
+        return []
+    chars = sum(len(f) + 1 for f in files)
+    count = max(1, min(len(files), max(count, -(-chars // limit))))
+    sizes = sizes or {}
+    order = sorted(files, key=lambda f: (-sizes.get(f, 0), f))
+    groups: list[list[str]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for name in order:
+        i = loads.index(min(loads))
+        groups[i].append(name)
+        loads[i] += sizes.get(name, 0) or 1
+    return [sorted(g) for g in groups if g]
+
+
+# --------------------------------------------------------------------------- pinned versions
+
+
+def cache_home() -> str:
+    """trunkgate's user cache folder: TRUNKGATE_CACHE_DIR, else trunkgate/ in XDG_CACHE_HOME
+    (or ~/.cache)."""
+    return os.environ.get("TRUNKGATE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "trunkgate"
+    )
+
+
+def pinned(name: str, version: str, why: str) -> str:
+    """The path of `name` at exactly `version`, installed from the package index into
+    `<cache>/tools/<name>-<version>/` on first use and reused after; `why` names the pin for
+    the error when it cannot be installed. The folder appears whole or not at all."""
+    import re
+    import shutil
+    import tempfile
+
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)*([a-z]+[0-9]+)?", version):
+        raise UsageError(f"{why}: {version!r} is not a version, expected one like 0.4.4")
+    folder = os.path.join(cache_home(), "tools", f"{name}-{version}")
+    exe = name + ".exe" if os.name == "nt" else name
+    found = os.path.join(folder, "Scripts" if os.name == "nt" else "bin", exe)
+    if os.path.isfile(found):
+        return found
+    how = f"pip install {name}=={version} (or set the lint policy key {name}-version)"
+    os.makedirs(os.path.dirname(folder), exist_ok=True)
+    work = tempfile.mkdtemp(prefix=f".{name}-{version}-", dir=os.path.dirname(folder))
+    try:
+        argv = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--target",
+            work,
+            f"{name}=={version}",
+        ]
+        try:
+            proc = _finish(argv, _popen(argv, None, None), (0, 1, 2, 3), 600)
+            done = proc.returncode == 0
+            last = tail(proc.stderr or proc.stdout or "", 1) or ["(no output)"]
+        except UsageError as exc:  # no interpreter to run pip with, or pip hung
+            done, last = False, [str(exc)]
+        if not done or not os.path.isfile(os.path.join(work, os.path.relpath(found, folder))):
+            lines = last
+            raise UsageError(
+                f"{why}: could not install {name} {version} into {folder} ({lines[-1].strip()}); "
+                f"install it yourself with: {how}"
+            )
+        try:
+            os.rename(work, folder)
+        except OSError:  # another run installed it meanwhile
+            if not os.path.isfile(found):
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return found
+
+
+def version_of(exe: str) -> str:
+    """The version a tool prints for `--version` (`ruff 0.4.4` -> `0.4.4`)."""
+    proc = run([exe, "--version"], timeout=60)
+    words = proc.stdout.split()
+    return words[-1] if words else ""

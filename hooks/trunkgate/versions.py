@@ -1,6 +1,9 @@
-"""Version schemes and semver arithmetic: is a version valid in the policy's scheme, how do two
+"""Version schemes and their arithmetic: is a version valid in the policy's scheme, how do two
 compare, and in semver what a bump gives (`bump`, `effective_level`, `bump_between`, the levels
-MAJOR, MINOR, PATCH and their RANK) and which pre-release comes next (`pre_release`).
+MAJOR, MINOR, PATCH and their RANK) and which pre-release comes next (`pre_release`); in every
+scheme, what the next release is (`next_release`, `next_pre_release`: PEP 440's release
+segments, pre-releases a/b/rc and .devN, and calendar versions YYYY.MM.N) and which versions
+are final releases (`is_final`).
 
 Used by the branch gate (release/1.4.0), the changelog gate (## [1.4.0]), the version gate
 and releases. Only the standard library: errors are ValueErrors, callers word them.
@@ -49,6 +52,10 @@ def describe(scheme: str) -> str:
     """How a valid version looks, for messages."""
     shapes = {"semver": "X.Y.Z", "calver": "YYYY.MM[.DD|.N]", "pep440": "PEP 440, e.g. 1.4.0rc1"}
     return f"a {scheme} version ({shapes[scheme]})"
+
+
+# How a version of each scheme looks after a tag prefix, for messages.
+SHAPES = {"semver": "X.Y.Z", "calver": "YYYY.MM.N", "pep440": "X.Y.Z"}
 
 
 def _semver_key(m: re.Match[str]) -> SortKey:
@@ -198,3 +205,124 @@ def _split_tag(name: str, scheme: str) -> str | None:
         if name[start].isdigit() and pattern.fullmatch(name, start):
             return name[:start]
     return None
+
+
+# --------------------------------------------------------------------------- every scheme
+
+
+def is_final(version: str, scheme: str = "semver") -> bool:
+    """A release, not a pre-release: no `-pre` in semver; no a/b/rc and no .devN in PEP 440
+    (a .postN release is final); every calendar version."""
+    if scheme == "semver":
+        return not is_pre(version)
+    if scheme == "pep440":
+        m = PEP440.fullmatch(version)
+        return m is not None and m["pre_l"] is None and m["dev"] is None
+    return True
+
+
+def release_core(version: str, scheme: str = "semver") -> str:
+    """The release a pre-release leads to: 1.6.0 for 1.6.0-rc.1 (semver) or 1.6.0rc1 and
+    1.6.0.dev2 (PEP 440, with its epoch); a calendar version is its own."""
+    if scheme == "semver":
+        return version.split("+", 1)[0].split("-", 1)[0]
+    if scheme == "pep440":
+        m = PEP440.fullmatch(version)
+        if m is None:
+            raise ValueError(f"{version!r} is not {describe('pep440')}")
+        return (f"{m['epoch']}!" if m["epoch"] else "") + m["release"]
+    return version
+
+
+def _pep440_bump(version: str, level: str, zero_major: str) -> str:
+    """PEP 440: the release segment bumped (as many parts as it had, at least the one moved);
+    the epoch kept, pre, post and dev dropped."""
+    m = PEP440.fullmatch(version)
+    if m is None:
+        raise ValueError(f"{version!r} is not {describe('pep440')}")
+    parts = [int(p) for p in m["release"].split(".")]
+    if level == MAJOR and parts[0] == 0 and zero_major == "minor":
+        level = MINOR
+    at = {MAJOR: 0, MINOR: 1, PATCH: 2}[level]
+    parts += [0] * (at + 1 - len(parts))
+    parts[at] += 1
+    parts[at + 1 :] = [0] * len(parts[at + 1 :])
+    epoch = f"{m['epoch']}!" if m["epoch"] else ""
+    return epoch + ".".join(str(p) for p in parts)
+
+
+def _calver_next(version: str | None, today: tuple[int, int]) -> str:
+    """YYYY.MM.N: this month's next N (0 for the month's first release); the month written
+    as the last release wrote it (01 or 1)."""
+    year, month = today
+    padded = False
+    if version is not None:
+        m = CALVER.fullmatch(version)
+        if m is None:
+            raise ValueError(f"{version!r} is not {describe('calver')}")
+        padded = m["month"].startswith("0")
+        if (int(m["year"]), int(m["month"])) > (year, month):
+            year, month = int(m["year"]), int(m["month"])  # a clock behind the last release
+        if (int(m["year"]), int(m["month"])) == (year, month):
+            rest = (m["rest"] or "").split(".")[0]
+            shown = f"{month:02d}" if padded else str(month)
+            return f"{year}.{shown}.{int(rest) + 1 if rest else 1}"  # YYYY.MM is YYYY.MM.0
+    shown = f"{month:02d}" if padded else str(month)
+    return f"{year}.{shown}.0"
+
+
+def next_release(
+    version: str | None,
+    level: str,
+    scheme: str = "semver",
+    zero_major: str = "minor",
+    today: tuple[int, int] | None = None,
+) -> str:
+    """The release after `version` (a final release of the scheme) for a bump of `level`.
+
+    semver and pep440 bump the part the level names (a breaking change bumps the minor while
+    the major is 0, per `zero_major`); calver ignores the level: YYYY.MM.N of `today`
+    (year, month), the next N within the same month. `version` None is calver's first release.
+    """
+    if scheme == "calver":
+        if today is None:
+            import datetime
+
+            now = datetime.date.today()
+            today = (now.year, now.month)
+        return _calver_next(version, today)
+    if version is None:
+        raise ValueError("a bump needs a version to start from")
+    if scheme == "pep440":
+        return _pep440_bump(version, level, zero_major)
+    return bump(version, level, zero_major)
+
+
+# PEP 440's pre-release labels and the spellings packaging normalises to them.
+PEP440_PRE = {"a": "a", "alpha": "a", "b": "b", "beta": "b", "rc": "rc", "c": "rc", "pre": "rc"}
+PEP440_PRE["preview"] = "rc"
+
+
+def next_pre_release(core: str, name: str, existing: Sequence[str], scheme: str = "semver") -> str:
+    """The next pre-release of `core` called `name`, one above the highest in `existing`.
+
+    semver: core-name.N. pep440: coreaN, corebN, corercN (alpha, beta, c, pre and preview
+    spelled as packaging normalises them) or core.devN. calver has no pre-releases. Raises
+    ValueError, saying what was expected, for a name the scheme cannot write."""
+    if scheme == "semver":
+        return pre_release(core, check_pre_name(name), existing)
+    if scheme == "pep440":
+        label = name.lower()
+        if label == "dev":
+            head = f"{core}.dev"
+        elif label in PEP440_PRE:
+            head = f"{core}{PEP440_PRE[label]}"
+        else:
+            raise ValueError(
+                f"expected a PEP 440 pre-release name (a, b, rc, alpha, beta, dev), got {name!r}"
+            )
+        numbers = [
+            int(v[len(head) :]) for v in existing if v.startswith(head) and v[len(head) :].isdigit()
+        ]
+        return f"{head}{max(numbers, default=0) + 1}"
+    raise ValueError(f"calendar versions have no pre-releases; expected no --pre, got {name!r}")

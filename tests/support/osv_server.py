@@ -134,6 +134,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self._fail_if_asked():
             return
+        if self.server.owner.fail_get_with is not None:
+            status = self.server.owner.fail_get_with
+            self._send_json(status, {"code": 13, "message": f"forced failure {status}"})
+            return
+        self.server.owner.record_get(self.path)
         prefix = "/v1/vulns/"
         if not self.path.startswith(prefix):
             self._send_json(404, {"code": 5, "message": "Not found."})
@@ -181,14 +186,17 @@ class _HTTPServer(ThreadingHTTPServer):
 class OSVServer:
     """OSV API on 127.0.0.1, served from a daemon thread; use it as a context manager.
 
-    ``url`` is the ``/v1/query`` endpoint to hand to ``pip-audit --osv-url``. ``requests`` is a
-    snapshot of the decoded JSON bodies of the POSTs received so far (``None`` for a body that
-    was not JSON). Set ``fail_with`` to an HTTP status to make every request fail with it.
+        ``url`` is the ``/v1/query`` endpoint to hand to ``pip-audit --osv-url``. ``requests`` is a
+        snapshot of the decoded JSON bodies of the POSTs received so far (``None`` for a body that
+        was not JSON), ``gets`` the paths of the GETs. Set ``fail_with`` to an HTTP status to make
+    every request fail with it, ``fail_get_with`` to fail only the GETs of records by id.
     """
 
     def __init__(self, records_dir: str | Path, *, port: int = 0, verbose: bool = False) -> None:
         self.records: list[Record] = load_records(records_dir)
         self.fail_with: int | None = None
+        self.fail_get_with: int | None = None  # GET /v1/vulns/<id> only
+        self.gets: list[str] = []  # the paths of the GETs received
         self.verbose = verbose
         self._port = port
         self._lock = threading.Lock()
@@ -215,6 +223,10 @@ class OSVServer:
             for record in self.records
             if not record.get("withdrawn") and is_affected(record, name, ecosystem, version)
         ]
+
+    def record_get(self, path: str) -> None:
+        with self._lock:
+            self.gets.append(path)
 
     def record_request(self, body: Any) -> None:
         with self._lock:

@@ -1,40 +1,48 @@
 """Audit the dependencies for known vulnerabilities with pip-audit, against OSV.
 
-What is audited: the files of `--requirement` (or the policy key `requirements`); else every
-`requirements*.txt` in the project root; else the `[project] dependencies` of pyproject.toml;
-else the installed environment (the project's `.venv`, the active `VIRTUAL_ENV`, or
-pip-audit's own). Files named with `-r` inside a requirements file are audited too.
+What is audited, first match wins: the files of `--requirement` (or the policy key
+`requirements`); the policy's `lockfile`; else a lockfile in the project root (uv.lock,
+poetry.lock, pylock.toml, in that order); else every `requirements*.txt` in the project root;
+else the `[project] dependencies` of pyproject.toml; else the installed environment (the
+project's `.venv`, the active `VIRTUAL_ENV`, or pip-audit's own). A lockfile is audited at
+its locked versions, never resolved again. Files named with `-r` inside a requirements file
+are audited too, and a line that names the project itself (`-e .[dev]`, `.`) stands for its
+`[project] dependencies` with those extras; a pin of the same package wins over a range.
+The first note of the report says which source was audited.
 
-When every requirement is pinned with `==`, pip-audit runs with `--no-deps --disable-pip`:
-no resolver and no package index, only the vulnerability service. Otherwise pip-audit
-resolves the requirements with pip, which needs the package index; a note says which ran.
+pip-audit runs in-process, through its Python API: pinned requirements and lockfiles go
+straight to its OSV service (no resolver, no package index); unpinned ones are resolved by
+pip-audit with pip, which needs the package index; an environment is listed by pip.
 
 The vulnerability service is always OSV (`--osv-url`, the policy key `osv-url`, or
-PIP_AUDIT_OSV_URL; default https://api.osv.dev/v1/query). Advisories are accepted for a
-while with `ignore = [{id, reason, until}]` entries: matched by id or by any alias (a CVE
+PIP_AUDIT_OSV_URL; default https://api.osv.dev/v1/query). Each vulnerability found is
+scored from its OSV record's CVSS vectors (`trunkgate.advisories`): those at or above
+`severity` (default high) fail the gate, lower ones are warnings, and one whose advisory
+gives no severity counts as `unknown-severity` (default high). Advisories are accepted for
+a while with `ignore = [{id, reason, until}]` entries: matched by id or by any alias (a CVE
 id), listed with their reason in the report, and failing the gate once past their date.
 Given file names (pre-commit), `--base REF`, or in CI a pull request's base or a push's
 previous commit: the audit runs only when a dependency file is among the files given or
 changed. `--all` always audits, and so does a CI run with no base (a schedule).
 """
 
-# About 500 lines: choosing the source, running pip-audit and reading its verdict against the
-# dated ignores are one path that every message refers back to; reading the requirements
-# themselves is `trunkgate.requirements`.
+# About 550 lines: choosing the source, running pip-audit and reading its verdict against the
+# dated ignores and the severity threshold are one path that every message refers back to;
+# reading the requirements is `trunkgate.requirements` and `trunkgate.lockfiles`, scoring
+# the advisories `trunkgate.advisories`, and running pip-audit `trunkgate.pip_audit_api`.
 
 from __future__ import annotations
 
 import os
-import re
 
-from trunkgate import flags, report, tools
+from trunkgate import flags, lockfiles, pip_audit_api, report
 from trunkgate.change import Change, relative
+from trunkgate.pip_audit_api import Source, run_pip_audit
 from trunkgate.requirements import line_of, project_dependencies, read_requirements, read_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime
-    import re
     from collections.abc import Iterable, Sequence
     from typing import Any, TypeAlias
 
@@ -42,13 +50,14 @@ if TYPE_CHECKING:
     from trunkgate.policies import AuditPolicy
     from trunkgate.requirements import Requirement
 
-    # pip-audit's JSON, and the policy's ignore tables ({id, until, reason}): read by key.
+    # pip-audit's results as JSON-like data, and the policy's ignore tables ({id, until,
+    # reason}): read by key.
     Entry: TypeAlias = dict[str, Any]
 
 GATE = "audit"
 EXAMPLE = (
     "trunkgate audit --requirement requirements.txt\n"
-    "  trunkgate audit --osv-url http://osv.internal/v1/query --format json"
+    "  trunkgate audit --lockfile uv.lock --severity critical --format json"
 )
 ARGS = (
     flags.Arg(
@@ -66,62 +75,23 @@ ARGS = (
     flags.Arg(
         "--requirement",
         "a requirements file to audit, relative to the current folder; repeatable, or a "
-        "comma-separated list (replaces the policy key requirements)",
+        "comma-separated list (replaces the policy keys requirements and lockfile)",
         metavar="PATH",
     ),
 )
 DEFAULT_OSV_URL = "https://api.osv.dev/v1/query"
 EXPIRED = "ignore-expired"
+FLOOR = {"low": 0.1, "medium": 4.0, "high": 7.0, "critical": 9.0}  # CVSS's lowest of each level
 FIX = (
-    "Upgrade each package to a fixed version (`pip-audit --fix` can edit requirements files). "
+    "Upgrade each package to a fixed version (`pip-audit --fix` can edit requirements files; "
+    "`uv lock --upgrade-package NAME` or `poetry update NAME` a lockfile). "
     "When an advisory does not affect the project, accept it for a while, with the reason, "
     "in [tool.trunkgate.audit]:\n"
     '  ignore = [{id = "PYSEC-2023-74", reason = "why it does not apply", until = 2026-12-31}]\n'
     "An expired entry fails the gate: review it, then move its date or remove it."
 )
 
-# exceptions in pip-audit's stderr that mean the vulnerability service did not answer
-SERVICE_ERROR = re.compile(
-    r"^(?P<module>requests\.exceptions|pip_audit\._service\.interface"
-    r"|urllib3\.exceptions)\.(?P<name>\w+)(?::\s*(?P<detail>.*))?$"
-)
-ERRNO = re.compile(r"\[Errno -?\d+\][^'\"()]*")
-_TIMED_OUT = "Could not connect to OSV's vulnerability feed"  # pip-audit's connect timeout
-
-
 # --------------------------------------------------------------------------- what to audit
-
-
-class Source:
-    """What pip-audit audits: requirements files, pyproject dependencies, or an environment."""
-
-    __slots__ = ("files", "kind", "label", "requirements", "site")
-
-    def __init__(
-        self,
-        kind: str,
-        label: str,
-        *,
-        files: Sequence[str] = (),
-        requirements: Sequence[Requirement] = (),
-        site: Sequence[str] = (),
-    ) -> None:
-        self.kind = kind  # "requirements", "pyproject" or "environment"
-        self.label = label
-        self.files = list(files)  # absolute paths that define the dependencies
-        self.requirements = list(requirements)
-        self.site = list(site)  # site-packages folders (environment); [] for pip-audit's own
-
-    @property
-    def pinned(self) -> bool:
-        return all(r.version is not None for r in self.requirements)
-
-    def location(self, name: str) -> tuple[str | None, int | None]:
-        """The file and line where a package is required (the first place), if known."""
-        for req in self.requirements:
-            if req.name == name:
-                return req.file, req.line or None
-        return None, None
 
 
 def _site_packages(prefix: str) -> list[str]:
@@ -149,47 +119,113 @@ def _split(values: Iterable[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _requirement_paths(policy: AuditPolicy, opts: flags.Options) -> list[str]:
-    """--requirement (from the current folder), the policy's (from the project root), or
-    every requirements*.txt in the project root."""
+def _plan(policy: AuditPolicy, opts: flags.Options) -> tuple[str, list[str], list[str]]:
+    """(kind, paths, notes): "requirements" with their files, "lockfile" with it, else
+    "other" (pyproject or the environment). Cheap: nothing is parsed.
+
+    --requirement (from the current folder) wins; then the policy's lockfile or its
+    requirements (not both); then a lockfile in the project root; then every
+    requirements*.txt there.
+    """
     requirement: str | None = getattr(opts, "requirement", None)
     given = _split([requirement]) if requirement else []
     if given:
-        return [os.path.abspath(p) for p in given]
+        return "requirements", [os.path.abspath(p) for p in given], []
+    lockfile: str = policy.lockfile
     requirements: list[str] = policy.requirements
+    if lockfile and requirements:
+        raise report.UsageError(
+            "[tool.trunkgate.audit]: lockfile and requirements are both set, expected one "
+            "(the lockfile is what gets installed; requirements files are for projects "
+            "without one)"
+        )
+    if lockfile:
+        if lockfiles.kind_of(lockfile) is None:
+            raise report.UsageError(
+                f"lockfile: {lockfile!r} is not a lockfile name, expected uv.lock, poetry.lock, "
+                "pylock.toml or pylock.<name>.toml"
+            )
+        return "lockfile", [policy.path(lockfile)], []
     if requirements:
-        return [policy.path(p) for p in requirements]
+        return "requirements", [policy.path(p) for p in requirements], []
+    found = lockfiles.find(policy.root)
+    if found:
+        others = [relative(p, policy.root) for p in found[1:]]
+        notes = (
+            [f"also found {', '.join(others)}: not audited (the lockfile key chooses)"]
+            if others
+            else []
+        )
+        return "lockfile", [found[0]], notes
     names = sorted(os.listdir(policy.root))
-    found = [policy.path(n) for n in names if n.startswith("requirements") and n.endswith(".txt")]
-    return [p for p in found if os.path.isfile(p)]
+    paths = [policy.path(n) for n in names if n.startswith("requirements") and n.endswith(".txt")]
+    paths = [p for p in paths if os.path.isfile(p)]
+    return ("requirements", paths, []) if paths else ("other", [], [])
 
 
 def dependency_files(policy: AuditPolicy, opts: flags.Options) -> list[str]:
-    """The files that define what is audited: the requirements files and their includes,
-    else pyproject.toml if there is one. Cheap: no requirement is parsed."""
-    paths = _requirement_paths(policy, opts)
-    if paths:
-        return read_requirements(paths, policy.root, parse=False)[0]
+    """The files that define what is audited: the lockfile; the requirements files, their
+    includes and the pyproject.toml of the projects they name; else pyproject.toml if there
+    is one. Cheap: no requirement is parsed."""
+    kind, paths, _ = _plan(policy, opts)
+    if kind == "lockfile":
+        return paths
+    if kind == "requirements":
+        return read_requirements(paths, policy.root, parse=False).files
     pyproject = policy.path("pyproject.toml")
     return [pyproject] if os.path.isfile(pyproject) else []
 
 
+def _merged(reqs: Sequence[Requirement], locked: bool) -> list[Requirement]:
+    """One entry per package version: a pin wins over a range of the same package (what pip
+    installs). Two pins of one package in requirements files conflict (a lock may hold
+    several, one per environment)."""
+    pinned: dict[str, Requirement] = {}
+    for req in reqs:
+        if req.skip is not None or req.version is None:
+            continue
+        first = pinned.setdefault(req.name, req)
+        if not locked and first.version != req.version:
+            raise report.UsageError(
+                f"{req.file}:{req.line}: {req.name} is pinned to {req.version} here and to "
+                f"{first.version} at {first.file}:{first.line}, expected one version"
+            )
+    out: list[Requirement] = []
+    seen: set[tuple[str, str | None]] = set()
+    for req in reqs:
+        if req.skip is None and req.version is None and req.name in pinned:
+            continue  # the pin of the same package is what gets installed
+        key = (req.name, req.version if req.skip is None else req.text)
+        if key not in seen:
+            seen.add(key)
+            out.append(req)
+    return out
+
+
 def choose_source(policy: AuditPolicy, opts: flags.Options, ctx: Context) -> Source:
-    """What to audit: --requirement, the policy's requirements, requirements*.txt in the
-    project root, pyproject's [project] dependencies, or the installed environment."""
+    """What to audit (see `_plan`), read: the lockfile's pins, the requirements, pyproject's
+    [project] dependencies, or the installed environment."""
     root = policy.root
-    paths = _requirement_paths(policy, opts)
-    if paths:
-        files, reqs = read_requirements(paths, root)
-        label = ", ".join(relative(f, root) for f in files)
-        return Source("requirements", label, files=files, requirements=reqs)
+    kind, paths, notes = _plan(policy, opts)
+    if kind == "lockfile":
+        shown = relative(paths[0], root)
+        reqs = _merged(lockfiles.read(paths[0], shown), locked=True)
+        return Source("lockfile", shown, files=paths, requirements=reqs, notes=notes)
+    if kind == "requirements":
+        found = read_requirements(paths, root)
+        label = ", ".join(relative(f, root) for f in found.files)
+        reqs = _merged(found.requirements, locked=False)
+        return Source(
+            "requirements", label, files=found.files, requirements=reqs, notes=found.notes
+        )
     pyproject = os.path.join(root, "pyproject.toml")
     if os.path.isfile(pyproject):
         shown = relative(pyproject, root)
-        deps = project_dependencies(read_text(pyproject, shown, "file"), shown)
+        deps = project_dependencies(read_text(pyproject, shown, "a pyproject.toml"), shown)
         if deps is not None:
             label = f"the [project] dependencies of {shown}"
-            return Source("pyproject", label, files=[pyproject], requirements=deps)
+            reqs = _merged(deps, locked=False)
+            return Source("pyproject", label, files=[pyproject], requirements=reqs)
     return _environment(root, ctx)
 
 
@@ -243,6 +279,13 @@ def _aliases(vuln: Entry) -> list[str]:
     ]
 
 
+def advisory_url(vuln_id: str) -> str | None:
+    """The advisory's page on osv.dev, for an id that is safe in a URL."""
+    if vuln_id and all(c.isalnum() or c in "-._" for c in vuln_id) and vuln_id.isascii():
+        return f"https://osv.dev/vulnerability/{vuln_id}"
+    return None
+
+
 def advisory_text(name: str, version: str, vuln: Entry) -> str:
     """'requests 2.25.0: PYSEC-2023-74 (CVE-2023-32681), fixed in 2.31.0'."""
     aliases = _aliases(vuln)
@@ -258,12 +301,14 @@ def _matching(ignores: Sequence[Entry], ids: set[str]) -> Entry | None:
 
 class Verdict:
     """The findings and notes of an audit, and the counts for the step outputs: every known
-    vulnerability found (accepted ones included), and those the policy accepts."""
+    vulnerability found (accepted ones included), and those the policy accepts.
+    `advisories` pairs each finding with its package and advisory, for the severity."""
 
-    __slots__ = ("findings", "ignored", "notes", "used", "vulnerabilities")
+    __slots__ = ("advisories", "findings", "ignored", "notes", "used", "vulnerabilities")
 
     def __init__(self) -> None:
         self.findings: list[report.Finding] = []
+        self.advisories: list[tuple[report.Finding, str, Entry]] = []
         self.notes: list[str] = []
         self.used: list[Entry] = []  # the ignore entries that matched an advisory
         self.vulnerabilities = 0
@@ -276,7 +321,8 @@ def check_report(
     today: datetime.date | None,
     source: Source,
 ) -> Verdict:
-    """Findings from pip-audit's JSON `dependencies`, with the policy's ignore entries applied.
+    """Findings from pip-audit's results (its JSON report's `dependencies`), with the
+    policy's ignore entries applied.
 
     An entry matches an advisory by its id or any alias, case-insensitively, while `today`
     is on or before its `until` date; an expired entry ignores nothing. (`today` may be None
@@ -308,9 +354,38 @@ def check_report(
                 verdict.used.append(entry)
                 verdict.notes.append(f"ignored {text} (until {entry['until']}): {entry['reason']}")
                 continue
-            file, line = source.location(name)
-            verdict.findings.append(report.Finding(str(vuln.get("id")), text, file=file, line=line))
+            file, line = source.location(name, version)
+            vuln_id = str(vuln.get("id"))
+            finding = report.Finding(vuln_id, text, file=file, line=line, url=advisory_url(vuln_id))
+            verdict.findings.append(finding)
+            verdict.advisories.append((finding, name, vuln))
     return verdict
+
+
+def apply_severity(verdict: Verdict, policy: AuditPolicy, url: str) -> None:
+    """Score each finding's advisory from its OSV record: at or above `severity` it stays an
+    error, below it becomes a warning; the level, score and where they come from go into the
+    message, the score into the finding's `score` (JSON, SARIF's security-severity)."""
+    if not verdict.advisories:
+        return
+    from trunkgate import advisories
+
+    asked = [(str(v.get("id")), name, _aliases(v)) for _, name, v in verdict.advisories]
+    found = advisories.severities(url, asked)
+    threshold: str = policy.severity
+    unknown: str = policy.unknown_severity
+    for (finding, _, _), (vid, _, _) in zip(verdict.advisories, asked, strict=True):
+        severity = found[vid]
+        fails = advisories.at_least(severity.level, threshold, unknown)
+        finding.severity = report.ERROR if fails else report.WARNING
+        said = severity.describe()
+        if severity.level is None:
+            said += f", counted as {unknown} (unknown-severity)"
+        finding.message += f"; severity {said}"
+        # The score (JSON `score`, SARIF's security-severity): the CVSS base score, else the
+        # floor of the level it counts as, so that code scanning ranks it the same way.
+        counted = severity.level or unknown
+        finding.score = severity.score if severity.score is not None else FLOOR[counted]
 
 
 def check_ignores(
@@ -336,33 +411,6 @@ def check_ignores(
             )
         )
     return found
-
-
-def service_problem(stderr: str) -> str | None:
-    """Why the vulnerability service did not answer, from pip-audit's stderr; None if it did."""
-    if _TIMED_OUT in stderr:
-        return "the connection timed out"
-    # A traceback chains its causes; the last requests exception with a message says most.
-    picked: tuple[int, str, str] | None = None
-    for raw in stderr.splitlines():
-        match = SERVICE_ERROR.match(raw.strip())
-        if match:
-            detail = match.group("detail") or ""
-            rank = 2 * (match.group("module") == "requests.exceptions") + bool(detail)
-            if picked is None or rank >= picked[0]:
-                picked = (rank, match.group("name"), detail)
-    if picked is None:
-        return None
-    _, name, detail = picked
-    if name == "HTTPError":
-        return detail.split(" for url:", 1)[0]
-    errno = ERRNO.search(detail)
-    reason = errno.group(0).strip() if errno else (detail[:200] or name)
-    if name == "ProxyError" or "Unable to connect to proxy" in detail:
-        return f"cannot connect to the proxy ({reason})"
-    if name == "JSONDecodeError":
-        return f"the answer was not JSON ({reason})"
-    return reason
 
 
 # --------------------------------------------------------------------------- running
@@ -392,13 +440,19 @@ def cache_dir(policy: AuditPolicy, ctx: Context) -> str:
 def _mode_note(source: Source) -> str:
     if source.kind == "environment":
         return f"audited {source.label}"
-    count = report.plural(len(source.requirements), "requirement")
+    if source.kind == "lockfile":
+        count = report.plural(len(source.auditable), "package")
+        return (
+            f"audited {count} locked in {source.label}, at their locked versions (no "
+            "resolver, no package index)"
+        )
+    count = report.plural(len(source.auditable), "requirement")
     if source.pinned:
         return (
-            f"audited {count} from {source.label}, all pinned with ==: pip-audit ran with "
-            "--no-deps --disable-pip (no resolver, no package index)"
+            f"audited {count} from {source.label}, all pinned with ==: no resolver, no "
+            "package index"
         )
-    loose = next(r for r in source.requirements if r.version is None)
+    loose = next(r for r in source.auditable if r.version is None)
     return (
         f"audited {count} from {source.label} and their dependencies: {loose.text!r} "
         f"({loose.file}:{loose.line}) is not pinned with ==, so pip-audit resolved them with "
@@ -406,50 +460,10 @@ def _mode_note(source: Source) -> str:
     )
 
 
-def _run_pip_audit(
-    source: Source, url: str, cache: str, root: str, workdir: str
-) -> tuple[list[str], object]:
-    """Run pip-audit into a JSON file; return its argv and the file's `dependencies`."""
-    import json
-
-    exe = tools.find_tool("audit")
-    out = os.path.join(workdir, "pip-audit.json")
-    argv = [exe, "--format", "json", "--output", out, "--progress-spinner", "off"]
-    argv += ["--desc", "off", "--aliases", "on", "--vulnerability-service", "osv"]
-    argv += ["--osv-url", url, "--cache-dir", cache]
-    if source.kind == "pyproject":
-        temp = os.path.join(workdir, "requirements.txt")
-        with open(temp, "w", encoding="utf-8") as fh:
-            fh.write("".join(f"{r.text}\n" for r in source.requirements))
-        files = [temp]
-    else:
-        files = source.files
-    for path in files:
-        argv += ["--requirement", path]
-    if files and source.pinned:
-        argv += ["--no-deps", "--disable-pip"]
-    for folder in source.site:
-        argv += ["--path", folder]
-    # Exit status 1 is both "found vulnerabilities" and "crashed": the JSON file decides.
-    proc = tools.run(argv, cwd=root, ok=(0, 1))
-    try:
-        with open(out, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError):
-        data = None
-    if not isinstance(data, dict):
-        problem = service_problem(proc.stderr or "")
-        if problem:
-            raise report.UsageError(
-                f"could not query the vulnerability service at {url}: {problem}; check the "
-                "network and proxy settings, or point --osv-url (PIP_AUDIT_OSV_URL) at a "
-                "reachable OSV mirror"
-            ) from None
-        what = "crashed and wrote no report"
-        if files and not source.pinned:
-            what += " (resolving unpinned requirements needs pip and the package index)"
-        raise tools.failure(argv, proc, f"{what} (exit status {proc.returncode})")
-    return argv, data.get("dependencies")
+def warm() -> None:
+    """Import pip-audit ahead: `trunkgate run` calls this in a thread of its own as it starts,
+    since the import is most of an audit's time."""
+    pip_audit_api.warm()
 
 
 def gate(policy: AuditPolicy, opts: flags.Options, change: Change) -> report.GateResult:
@@ -461,33 +475,54 @@ def gate(policy: AuditPolicy, opts: flags.Options, change: Change) -> report.Gat
         policy_file = relative(policy.source, root) if policy.source else None
         policy_text = ""
         if policy.source and any(entry["until"] < today for entry in ignores):
-            policy_text = read_text(policy.source, policy_file or policy.source, "policy file")
+            policy_text = read_text(policy.source, policy_file or policy.source, "a policy file")
         expired = check_ignores(ignores, today, policy_file, policy_text)
-    metrics: dict[str, object] = {"vulnerabilities": 0, "ignored": 0}
+    metrics: dict[str, object] = {"vulnerabilities": 0, "ignored": 0, "source": ""}
 
     ctx = change.ctx
     skipped = skip_reason(dependency_files(policy, opts), policy, change)
     if skipped:
         return report.GateResult(GATE, expired, notes=[skipped], fix=FIX, metrics=metrics)
     source = choose_source(policy, opts, ctx)
-    if source.kind != "environment" and not source.requirements:
+    metrics["source"] = source.label
+    left_out = [
+        f"not audited: {r.text} ({r.file}:{r.line or '?'}): {r.skip}"
+        for r in source.requirements
+        if r.skip is not None
+    ]
+    if source.kind != "environment" and not source.auditable:
         note = f"nothing to audit: no requirement to audit in {source.label}"
-        return report.GateResult(GATE, expired, notes=[note], fix=FIX, metrics=metrics)
+        notes = [note, *source.notes, *left_out]
+        return report.GateResult(GATE, expired, notes=notes, fix=FIX, metrics=metrics)
 
     import tempfile
 
     url = osv_url(policy, opts, ctx)
     with tempfile.TemporaryDirectory(prefix="trunkgate-audit-") as workdir:
-        _, dependencies = _run_pip_audit(source, url, cache_dir(policy, ctx), root, workdir)
+        dependencies, warned = run_pip_audit(source, url, cache_dir(policy, ctx), workdir)
     verdict = check_report(dependencies, ignores, today, source)
-    notes = [_mode_note(source), f"vulnerability service: OSV at {url}", *verdict.notes]
+    apply_severity(verdict, policy, url)
+    notes = [
+        _mode_note(source),
+        f"vulnerability service: OSV at {url}",
+        *source.notes,
+        *left_out,
+        *verdict.notes,
+        *warned,
+    ]
     for entry in ignores:
         if not any(entry is used for used in verdict.used) and entry["until"] >= today:
             notes.append(
                 f"the ignore entry for {entry['id']} (until {entry['until']}) matched nothing "
                 "in this audit; remove it when it is no longer needed"
             )
-    metrics = {"vulnerabilities": verdict.vulnerabilities, "ignored": verdict.ignored}
+    below = [f for f in verdict.findings if f.severity != report.ERROR]
+    if below:
+        notes.append(
+            f"{report.plural(len(below), 'vulnerability', 'vulnerabilities')} below the "
+            f"severity threshold ({policy.severity}) reported as warnings"
+        )
+    metrics.update(vulnerabilities=verdict.vulnerabilities, ignored=verdict.ignored)
     return report.GateResult(
         GATE, [*verdict.findings, *expired], notes=notes, fix=FIX, metrics=metrics
     )

@@ -13,7 +13,11 @@ their CVE or advisory id (a warning); link references for the versions (a warnin
 of REF and HEAD with the working tree: code files (the policy's `code` globs) changed, so
 `## [Unreleased]` must have gained an entry; no released section may change; a breaking
 commit needs a `**Breaking:**` entry. Commits all of `exempt-types` need no entry; the
-pull request label `skip-label` or a `Changelog: skip` commit trailer lets a change through.
+pull request label `skip-label` or a `Changelog: skip` commit trailer lets a change through
+without an entry (never with an edit to a released section). A changelog in another
+convention (commitizen's or towncrier's format, other release headings, reStructuredText)
+gets one finding that names it, not one for each heading; the findings of one rule stop
+at `findings-per-rule`, with a count of the rest.
 
 The rules themselves are `trunkgate.changelog_rules`; this module reads the changelog, asks
 the change model and runs them.
@@ -26,13 +30,14 @@ import os
 from trunkgate import files, flags, git, report
 from trunkgate import keepachangelog as kac
 from trunkgate.change import Change
-from trunkgate.changelog_rules import Commit, check_changelog, check_updated
+from trunkgate.changelog_rules import Commit, check_changelog, check_updated, convention_finding
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from trunkgate.policies import ChangelogPolicy
 
 GATE = "changelog"
+UPDATED = "changelog-updated"  # the verdict of --check-updated, a gate of its own in reports
 EXAMPLE = (
     "trunkgate changelog CHANGELOG.md\n  trunkgate changelog --check-updated --base origin/main"
 )
@@ -100,7 +105,7 @@ def _updated(policy: ChangelogPolicy, opts: flags.Options, change: Change) -> re
     path = paths[0] if paths else policy.path(policy.changelog_file)
     shown = paths[0] if paths else _display(path)
     if change.without_change:
-        return report.GateResult(GATE, notes=[f"nothing to check: {change.without_change}"])
+        return report.GateResult(UPDATED, notes=[f"nothing to check: {change.without_change}"])
     base = change.require_base()
     merge_base = change.diff_start
     top = change.top
@@ -121,6 +126,9 @@ def _updated(policy: ChangelogPolicy, opts: flags.Options, change: Change) -> re
     old = git.show(merge_base, rel)
     before = kac.parse(old) if old is not None else kac.Changelog()
     after = kac.parse(text)
+    other = convention_finding(text, after, shown)
+    if other is not None:
+        return report.GateResult(GATE, [other], metrics={"base": merge_base, "commits": 0})
     labels = change.ctx.labels if change.ctx.ci else []
     findings, notes = check_updated(
         before, after, changed, commits, policy, shown, labels=labels, changelog_path=rel
@@ -130,7 +138,7 @@ def _updated(policy: ChangelogPolicy, opts: flags.Options, change: Change) -> re
         f"with {against}; {report.plural(len(commits), 'commit')} in the range"
     )
     return report.GateResult(
-        GATE,
+        UPDATED,
         findings,
         notes=[base_note, *notes],
         metrics={"base": merge_base, "commits": len(commits)},
@@ -156,8 +164,10 @@ def gate(policy: ChangelogPolicy, opts: flags.Options, change: Change) -> report
     notes = []
     releases = 0
     for path, shown in targets:
-        doc = kac.parse(read_text(path, shown))
-        findings += check_changelog(doc, policy, shown)
+        text = read_text(path, shown)
+        doc = kac.parse(text)
+        other = convention_finding(text, doc, shown)
+        findings += [other] if other is not None else check_changelog(doc, policy, shown)
         count = len(doc.releases)
         releases += count
         notes.append(

@@ -1,8 +1,8 @@
 """Check one commit message file (the commit-msg hook) against Conventional Commits.
 
 Comment lines (core.commentChar, "#" by default) and everything after the scissors line of
-`git commit -v` are ignored, as git ignores them. An empty message passes: git aborts the
-commit itself.
+`git commit -v` are ignored, as git ignores them. An empty message fails (git would abort
+the commit, but `git commit --allow-empty-message` would not).
 """
 
 from __future__ import annotations
@@ -41,10 +41,7 @@ def gate(policy: CommitsPolicy, opts: flags.Options, change: Change) -> report.G
     if bad is not None:
         return report.GateResult(GATE, [bad], fix=fix)
     message = conventional.parse("\n".join(line for _, line in cleaned))
-    if message.kind == conventional.EMPTY:
-        return report.GateResult(
-            GATE,
-            notes=[f"{path}: the message is empty; git aborts a commit with an empty message"],
-        )
-    found = check_message(message, policy, where=path, lines=[n for n, _ in cleaned])
+    # An empty message fails too: git aborts such a commit unless --allow-empty-message,
+    # and that flag must not let a commit without a header through.
+    found = check_message(message, policy, where=path, lines=[n for n, _ in cleaned] or [1])
     return report.GateResult(GATE, found, fix=fix)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from trunkgate import flags, git, report
 from trunkgate.change import Change, short
-from trunkgate.messages import check_commit, check_header, fix_block
+from trunkgate.messages import check_commit, check_header, exemption, fix_block, header_length
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,10 +43,18 @@ class _Run:
         self.commits: list[git.Commit] = []
 
     def check(self, commits: list[git.Commit], label: str, policy: CommitsPolicy) -> None:
+        exempt = []
         for commit in reversed(commits):  # oldest first, as they were written
-            self.findings.extend(check_commit(commit, policy))
+            why = exemption(commit, policy)
+            if why is None:
+                self.findings.extend(check_commit(commit, policy))
+            else:
+                exempt.append(f"{commit.sha[:7]} not checked: {why}")
         self.commits.extend(commits)
         self.notes.append(f"checked {report.plural(len(commits), 'commit')} in {label}")
+        self.notes += exempt[:5]
+        if len(exempt) > 5:
+            self.notes.append(f"and {len(exempt) - 5} more exempt commits not checked")
         self.how.append(
             "Reword the commits: git rebase -i <base> (mark them reword), then push with "
             "--force-with-lease."
@@ -86,6 +94,10 @@ def _title(run: _Run, change: Change, policy: CommitsPolicy) -> None:
     if number is None:
         run.notes.append("checked the pull request title")
         return
+    if not policy.squash_subject or policy.ignore_pr_number:
+        # The length rule leaves the " (#N)" out, so the squash subject is as long as the title.
+        run.notes.append(f"checked the pull request title (#{number})")
+        return
     # GitHub's default squash-merge subject is "<title> (#<number>)"; for a pull request of
     # one commit, under the repository's "default message" setting, "<subject> (#<number>)".
     subjects = [("title", title)]
@@ -93,7 +105,7 @@ def _title(run: _Run, change: Change, policy: CommitsPolicy) -> None:
         subjects.append(("commit subject", run.commits[0].subject))
     for source, subject in subjects:
         squashed = f"{subject} (#{number})"
-        if limit and len(subject) <= limit < len(squashed):
+        if limit and header_length(subject, policy) <= limit < len(squashed):
             run.findings.append(
                 report.Finding(
                     "subject-length",

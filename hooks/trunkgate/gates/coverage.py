@@ -13,6 +13,13 @@ its merge-base with HEAD to the working tree, and a renamed file counts as new. 
 coverage counts lines, as diff-cover does; a branch never taken on a changed line is a
 warning. A change with fewer coverable lines than diff-min-lines is reported but not gated.
 --run-tests runs test-command first.
+
+fail-under, when the policy does not set it, is the project's own coverage `fail_under`, read
+as coverage.py reads it (.coveragerc, setup.cfg, tox.ini, [tool.coverage.report] in
+pyproject.toml), else 90. Data older than a changed source it measured, or measuring a source
+that is gone, is stale: a `stale-data` finding says to re-run the tests, and no verdict is given
+on its figures. Without data a local run (the pre-push hook) passes with a warning that says how
+to make it; `require-data = true` makes that exit 2, as it always is in CI.
 """
 
 from __future__ import annotations
@@ -200,9 +207,8 @@ def check_diff(
     return findings, f"{summary} (minimum {_limit(limit)})"
 
 
-def check_total(total: float, policy: config.Policy) -> tuple[list[report.Finding], str]:
+def check_total(total: float, limit: float) -> tuple[list[report.Finding], str]:
     """The total against fail-under (0: reported, not gated)."""
-    limit = float(policy.fail_under)
     if limit and total < limit:
         message = f"total coverage {percent(total, limit)} is below the minimum {_limit(limit)}"
         return [report.Finding("fail-under", message)], f"total coverage {percent(total, limit)}"
@@ -228,13 +234,18 @@ def check_files(
     ]
 
 
+class NoData(report.UsageError):
+    """There is no coverage data to read: what is missing, and how to make it."""
+
+
 def find_data(policy: config.Policy) -> str:
     """The data file or report to read: the policy's `data`, else the newest of .coverage,
-    coverage.xml and coverage.json in the project root (a report wins a tie)."""
+    coverage.xml and coverage.json in the project root (a report wins a tie). None there is
+    a `NoData` error that says how to make it."""
     if policy.data:
         path = policy.path(str(policy.data))
         if not os.path.isfile(path):
-            raise report.UsageError(
+            raise NoData(
                 f"{policy.data}: no such file (policy key data); run the tests under coverage "
                 "first, or pass --run-tests"
             )
@@ -252,14 +263,105 @@ def find_data(policy: config.Policy) -> str:
         return best[2]
     parallel = [n for n in os.listdir(policy.root) if n.startswith(".coverage.")]
     if parallel:
-        raise report.UsageError(
+        raise NoData(
             f".coverage: not found, but {report.plural(len(parallel), 'parallel data file')} "
             "(.coverage.*) are; run `coverage combine` first"
         )
-    raise report.UsageError(
+    raise NoData(
         f"no coverage data in {policy.root}: expected .coverage, coverage.xml or coverage.json; "
         "run the tests under coverage first (pytest --cov, or coverage run -m pytest), "
         "or pass --run-tests"
+    )
+
+
+# Where coverage.py reads each file's [report] section, for notes.
+_SECTIONS = {
+    ".coveragerc": "[report]",
+    ".coveragerc.toml": "[report]",
+    "setup.cfg": "[coverage:report]",
+    "tox.ini": "[coverage:report]",
+    "pyproject.toml": "[tool.coverage.report]",
+}
+
+
+def project_fail_under(root: str) -> tuple[float, str] | None:
+    """The project's own `fail_under` and where it is set, read by coverage.py's own config
+    reader, from the files it tries in its order (COVERAGE_RCFILE, .coveragerc,
+    .coveragerc.toml, setup.cfg, tox.ini, pyproject.toml; the first with coverage settings
+    wins); None when none sets one, or coverage.py is not installed."""
+    try:
+        from coverage.config import CoverageConfig, config_files_to_try
+        from coverage.exceptions import CoverageException
+    except ImportError:
+        return None
+    settings = CoverageConfig()
+    for name, ours, specified in config_files_to_try(True):
+        path = name if os.path.isabs(name) else os.path.join(root, name)
+        try:
+            found = settings.from_file(path, lambda _: None, our_file=ours)
+        except CoverageException as exc:
+            raise report.UsageError(f"{relative(path, root)}: {exc}") from None
+        if found:
+            if not settings.fail_under:
+                return None
+            section = _SECTIONS.get(os.path.basename(name), "[report]")
+            return float(settings.fail_under), f"{relative(path, root)} {section} fail_under"
+        if specified:
+            raise report.UsageError(
+                f"{name}: cannot read it as a coverage configuration file (COVERAGE_RCFILE)"
+            )
+    return None
+
+
+def fail_under(policy: config.Policy, notes: list[str]) -> float:
+    """The minimum total: the policy's fail-under when it sets one, else the project's
+    coverage fail_under, else the built-in 90."""
+    if policy.is_set("fail-under"):
+        return float(policy.fail_under)
+    found = project_fail_under(policy.root)
+    if found is None:
+        return float(policy.fail_under)
+    value, where = found
+    notes.append(f"fail-under {value:g}% from {where}")
+    return value
+
+
+def stale_sources(
+    path: str,
+    where: str,
+    top: str,
+    changed: Iterable[str],
+    measured: Iterable[str],
+) -> report.Finding | None:
+    """A finding when the data is older than a changed source it measured, or measures a
+    source that is gone: its figures are then not this tree's."""
+    try:
+        written = os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+    names = set(measured)
+    newer, gone = [], []
+    for name in sorted(set(changed) & names):
+        try:
+            if os.stat(os.path.join(top, name)).st_mtime_ns > written:
+                newer.append(name)
+        except OSError:
+            pass
+    for name in sorted(names):
+        if not os.path.isabs(name) and not os.path.exists(os.path.join(top, name)):
+            gone.append(name)
+    if not newer and not gone:
+        return None
+    why = []
+    if newer:
+        why.append(f"older than {report.plural(len(newer), 'changed source')} ({_names(newer)})")
+    if gone:
+        why.append(f"measures {report.plural(len(gone), 'file')} no longer here ({_names(gone)})")
+    return report.Finding(
+        "stale-data",
+        f"{where} is stale: {' and '.join(why)}; re-run the tests under coverage, "
+        "then run the gate again",
+        hint="the figures of stale data are not this tree's, so no verdict is given on them",
     )
 
 
@@ -294,7 +396,14 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
         notes.append(f"ran the tests: {policy.test_command}")
         if failed:
             return report.GateResult(GATE, [failed], notes=notes, fix=FIX)
-    path = find_data(policy)
+    try:
+        path = find_data(policy)
+    except NoData as exc:
+        if change.ctx.ci or policy.require_data:
+            raise
+        how = f"{exc} (set require-data = true to make missing data an error)"
+        missing = report.Finding("no-data", how, severity=report.WARNING)
+        return report.GateResult(GATE, [missing], notes=[*notes, "no coverage data: not checked"])
     where = relative(path, root)
     if ran and os.stat(path).st_mtime_ns < started - SLACK_NS:
         raise report.UsageError(
@@ -313,6 +422,10 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
     changed = change.changed_lines(given)
     measured = read(path, where, top, None if each_file else changed, total)
     notes.append(f"read {where} ({measured.kind})")
+    if change.head_is_worktree:
+        stale = stale_sources(path, where, top, changed, measured.names)
+        if stale is not None:
+            return report.GateResult(GATE, [stale], notes=notes, fix=FIX)
 
     inside = os.path.relpath(os.path.realpath(root), top).replace(os.sep, "/") + "/"
 
@@ -328,7 +441,7 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
     if diff_only:
         notes.append("total coverage not checked (--diff-only)")
     elif measured.total is not None:
-        found, note = check_total(measured.total, policy)
+        found, note = check_total(measured.total, fail_under(policy, notes))
         findings += found
         notes.append(note)
         metrics["coverage"] = round(measured.total, 2)

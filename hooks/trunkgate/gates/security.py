@@ -2,8 +2,11 @@
 
 Files: the ones given (pre-commit passes the staged ones); in CI, the ones changed since the
 pull request's base (or `--base REF`); `--all` scans the whole tree (git's tracked and
-not-ignored files), spread over one bandit process per core. The project's bandit settings
-apply: `[tool.bandit]` in its pyproject.toml and a `.bandit` file at its root. `# nosec`
+not-ignored files), spread over one bandit process per core. The same files are kept
+whichever way they came (`tools.selects`), shebang scripts included. The project's bandit
+settings apply: `[tool.bandit]` in its pyproject.toml and a `.bandit` file at its root, their
+`targets` and excludes (`exclude_dirs`, `exclude`) too, as `bandit -r .` from the root takes
+them: a file outside the targets or excluded is not scanned, given or changed. `# nosec`
 works as in bandit.
 
 Severity: findings at or above `severity` fail the gate; those at or above `warn-severity`
@@ -18,23 +21,25 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import flags, git, report, tools
+from trunkgate import flags, report, tools
 from trunkgate.baseline import (
     baseline_counts,
     fingerprint,
     make_document,
     read_baseline,
     split_baseline,
-    write_baseline,
 )
+from trunkgate.baseline import update as update_baseline
 from trunkgate.change import Change, Selection, relative
+from trunkgate.files import lines_of
+from trunkgate.tools import is_excluded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
     from typing import Any, TypeAlias
 
-    from trunkgate.baseline import Document
+    from trunkgate.baseline import Document, Key
     from trunkgate.policies import SecurityPolicy
 
     # bandit's JSON report and its results: read by key.
@@ -55,8 +60,9 @@ ARGS = (
     ),
 )
 SUFFIXES = (".py", ".pyw")
-TREE_PATTERNS = ("*.py", "*.pyw")
 LEVELS = {"undefined": 0, "low": 1, "medium": 2, "high": 3}
+# bandit's severities as SARIF security-severity scores (GitHub: 7.0 and up is high).
+SCORES = {"low": 2.0, "medium": 5.0, "high": 8.0}
 BASELINE_ABOUT = (
     "trunkgate security baseline: bandit findings accepted when the gate was adopted; only "
     "new findings fail. Each entry is a test id, a path and a hash of the flagged code "
@@ -65,8 +71,6 @@ BASELINE_ABOUT = (
 )
 # Below this many files one bandit process is quicker than several (each pays ~0.3 s to start).
 PARALLEL_MIN = 24
-# Keep each bandit command line well under the smallest platform limit (Windows: 32767).
-MAX_ARGV_CHARS = 24000
 FIX = (
     "Fix the code (each rule's page says how). A finding that is a reviewed false positive "
     "can be marked on its line with `# nosec <rule>` and a comment that says why. When "
@@ -125,16 +129,6 @@ def _level(value: object) -> str:
     return text if text in LEVELS else "undefined"
 
 
-def _source_lines(path: str, cache: dict[str, list[str]]) -> list[str]:
-    if path not in cache:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                cache[path] = fh.read().splitlines()
-        except OSError:
-            cache[path] = []
-    return cache[path]
-
-
 def _flagged_code(item: Report, lines: list[str]) -> str:
     """The source lines a result flags (its line range), else bandit's own excerpt."""
     numbers = item.get("line_range") or [item.get("line_number")]
@@ -158,7 +152,7 @@ def issues_from_bandit(data: object, root: str) -> tuple[list[Issue], list[tuple
         if not isinstance(item, dict):
             continue
         path = relative(str(item.get("filename") or ""), root)
-        lines = _source_lines(os.path.join(root, path), cache)
+        lines = lines_of(os.path.join(root, path), cache)
         line = item.get("line_number")
         issues.append(
             Issue(
@@ -196,30 +190,16 @@ def _nosec(data: Report) -> int:
 
 def baseline_document(issues: Iterable[Issue], keep: Iterable[dict[str, object]] = ()) -> Document:
     """The baseline file's content: `keep` (entries of unscanned files) plus the issues."""
-    findings = (
-        (issue.fingerprint, {"test_name": issue.test_name, "severity": issue.severity})
-        for issue in issues
-    )
-    return make_document(findings, keep, about=BASELINE_ABOUT)
+    return make_document(_entries(issues), keep, about=BASELINE_ABOUT)
+
+
+def _entries(issues: Iterable[Issue]) -> Iterator[tuple[Key, dict[str, object]]]:
+    """Each issue's fingerprint and the fields its baseline entry records."""
+    for issue in issues:
+        yield issue.fingerprint, {"test_name": issue.test_name, "severity": issue.severity}
 
 
 # --------------------------------------------------------------------------- verdict
-
-
-def is_excluded(path: str, patterns: Iterable[str]) -> bool:
-    """A path matched by a shell-style pattern (whole path), or inside a listed folder."""
-    from fnmatch import fnmatchcase
-
-    for pattern in patterns:
-        pattern = pattern.strip()
-        while pattern.startswith("./"):
-            pattern = pattern[2:]
-        pattern = pattern.rstrip("/")
-        if not pattern:
-            continue
-        if path == pattern or path.startswith(pattern + "/") or fnmatchcase(path, pattern):
-            return True
-    return False
 
 
 def classify(
@@ -242,6 +222,8 @@ def classify(
                 line=issue.line,
                 severity=report.ERROR if level >= fail else report.WARNING,
                 hint=f"{issue.test_id}: {issue.more_info}" if issue.more_info else None,
+                url=issue.more_info if issue.more_info.startswith("https://") else None,
+                score=SCORES.get(issue.severity),
             )
         )
     return found, below
@@ -263,26 +245,6 @@ def error_findings(errors: Iterable[tuple[str, str]]) -> list[report.Finding]:
 # --------------------------------------------------------------------------- scanning
 
 
-def chunks(
-    files: Sequence[str], count: int, sizes: dict[str, int] | None = None
-) -> list[list[str]]:
-    """Split files into at most `count` groups of similar total size (largest first, each into
-    the lightest group), each short enough for one command line; every group is non-empty."""
-    if not files:
-        return []
-    chars = sum(len(f) + 1 for f in files)
-    count = max(1, min(len(files), max(count, -(-chars // MAX_ARGV_CHARS))))
-    sizes = sizes or {}
-    order = sorted(files, key=lambda f: (-sizes.get(f, 0), f))
-    groups: list[list[str]] = [[] for _ in range(count)]
-    loads = [0] * count
-    for name in order:
-        i = loads.index(min(loads))
-        groups[i].append(name)
-        loads[i] += sizes.get(name, 0) or 1
-    return [sorted(g) for g in groups if g]
-
-
 def _config_args(root: str) -> list[str]:
     """The project's own bandit settings: [tool.bandit] in pyproject.toml, and .bandit."""
     args = []
@@ -295,6 +257,96 @@ def _config_args(root: str) -> list[str]:
     if os.path.isfile(os.path.join(root, ".bandit")):
         args += ["--ini", ".bandit"]
     return args
+
+
+def _words(value: object) -> list[str]:
+    """A list of strings from TOML, or an INI value's comma-separated words."""
+    if isinstance(value, str):
+        return [w.strip() for w in value.split(",") if w.strip()]
+    if isinstance(value, list):
+        return [str(w).strip() for w in value if str(w).strip()]
+    return []
+
+
+def bandit_settings(root: str) -> tuple[list[str], list[str], list[str]]:
+    """(targets, excludes, where they came from): the project's bandit scope, as `bandit -r`
+    run from the root takes it: `targets` and `exclude_dirs` of [tool.bandit] in
+    pyproject.toml, `targets` and `exclude` of the [bandit] section of .bandit."""
+    from trunkgate.config import parse_toml
+
+    targets: list[str] = []
+    excludes: list[str] = []
+    sources: list[str] = []
+    path = os.path.join(root, "pyproject.toml")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        data = b""
+    if b"bandit" in data:
+        tool = parse_toml("pyproject.toml", data).get("tool")
+        table = tool.get("bandit") if isinstance(tool, dict) else None
+        if isinstance(table, dict):
+            found = _words(table.get("targets")), _words(table.get("exclude_dirs"))
+            if any(found):
+                sources.append("[tool.bandit] in pyproject.toml")
+            targets += found[0]
+            excludes += found[1]
+    ini = os.path.join(root, ".bandit")
+    if os.path.isfile(ini):
+        import configparser
+
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(ini, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise report.UsageError(
+                f".bandit: not an INI file with a [bandit] section ({first})"
+            ) from None
+        if parser.has_section("bandit"):
+            section = parser["bandit"]
+            found = _words(section.get("targets")), _words(section.get("exclude"))
+            if any(found):
+                sources.append(".bandit")
+            targets += found[0]
+            excludes += found[1]
+    return targets, excludes, sources
+
+
+def _clean(pattern: str) -> str:
+    pattern = pattern.strip()
+    while pattern.startswith("./"):
+        pattern = pattern[2:]
+    return pattern.rstrip("/")
+
+
+def in_targets(path: str, targets: Iterable[str]) -> bool:
+    """A path inside one of bandit's targets (all of them when there are none)."""
+    cleaned = [_clean(t) for t in targets]
+    if not cleaned or "" in cleaned or "." in cleaned:
+        return True
+    return any(path == t or path.startswith(t + "/") for t in cleaned)
+
+
+def bandit_excluded(path: str, root: str, patterns: Iterable[str]) -> bool:
+    """A path bandit leaves out when it walks the root (`bandit -r .` sees `./pkg/a.py`): a
+    shell-style pattern matching it, a pattern found inside it, or a folder it is in."""
+    from fnmatch import fnmatch
+
+    seen = ("./" + path, path)
+    for raw in patterns:
+        pattern = raw.strip()
+        if not pattern:
+            continue
+        if os.path.isdir(os.path.join(root, pattern)):
+            pattern = pattern.rstrip("/") + "/*"
+        for name in seen:
+            if fnmatch(name, pattern) or pattern in name:
+                return True
+        if is_excluded(path, [pattern.removesuffix("/*")]):
+            return True
+    return False
 
 
 def _sizes(files: Sequence[str], root: str) -> dict[str, int]:
@@ -311,7 +363,7 @@ def scan(bandit: str, files: Sequence[str], root: str) -> dict[str, object]:
     """Bandit's JSON report on the files (relative to root), merged over parallel runs."""
     cpus = os.cpu_count() or 1
     count = cpus if len(files) >= PARALLEL_MIN else 1
-    groups = chunks(files, count, _sizes(files, root) if count > 1 else None)
+    groups = tools.chunks(files, count, _sizes(files, root) if count > 1 else None)
     base = [bandit, "-q", "-f", "json", *_config_args(root), "--"]
     argvs = [[*base, *group] for group in groups]
     procs = tools.run_all(argvs, cwd=root, ok=(0, 1))
@@ -336,13 +388,20 @@ def gate(policy: SecurityPolicy, opts: flags.Options, change: Change) -> report.
         chosen = change.select(SUFFIXES, verb="scanned")
     files = chosen.files
     if chosen.whole_tree:
-        files = [f for f in git.ls_files(TREE_PATTERNS, cwd=root) if os.path.isfile(f"{root}/{f}")]
+        files = tools.tree_files(root, SUFFIXES)
         chosen.note += f": {report.plural(len(files), 'Python file')}"
     patterns: list[str] = policy.exclude
     kept = [f for f in files if not is_excluded(f, patterns)]
     notes = [chosen.note]
     if len(kept) != len(files):
         notes[0] += f" ({len(files) - len(kept)} excluded by the policy)"
+    targets, excludes, sources = bandit_settings(root)
+    ours = [f for f in kept if in_targets(f, targets) and not bandit_excluded(f, root, excludes)]
+    if len(ours) != len(kept):
+        notes[0] += (
+            f" ({len(kept) - len(ours)} outside the targets or excluded by {' and '.join(sources)})"
+        )
+    kept = ours
     baseline: str = policy.baseline
     baseline_path = policy.path(baseline) if baseline else None
     shown = str(baseline)
@@ -356,18 +415,18 @@ def gate(policy: SecurityPolicy, opts: flags.Options, change: Change) -> report.
         data = scan(tools.find_tool("security"), kept, root)
         issues, errors, nosec = issues_from_bandit(data, root)
     if update:
-        if baseline_path is None:
-            raise report.UsageError(
-                "--update-baseline: the policy key baseline is empty; name the file to write"
-            )
-        # Entries of files this run did not scan stay; a whole-tree run replaces them all.
-        scanned = set(kept)
-        keep = [] if chosen.whole_tree else [e for e in entries or [] if e["path"] not in scanned]
-        document = baseline_document(issues, keep)
-        write_baseline(baseline_path, document)
-        total = sum(baseline_counts(document["findings"]).values())
-        notes.append(f"wrote {shown}: {report.plural(total, 'accepted finding')}")
-        return report.GateResult(GATE, notes=notes, metrics={"baselined": total})
+        return update_baseline(
+            GATE,
+            baseline_path,
+            shown,
+            _entries(issues),
+            entries=entries,
+            scanned=kept,
+            whole_tree=chosen.whole_tree,
+            about=BASELINE_ABOUT,
+            noun="accepted finding",
+            notes=notes,
+        )
     new, matched, stale = split_baseline(issues, baseline_counts(entries or []), kept)
     severity: str = policy.severity
     warn_severity: str = policy.warn_severity

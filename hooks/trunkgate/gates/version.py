@@ -139,15 +139,16 @@ def required_level(
 def check_agreement(
     rel: Release,
     *,
-    version_file: tuple[str, str] | None,
+    version_files: Sequence[tuple[str, str]],
     changelog_file: str,
     doc: kac.Changelog,
 ) -> list[report.Finding]:
-    """The version file and the changelog's newest section say the release's version."""
+    """The version files and the changelog's newest section say the release's version."""
 
     found = []
-    if version_file is not None and version_file[1] != rel.version:
-        path, held = version_file
+    for path, held in version_files:
+        if held == rel.version:
+            continue
         found.append(
             report.Finding(
                 "version-file",
@@ -245,15 +246,19 @@ def gate(policy: ReleasePolicy, opts: flags.Options, change: Change) -> report.G
     from trunkgate.release import classify, files, plan
 
     notes = [f"release {rel.version} ({rel})"]
-    version_file = None
-    if policy.version_file:
-        vpath = policy.path(str(policy.version_file))
-        vshown = os.path.relpath(vpath)
-        version_file = (vshown, files.read_version(read_text(vpath, vshown), vshown))
+    held: list[tuple[str, str]] = []
+    for vf in files.version_files(policy):
+        read = vf.read(read_text(vf.path, vf.shown))
+        if not read:
+            raise report.UsageError(
+                f"{vf.shown}: the {vf.where} pattern {vf.pattern!r} matches nothing; "
+                "expected it to match the text around the version"
+            )
+        held += [(vf.shown, version) for version in read]
     cpath = policy.path(str(policy.changelog_file))
     cshown = os.path.relpath(cpath)
     doc = kac.parse(read_text(cpath, cshown))
-    findings = check_agreement(rel, version_file=version_file, changelog_file=cshown, doc=doc)
+    findings = check_agreement(rel, version_files=held, changelog_file=cshown, doc=doc)
     metrics: dict[str, object] = {"version": rel.version}
     if scheme != "semver":
         notes.append(f"the bump is not checked: the version scheme is {scheme}, not semver")
@@ -268,7 +273,7 @@ def gate(policy: ReleasePolicy, opts: flags.Options, change: Change) -> report.G
             )
         notes.append("the first release: no earlier release tag, so no bump to check")
         return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
-    rng = classify.Range(plan.commits_since(previous[1]))
+    rng = classify.Range(plan.commits_since(previous[1], "HEAD", plan.package_paths(policy)))
     level, why = required_level(rng.counted, doc.section(rel.version))
     zero_major = str(policy.zero_major_breaking)
     findings += check_bump(rel, previous[0], level, why, zero_major)

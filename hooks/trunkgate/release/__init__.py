@@ -1,18 +1,24 @@
 """Releases from Conventional Commits: `trunkgate release next`, `notes [VERSION]`, `cut VERSION`.
 
-`next` prints the next version (without the tag prefix) on stdout, and why on stderr: the
-commits since the last release tag that is in the history of HEAD (merge commits are not
-read themselves; the commits they merge are). `feat` bumps the minor version; `fix`, `perf`
-and `revert` the patch; a `!` or a `BREAKING CHANGE` footer the major (the minor while the
-major is 0, unless the policy's `zero-major-breaking` says major). A `Revert "..."` commit
-cancels the commit it reverts when both are in the range. With nothing to release stdout
-stays empty. `--pre rc` gives 1.3.0-rc.1, then rc.2 when that tag exists.
+`next` prints the next version (without the tag prefix) on stdout, and why on stderr. It
+starts from the highest release known (the release tags in the history of HEAD, those left
+outside it after the last one, the changelog's newest release, the version files) and reads
+the commits no release tag holds (merge commits are not read themselves; the commits they
+merge are; with the policy's `paths`, only those that touch them). `feat` bumps the minor
+version; `fix`, `perf` and `revert` the patch; a `!` or a `BREAKING CHANGE` (in a footer or,
+with a warning, on any line after the header) the major (the minor while the major is 0,
+unless the policy's `zero-major-breaking` says major). A `Revert "..."` commit cancels the
+commit it reverts when both are in the range. Commits that are not Conventional stop it
+(exit 2) unless `non-conventional` says patch or ignore. With nothing to release stdout
+stays empty. `--pre rc` gives 1.3.0-rc.1, then rc.2 when that tag exists; pep440 and calver
+versions follow their own rules (`trunkgate.versions.next_release`).
 
 `notes` prints Markdown release notes: the changelog's section for the version when it has
 one, else the commits (grouped: breaking changes, features, fixes, performance, reverts).
 
-`cut` moves the changelog's Unreleased entries under `## [VERSION] - DATE`, updates the
-compare links, and with `--bump` the version file and the `reference-files`. Every file is
+`cut` moves the changelog's Unreleased entries under `## [VERSION] - DATE` (a final release
+rolls its pre-releases' sections up into it), updates the compare links, and with `--bump`
+the version files and the `reference-files`. Every file is
 prepared before any is replaced; on any error none is written; `--dry-run` shows the diff.
 
 Exit codes: 0 done (or nothing to release), 2 bad input (nothing written).
@@ -21,8 +27,8 @@ This module holds the command: `main`, the subcommand table, `run_next`, `run_no
 `run_cut`. The work is in the package's modules, whose imports go one way (none imports this
 one): `output` (PROG, the stderr lines, GitHub step outputs) and `classify` (the commits)
 import none of the others, `files` (version and reference files, reading and writing) only
-`output`, `plan` (tags, the next version) `classify` and `output`, and `notes` and `cut` (the
-changelog cut) those below them.
+`output`, `plan` (tags, the next version) `classify`, `files` and `output`, and `notes` and
+`cut` (the changelog cut) those below them.
 """
 
 from __future__ import annotations
@@ -37,7 +43,14 @@ from trunkgate.release.cut import prepare_cut
 from trunkgate.release.files import changelog_path, unified_diff
 from trunkgate.release.notes import notes_range, render_notes, section_text
 from trunkgate.release.output import PROG, say
-from trunkgate.release.plan import Tags, commits_since, explain, plan_next, version_arg
+from trunkgate.release.plan import (
+    commits_since,
+    explain,
+    package_paths,
+    plan_next,
+    release_tags,
+    version_arg,
+)
 from trunkgate.report import plural
 
 TYPE_CHECKING = False
@@ -56,10 +69,12 @@ def _json(doc: dict[str, object]) -> None:
 def run_next(policy: ReleasePolicy, opts: flags.Options) -> int:
     pre: str | None = opts.pre
     fmt: str = opts.format
-    tags = Tags(str(policy.tag_prefix))
+    tags = release_tags(policy)
     plan = plan_next(policy, tags, pre)
     for line in explain(plan, tags.prefix):
         say(line)
+    if plan.blocked is not None:
+        raise report.UsageError(plan.blocked)
     if fmt == "json":
         rng = plan.range
         _json(
@@ -69,6 +84,7 @@ def run_next(policy: ReleasePolicy, opts: flags.Options) -> int:
                 "previous": plan.base,
                 "previous_tag": plan.base_tag,
                 "bump": plan.level,
+                "unreachable_tags": plan.unreachable,
                 "commits": [
                     {"sha": c.sha, "subject": c.msg.header, "bump": c.level}
                     for c in (rng.changes if rng else [])
@@ -96,8 +112,8 @@ def run_notes(policy: ReleasePolicy, opts: flags.Options) -> int:
     asked: str | None = opts.version
     pre: str | None = opts.pre
     fmt: str = opts.format
-    prefix = str(policy.tag_prefix)
-    tags = Tags(prefix)
+    tags = release_tags(policy)
+    prefix = tags.prefix
     version = version_arg(asked, policy) if asked else None
     path, shown = changelog_path(policy)
     doc = text = None
@@ -110,14 +126,18 @@ def run_notes(policy: ReleasePolicy, opts: flags.Options) -> int:
         if section is not None and not section.entries and not section.summary:
             section = None
     if version is None:
-        version = plan_next(policy, tags, pre).version
+        plan = plan_next(policy, tags, pre)
+        if plan.blocked is not None:
+            raise report.UsageError(plan.blocked)
+        version = plan.version
     notes: str
     if section is not None and text is not None:
         notes = section_text(text, section)
         say(f"{PROG} notes: from {shown}, section [{section.label}]")
     else:
         start, end = notes_range(tags, version)
-        rng = Range(commits_since(start, end) if git.has_commits() else [])
+        paths = package_paths(policy)
+        rng = Range(commits_since(start, end, paths) if git.has_commits() else [])
         notes = render_notes(rng.changes)
         since = f"since {start}" if start else "from the first commit"
         say(f"{PROG} notes: from the commits {since} to {end} ({plural(rng.total, 'commit')})")

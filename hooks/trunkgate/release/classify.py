@@ -43,19 +43,48 @@ def _reverted_sha(message: str) -> str | None:
     )
 
 
+def loose_breaking(msg: conventional.Message) -> tuple[int, str] | None:
+    """(1-based line, what breaks) of a BREAKING CHANGE token that is not a valid footer: a
+    line after the header that starts with the token (then a colon or a space), in the body,
+    in a footer paragraph that is not last, or without a blank line before it. None when the
+    footers already say so, or no line does."""
+    if msg.breaking:
+        return None
+    for number, line in enumerate(msg.raw.split("\n")[1:], start=2):
+        text = line.lstrip(" \t*-")
+        for token in conventional.BREAKING_TOKENS:
+            rest = text[len(token) :]
+            if text.startswith(token) and (not rest or rest[0] in ": \t"):
+                return number, rest.lstrip(": \t")
+    return None
+
+
 class Change:
     """One commit as a release sees it: its parsed message, what it bumps, its pull request."""
 
-    __slots__ = ("description", "level", "msg", "pr", "reverts", "sha")
+    __slots__ = ("description", "level", "loose", "msg", "pr", "reverts", "sha")
 
     def __init__(self, sha: str, message: str) -> None:
         self.sha = sha
-        self.msg = conventional.parse(message.strip("\n"))
-        msg = self.msg
+        self.msg = msg = conventional.parse(message.strip("\n"))
+        if msg.kind == conventional.INVALID and msg.header.startswith('Revert "'):
+            # GitHub's squash merge of a revert: `Revert "fix: a" (#12)`, the PR after it.
+            header, pr = _pr_suffix(msg.header)
+            if pr is not None:
+                reparsed = conventional.parse(header + msg.raw[len(msg.header) :])
+                if reparsed.kind == conventional.REVERT:
+                    self.msg = msg = reparsed
+                    msg.header = f"{header} (#{pr})"
         text = msg.description if msg.kind == conventional.CONVENTIONAL else msg.header
         self.description, self.pr = _pr_suffix(text or "")
         self.reverts = _reverted_sha(message) if msg.kind == conventional.REVERT else None
         self.level = level_of(msg)
+        # A BREAKING CHANGE outside a valid footer: never under-bump, but say it is not one.
+        self.loose = None
+        if msg.kind in (conventional.CONVENTIONAL, conventional.REVERT):
+            self.loose = loose_breaking(msg)
+            if self.loose is not None:
+                self.level = MAJOR
 
     @property
     def short(self) -> str:
@@ -68,8 +97,15 @@ class Change:
         return self.msg.type
 
     @property
+    def breaking(self) -> bool:
+        """A `!`, a BREAKING CHANGE footer, or the token outside a valid footer."""
+        return self.msg.breaking or self.loose is not None
+
+    @property
     def breaking_text(self) -> str | None:
-        """What breaks, from the BREAKING CHANGE footer (None when only `!` says so)."""
+        """What breaks, from the BREAKING CHANGE footer or line (None when only `!` says so)."""
+        if self.loose is not None:
+            return self.loose[1] or None
         return conventional.footer(self.msg, "BREAKING CHANGE")
 
     def __repr__(self) -> str:
@@ -94,7 +130,16 @@ def level_of(msg: conventional.Message) -> str | None:
 class Range:
     """The commits of a release range, sorted out: what counts, what does not, and why."""
 
-    __slots__ = ("cancelled", "changes", "counted", "fixups", "invalid", "merges", "total")
+    __slots__ = (
+        "cancelled",
+        "changes",
+        "counted",
+        "fixups",
+        "invalid",
+        "loose",
+        "merges",
+        "total",
+    )
 
     def __init__(self, commits: Sequence[git.Commit]) -> None:
         self.merges = [c for c in commits if c.is_merge]
@@ -107,6 +152,7 @@ class Range:
             c for c in self.changes if c.msg.kind in (conventional.INVALID, conventional.EMPTY)
         ]
         self.fixups = [c for c in self.changes if c.msg.kind == conventional.FIXUP]
+        self.loose = [c for c in self.changes if c.loose is not None]
 
     @property
     def level(self) -> str | None:

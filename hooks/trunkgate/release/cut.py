@@ -16,12 +16,18 @@ from trunkgate.release.files import (
     reference_paths,
     repository_of,
     rewrite_references,
-    set_version,
     split_lines,
+    version_files,
 )
 from trunkgate.release.notes import entries_from
 from trunkgate.release.output import PROG, say
-from trunkgate.release.plan import Tags, commits_since, require_semver, version_arg
+from trunkgate.release.plan import (
+    Tags,
+    commits_unreleased,
+    package_paths,
+    release_tags,
+    version_arg,
+)
 from trunkgate.report import plural
 
 TYPE_CHECKING = False
@@ -234,6 +240,64 @@ def _relink(
     return "compare links: " + ", ".join(f"[{line[1:].split(']', 1)[0]}]" for line in new_lines)
 
 
+def roll_up(text: str, version: str, scheme: str) -> tuple[str, list[str]]:
+    """Before a final release, its pre-release sections (## [1.6.0-rc.2], [1.6.0-rc.1])
+    moved into Unreleased (Keep a Changelog shows one section per release): their entries
+    join Unreleased's, group by group (Unreleased's first, then the newest pre-release's; an
+    entry written twice is kept once), the sections and their link references go. Returns
+    the text and the labels rolled up (none: the text as it was)."""
+    from trunkgate import keepachangelog as kac
+
+    if not versions.is_valid(version, scheme) or not versions.is_final(version, scheme):
+        return text, []
+    doc = kac.parse(text)
+    unreleased = doc.unreleased
+    core = versions.release_core(version, scheme)
+    pres = [
+        s
+        for s in doc.releases
+        if versions.is_valid(s.label, scheme)
+        and not versions.is_final(s.label, scheme)
+        and versions.release_core(s.label, scheme) == core
+    ]
+    if unreleased is None or not pres:
+        return text, []
+    lines, newline = split_lines(text)
+    groups: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for section in [unreleased, *pres]:
+        for group in section.groups:
+            block = groups.setdefault(group.name, [])
+            for entry in group.entries:
+                if _key(entry.text) not in seen:
+                    seen.add(_key(entry.text))
+                    block += lines[entry.line - 1 : entry.end]
+
+    def rank(name: str) -> int:
+        return KAC_ORDER.index(name) if name in KAC_ORDER else len(KAC_ORDER)
+
+    body: list[str] = []
+    for name in sorted((n for n in groups if groups[n]), key=rank):
+        body += ["", f"### {name}", "", *groups[name]]
+    drop: set[int] = set()  # 0-based indexes of the lines that go
+    for section in pres:
+        at = section.end  # the section, and the blank lines after it
+        while at < len(lines) and not lines[at].strip():
+            at += 1
+        drop.update(range(section.line - 1, at))
+        link = doc.link(section.label)
+        if link is not None:
+            drop.add(link.line - 1)
+    first = unreleased.groups[0].line - 1 if unreleased.groups else unreleased.end
+    while first > unreleased.line and not lines[first - 1].strip():
+        first -= 1  # the blank lines before the first group go with it
+    drop.update(range(first, unreleased.end))
+    out = [line for index, line in enumerate(lines[:first]) if index not in drop]
+    rest = [line for index, line in enumerate(lines[first:], first) if index not in drop]
+    out += [*body, *([""] if rest and rest[0].strip() else []), *rest]
+    return newline.join(out), [s.label for s in pres]
+
+
 def _cut_date(date: str | None) -> str:
     if date is None:
         import datetime
@@ -261,12 +325,8 @@ def _check_cut_state(version: str, tags: Tags, scheme: str, dry_run: bool) -> No
     tag = f"{tags.prefix}{version}"
     if git.rev_parse(f"refs/tags/{tag}") is not None:
         raise report.UsageError(f"tag {tag} already exists; expected a version not yet released")
-    if scheme == "semver":
-        newer = [
-            t
-            for v, t in tags.merged("HEAD")
-            if versions.semver_key(v) >= versions.semver_key(version)
-        ]
+    if scheme == tags.scheme:
+        newer = [t for v, t in tags.merged("HEAD") if tags.key(v) >= tags.key(version)]
         if newer:
             raise report.UsageError(
                 f"{version} is not above {newer[0]}, already released in the history of HEAD; "
@@ -309,16 +369,17 @@ def prepare_cut(policy: ReleasePolicy, opts: flags.Options) -> tuple[list[Edit],
     scheme = str(policy.version_scheme)
     version = version_arg(asked, policy)
     date = _cut_date(asked_date)
-    tags = Tags(str(policy.tag_prefix))
+    tags = release_tags(policy)
     _check_cut_state(version, tags, scheme, dry_run)
     tag = f"{tags.prefix}{version}"
     path, shown = changelog_path(policy)
-    text = read_text(path, shown)
+    old_text = read_text(path, shown)
+    text, rolled = roll_up(old_text, version, scheme)
     entries: list[tuple[str, str]] = []
     if from_commits:
-        require_semver(policy)
         last = tags.last_final("HEAD")
-        rng = Range(commits_since(last[1] if last else None))
+        released = [t for _, t in tags.finals()]
+        rng = Range(commits_unreleased(released, "HEAD", package_paths(policy)))
         entries = entries_from(rng.changes)
         since = f"since {last[1]}" if last else "in the history"
         say(
@@ -337,18 +398,26 @@ def prepare_cut(policy: ReleasePolicy, opts: flags.Options) -> tuple[list[Edit],
         scheme=scheme,
         links=link_plan(kac.parse(text), repository, server),
     )
-    edits = [Edit(path, shown, text, cut.text)]
+    edits = [Edit(path, shown, old_text, cut.text)]
     added = f", {cut.added} from the commits" if cut.added else ""
     said = [
         f"  {shown}: [Unreleased] -> [{version}] - {date} "
         f"({cut.moved + cut.added} entries{added}); {cut.links}"
     ]
-    if bump and not policy.version_file:
-        said.append("  --bump: no version file to bump (the policy key version-file is empty)")
-    elif bump:
-        vpath = policy.path(str(policy.version_file))
-        edit = _edit_for(edits, vpath, os.path.relpath(vpath))
-        old, edit.new = set_version(edit.new, edit.shown, version, scheme)
+    if rolled:
+        said.append(
+            f"  {shown}: the pre-release sections {', '.join(f'[{r}]' for r in rolled)} rolled "
+            f"up into [{version}], their links removed"
+        )
+    targets = version_files(policy) if bump else []
+    if bump and not targets:
+        said.append(
+            "  --bump: no version file to bump "
+            "(the policy keys version-file and version-files are empty)"
+        )
+    for vf in targets:
+        edit = _edit_for(edits, vf.path, vf.shown)
+        old, edit.new = vf.write(edit.new, version, scheme)
         said.append(f"  {edit.shown}: version {old} -> {version}")
     ref_paths = reference_paths(policy)
     if ref_paths and not repository:

@@ -1,5 +1,6 @@
 """The files a release reads and changes: version files (the version in a pyproject.toml, a
-`__version__` line of a .py file, or a file holding only the version), the changelog's
+`__version__` line of a .py file, or a file holding only the version; more through patterns:
+`VersionFile`, `version_files`, `held_versions`), the changelog's
 place, `owner/repo@vX.Y.Z` references and the repository's owner/name, and text files read
 shown as a diff (`unified_diff`); reading and writing go through `trunkgate.files`.
 """
@@ -13,6 +14,8 @@ from trunkgate.release.output import warn
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
+
     from trunkgate.policies import ReleasePolicy
 
 
@@ -101,6 +104,98 @@ def set_version(text: str, path: str, version: str, scheme: str = "semver") -> t
         )
     lines[index] = f"{before}{version}{after}"
     return old, newline.join(lines)
+
+
+class VersionFile:
+    """A file that holds the version: the policy's version-file (read by its kind: a
+    pyproject.toml, a .py file's __version__, a file holding only the version) or one of
+    version-files, read through its pattern (`{version}` where the version goes)."""
+
+    __slots__ = ("path", "pattern", "shown", "where")
+
+    def __init__(self, path: str, pattern: str | None, where: str) -> None:
+        self.path = path
+        self.shown = os.path.relpath(path)
+        self.pattern = pattern
+        self.where = where  # the policy key, for messages
+
+    def _regex(self) -> re.Pattern[str]:
+        import re
+
+        pattern = self.pattern or ""
+        before, _, after = pattern.partition("{version}")
+        if pattern.count("{version}") != 1 or not (before.strip() or after.strip()):
+            raise report.UsageError(
+                f"{self.where}: pattern {pattern!r} for {self.shown}: expected the text around "
+                'the version with one {version} in it, e.g. __version__ = "{version}"'
+            )
+        version = r"(?P<version>\d[0-9A-Za-z.+!_-]*)"
+        return re.compile(re.escape(before) + version + re.escape(after))
+
+    def read(self, text: str) -> list[str]:
+        """The versions the file holds (several matches of a pattern: each)."""
+        if self.pattern is None:
+            return [read_version(text, self.shown)]
+        return [m["version"] for m in self._regex().finditer(text.replace("\r\n", "\n"))]
+
+    def write(self, text: str, version: str, scheme: str) -> tuple[str, str]:
+        """(old version, new text) with the version replaced, then read back to check it."""
+        if self.pattern is None:
+            old, new = set_version(text, self.shown, version, scheme)
+        else:
+            regex = self._regex()
+            found = list(regex.finditer(text))
+            if not found:
+                raise report.UsageError(
+                    f"{self.shown}: the version-files pattern {self.pattern!r} matches nothing; "
+                    f"expected it to match the text around the version; nothing was written"
+                )
+            old = found[0]["version"]
+            new = regex.sub(
+                lambda m: (
+                    m[0][: m.start("version") - m.start()]
+                    + version
+                    + m[0][m.end("version") - m.start() :]
+                ),
+                text,
+            )
+            count = len(found)
+        held = self.read(new)
+        if any(v != version for v in held) or (self.pattern is not None and len(held) != count):
+            raise report.UsageError(
+                f"{self.shown}: after the edit it holds {', '.join(held) or 'no version'}, not "
+                f"{version}; expected the {self.where} entry to find the version exactly; "
+                "nothing was written"
+            )
+        return old, new
+
+
+def version_files(policy: ReleasePolicy) -> list[VersionFile]:
+    """The policy's version-file (if any), then its version-files."""
+    found = []
+    if policy.version_file:
+        found.append(VersionFile(policy.path(str(policy.version_file)), None, "version-file"))
+    entries: list[dict[str, object]] = policy.version_files
+    for index, entry in enumerate(entries):
+        where = f"version-files[{index}]"
+        found.append(VersionFile(policy.path(str(entry["path"])), str(entry["pattern"]), where))
+    return found
+
+
+def held_versions(policy: ReleasePolicy) -> list[tuple[str, str]]:
+    """(version, file as shown) of each version the version files hold; files that are
+    missing or hold no version are left out (a cut says so; `next` only reads)."""
+    from trunkgate.files import read_text
+
+    held = []
+    for vf in version_files(policy):
+        if not os.path.isfile(vf.path):
+            continue
+        try:
+            held += [(v, vf.shown) for v in vf.read(read_text(vf.path, vf.shown))]
+        except report.UsageError:
+            continue
+    return held
 
 
 def repository_of(policy: ReleasePolicy, environ: dict[str, str] | None = None) -> str:

@@ -42,7 +42,7 @@ def _item(change: Change, scope: bool = True) -> str:
 
 
 def _note_group(change: Change) -> str | None:
-    if change.msg.breaking:
+    if change.breaking:
         return "breaking"
     kind = change.type
     return kind if kind in ("feat", "fix", "perf", "revert") else None
@@ -84,13 +84,13 @@ def section_text(text: str, section: kac.Section) -> str:
 def entry_text(change: Change) -> str:
     """A changelog entry for a commit: `**Breaking:** **scope:** what (#12)`."""
     parts = []
-    if change.msg.breaking:
+    if change.breaking:
         parts.append("**Breaking:**")
     if change.msg.scope:
         parts.append(f"**{change.msg.scope}:**")
     parts.append(change.description + (f" (#{change.pr})" if change.pr else ""))
     text = " ".join(parts)
-    detail = change.breaking_text if change.msg.breaking else None
+    detail = change.breaking_text if change.breaking else None
     if detail:
         text += "\n" + "\n".join(_continuation(detail))
     return text
@@ -101,7 +101,7 @@ def entries_from(changes: Sequence[Change]) -> list[tuple[str, str]]:
     out = []
     for change in changes:
         group = ENTRY_GROUPS.get(change.type or "")
-        if group is None and change.msg.breaking:
+        if group is None and change.breaking:
             group = "Changed"
         if group is not None:
             out.append((group, entry_text(change)))
@@ -116,12 +116,13 @@ def notes_range(tags: Tags, version: str | None) -> tuple[str | None, str]:
     if version is None or git.rev_parse(f"refs/tags/{end}") is None:
         last = tags.last_final("HEAD")
         return (last[1] if last else None), "HEAD"
-    key = versions.semver_key(version)
+    key = tags.key(version)
+    final = versions.is_final(version, tags.scheme)
     for older, tag in tags.merged(end):
         if (
             tag != end
-            and versions.semver_key(older) < key
-            and (versions.is_pre(version) or not versions.is_pre(older))
+            and tags.key(older) < key
+            and (not final or versions.is_final(older, tags.scheme))
         ):
             return tag, end
     return None, end

@@ -11,14 +11,19 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from trunkgate.render import Where
+
 _LEVEL = {ERROR: "error", WARNING: "warning", NOTE: "notice"}
 
 
-def annotation(finding: Finding, gate: str) -> tuple[str, str, dict[str, object]]:
-    """(command, message, properties) of a finding's annotation."""
+def annotation(
+    finding: Finding, gate: str, where: Where | None = None
+) -> tuple[str, str, dict[str, object]]:
+    """(command, message, properties) of a finding's annotation; its file relative to the
+    repository root, which is what GitHub shows on the diff."""
     props: dict[str, object] = {}
     if finding.file is not None:
-        props["file"] = finding.file
+        props["file"] = where.path(finding.file) if where is not None else finding.file
         if finding.line is not None:
             props["line"] = finding.line
     props["title"] = f"trunkgate {gate}: {finding.rule}"
@@ -39,11 +44,11 @@ def outputs(result: GateResult, prefix: str = "") -> dict[str, str]:
     return out
 
 
-def write(results: Sequence[GateResult], run: bool) -> None:
+def write(results: Sequence[GateResult], run: bool, where: Where | None = None) -> None:
     github.guard()
     for r in results:
         for finding in r.findings:
-            github.command(*annotation(finding, r.gate))
+            github.command(*annotation(finding, r.gate, where))
         if r.error and run:
             github.command("error", r.error, {"title": f"trunkgate {r.gate}"})
     if run:
