@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `trunkgate run` on the demo's project (its fixed twin, from `make demo`) against the bare
 # tools it runs, one after the other, side by side in one hyperfine run: ruff check and
-# ruff format --check, bandit, pip-audit (against the loopback OSV server of the tests),
-# coverage report and detect-secrets scan (the change's files, the secrets gate's plugins).
+# ruff format --check, bandit, pip-audit (against the loopback OSV server of the tests), the
+# tests under coverage (the tests gate's run), coverage report and detect-secrets scan (the
+# change's files, the secrets gate's plugins).
 # The target: `run` at most 0.7x the sum of the bare tools' medians.
 #
 # The machine is shared and its load drifts, so hyperfine runs ROUNDS times (default 5) with
@@ -60,6 +61,7 @@ for round in $(seq "$rounds"); do
     -n "ruff format --check" "$bin/ruff format --check ." \
     -n "bandit" "$bin/bandit -q -f json --severity-level high -r greeter" \
     -n "pip-audit" "$bin/pip-audit -r requirements.txt -s osv --osv-url $url --no-deps --disable-pip --format json -o $work/audit.json --cache-dir $work/pa-cache" \
+    -n "coverage run -m pytest" "$bin/coverage run -m pytest -q -p no:cacheprovider" \
     -n "coverage report" "$bin/coverage report --fail-under 90" \
     -n "detect-secrets scan" "$bin/detect-secrets scan ${off[*]} ${changed[*]}" \
     >/dev/null

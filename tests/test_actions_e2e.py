@@ -467,7 +467,7 @@ jobs:
       - id: gates
         uses: trunkgate/trunkgate/actions/gates@v{version}
         with:
-          skip: coverage
+          skip: coverage,tests # the job installs no project to test
           sarif: trunkgate.sarif
       - id: branch_ok
         uses: trunkgate/trunkgate/actions/branch-name@v{version}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,24 @@ CASES = [
         {},
         ["commits", "--range", "nope..HEAD"],
         "--range start 'nope' is not a commit in this repository",
+    ),
+    (
+        "missing-test-command",
+        {},
+        ["tests", "--command", "no-such-runner-xyz -q"],
+        "no-such-runner-xyz is not installed",
+    ),
+    (
+        "corrupt-junit-xml",
+        {"w.py": "open('report.xml', 'w').write('<testsuite><testcase')\n"},
+        ["tests", "--command", f"{sys.executable} w.py", "--junit-xml", "report.xml"],
+        "report.xml: not well-formed XML",
+    ),
+    (
+        "corrupt-benchmark-json",
+        {"base.json": '{"benchmarks": [', "head.json": '{"benchmarks": []}'},
+        ["performance", "--baseline", "base.json", "head.json"],
+        "base.json: not JSON",
     ),
     (
         "corrupt-secrets-baseline",

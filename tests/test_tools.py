@@ -12,8 +12,10 @@ from trunkgate import registry
 # The gates that run a tool as a command. Coverage, secrets, api and audit import theirs as
 # a library: their own tests cover a missing coverage.py, detect-secrets, griffe or
 # pip-audit (tests/test_coverage_gate.py, tests/test_secrets.py, tests/test_api_gate.py,
-# tests/test_audit.py).
-LIBRARIES = ("coverage", "secrets", "api", "audit")
+# tests/test_audit.py). Performance's tool is a pytest plugin, run through the project's
+# pytest: its own tests cover a missing plugin and a missing command
+# (tests/test_performance.py).
+LIBRARIES = ("coverage", "secrets", "api", "audit", "performance")
 TOOL_GATES = [
     gate for gate in registry.GATES if gate.tool is not None and gate.name not in LIBRARIES
 ]

@@ -42,6 +42,8 @@ GATE_OF_ACTION = {
     "security": "security",
     "audit": "audit",
     "coverage": "coverage",
+    "tests": "tests",
+    "performance": "performance",
     "api": "api",
     "gates": "run",
 }

@@ -155,18 +155,22 @@ def _refuse(*_: object) -> None:
     raise _Refused
 
 
-def _refused(where: str) -> report.UsageError:
-    return bad_input(where, "declares a DOCTYPE or entities", "a plain Cobertura report")
+COBERTURA = "Cobertura report"
 
 
-def _not_xml(where: str, exc: Exception) -> report.UsageError:
-    return bad_input(where, f"not well-formed XML ({exc})", "a Cobertura report")
+def _refused(where: str, kind: str = COBERTURA) -> report.UsageError:
+    return bad_input(where, "declares a DOCTYPE or entities", f"a plain {kind}")
 
 
-def _parse_xml(data: bytes, where: str) -> ElementTree.Element:
+def _not_xml(where: str, exc: Exception, kind: str = COBERTURA) -> report.UsageError:
+    return bad_input(where, f"not well-formed XML ({exc})", f"a {kind}")
+
+
+def parse_xml(data: bytes, where: str, kind: str = COBERTURA) -> ElementTree.Element:
     """The root element of a report, parsed by ElementTree. A DOCTYPE is refused, and with
     it any entity declaration (they live in one): no entity is expanded and no external DTD
-    or entity is loaded, which is what defusedxml would guard against."""
+    or entity is loaded, which is what defusedxml would guard against. `kind` names the
+    report in the errors (the JUnit reader, `trunkgate.junit`, parses with this too)."""
     # Safe: the Builder refuses a DOCTYPE, which leaves defusedxml nothing to guard against.
     import xml.etree.ElementTree as ET  # nosec B405
 
@@ -179,9 +183,9 @@ def _parse_xml(data: bytes, where: str) -> ElementTree.Element:
         parser.feed(data)
         return parser.close()
     except _Refused:
-        raise _refused(where) from None
+        raise _refused(where, kind) from None
     except ET.ParseError as exc:
-        raise _not_xml(where, exc) from None
+        raise _not_xml(where, exc, kind) from None
 
 
 def read_xml(
@@ -218,7 +222,7 @@ def _xml_measured(
 ) -> Measured:
     """read_xml, from the whole report, or (with `spans`) from its skeleton and its wanted
     classes."""
-    root = _parse_xml(data if spans is None else _skeleton(data, spans), where)
+    root = parse_xml(data if spans is None else _skeleton(data, spans), where)
     if root.tag != "coverage":
         raise bad_input(
             where,
@@ -247,7 +251,7 @@ def _xml_measured(
         wanted = b"".join(data[spans[i][0] : spans[i][2]] for i, _ in picked)
         found = _DECLARATION.match(data)
         head = found.group() if found else b""  # the encoding, when it is not UTF-8
-        elements = list(_parse_xml(head + b"<x>" + wanted + b"</x>", where))
+        elements = list(parse_xml(head + b"<x>" + wanted + b"</x>", where))
         picked = [(n, path) for n, (_, path) in enumerate(picked)]
     classes: dict[str, list[dict[str, str]]] = {}
     for i, path in picked:
@@ -303,7 +307,7 @@ def _skeleton(data: bytes, spans: list[tuple[int, int, int]]) -> bytes:
 
 
 def _check_xml(data: bytes, where: str) -> bool:
-    """Check that a report is well-formed XML without a DOCTYPE, as _parse_xml does but with
+    """Check that a report is well-formed XML without a DOCTYPE, as parse_xml does but with
     expat alone, in C, building nothing; True when no comment, CDATA section or processing
     instruction in it holds "<class"."""
     import xml.parsers.expat as expat

@@ -146,6 +146,23 @@ class ReviewPolicy(SharedPolicy, Protocol):
     exempt_authors: list[str]
 
 
+class TestsPolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.tests]`"""
+
+    command: str
+    junit_xml: str
+    coverage: str
+
+
+class PerformancePolicy(SharedPolicy, Protocol):
+    """`[tool.trunkgate.performance]`"""
+
+    baseline: str
+    threshold: float
+    command: str
+    results: str
+
+
 class ReleasePolicy(SharedPolicy, Protocol):
     """`[tool.trunkgate.release]` (`trunkgate release` and the version gate)"""
 
@@ -193,5 +210,7 @@ BY_TABLE = {
     "review": ReviewPolicy,
     "api": ApiPolicy,
     "metrics": MetricsPolicy,
+    "tests": TestsPolicy,
+    "performance": PerformancePolicy,
     "release": ReleasePolicy,
 }

@@ -5,8 +5,8 @@ A gate is a module under `trunkgate.gates` that follows `GateModule`: a docstrin
 themselves), `EXAMPLE`, and `gate(policy, opts, change) -> GateResult`. Everything else
 about it is declared here, in `GATES`: its name, its policy table, the hooks that run it
 and at which stages, the tool it needs, its action, whether it is on the hook path and
-whether `trunkgate run` runs it. The command line, `run`, `init`, the renderers and the
-manifest, README and actions tests all read this one declaration.
+whether `trunkgate run` runs it (and after which gates). The command line, `run`, `init`,
+the renderers and the manifest, README and actions tests all read this one declaration.
 
 Declarations are plain objects (no dataclasses, no typing at run time): the hook path
 imports this module, and pays for nothing else.
@@ -65,6 +65,7 @@ class Gate:
 
     __slots__ = (
         "action",
+        "after",
         "command",
         "hook_path",
         "hooks",
@@ -92,6 +93,7 @@ class Gate:
         hook_path: bool = False,
         in_run: bool = True,
         options: Mapping[str, object] | None = None,
+        after: Sequence[str] = (),
         security: bool = False,
     ) -> None:
         self.name = name  # its name in `trunkgate run` and in reports
@@ -105,6 +107,7 @@ class Gate:
         self.hook_path = hook_path  # runs on every commit: standard library only, kept small
         self.in_run = in_run
         self.options = dict(options or {})  # fixed options when `run` runs it
+        self.after = tuple(after)  # gates whose output it reads: `run` waits for them
         self.security = security  # its findings are vulnerabilities: SARIF security-severity
 
     def load(self) -> GateModule:
@@ -194,12 +197,27 @@ GATES: tuple[Gate, ...] = (
         security=True,
     ),
     Gate(
+        "tests",
+        "tests",
+        "the project's test command, each failing test at its line",
+        hooks=[Hook("trunkgate-tests", ["pre-push"])],
+        action="tests",
+    ),
+    Gate(
         "coverage",
         "coverage",
         "total coverage and coverage of the changed lines",
         hooks=[Hook("trunkgate-coverage", ["pre-push"])],
         tool=Tool("coverage", "https://coverage.readthedocs.io/", "coverage"),
         action="coverage",
+        after=["tests"],  # in `run`, it reads the coverage data the tests gate's run wrote
+    ),
+    Gate(
+        "performance",
+        "performance",
+        "benchmarks against the base's: slower beyond the noise fails",
+        tool=Tool("pytest-benchmark", "https://pytest-benchmark.readthedocs.io/", "performance"),
+        action="performance",
     ),
     Gate(
         "secrets",

@@ -54,6 +54,7 @@ def warm_up(names: Sequence[str]) -> None:
 
 def run_gates(names: Sequence[str], opts: flags.Options, change: Change) -> list[report.GateResult]:
     """Run the named gates concurrently; results come back in the order asked for."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     gates = [registry.gate(name) for name in names]
@@ -61,7 +62,19 @@ def run_gates(names: Sequence[str], opts: flags.Options, change: Change) -> list
     shared = {k: v for k, v in opts.overrides.items() if k in schema.SHARED}
     config_path: str | None = opts.config
 
+    # A gate that reads another's output (coverage, the tests gate's data) waits for it.
+    done = {gate.name: threading.Event() for gate in gates}
+
     def one(gate: registry.Gate) -> report.GateResult:
+        try:
+            for name in gate.after:
+                if name in done:
+                    done[name].wait()
+            return timed(gate)
+        finally:
+            done[gate.name].set()
+
+    def timed(gate: registry.Gate) -> report.GateResult:
         module = modules[gate.name]
         started = time.perf_counter()
         try:
@@ -73,9 +86,9 @@ def run_gates(names: Sequence[str], opts: flags.Options, change: Change) -> list
         result.seconds = time.perf_counter() - started
         return result
 
-    # Every gate at once: the slow ones (pip-audit, bandit, coverage) spend their time in a
-    # tool's process or waiting on the network, so a thread each costs little and the run
-    # takes about as long as its slowest gate.
+    # Every gate at once (those that wait, in their own thread): the slow ones (pip-audit,
+    # bandit, coverage) spend their time in a tool's process or waiting on the network, so a
+    # thread each costs little and the run takes about as long as its slowest gate.
     with ThreadPoolExecutor(max_workers=max(1, len(gates))) as pool:
         return list(pool.map(one, gates))
 

@@ -185,6 +185,7 @@ GATES: dict[str, dict[str, Spec]] = {
                 "lint",
                 "security",
                 "audit",
+                "tests",
                 "coverage",
                 "secrets",
                 "version",
@@ -450,6 +451,51 @@ GATES: dict[str, dict[str, Spec]] = {
             INT,
             30,
             "target: a median time to restore under this many minutes",
+        ),
+    },
+    "tests": {
+        "command": (
+            STR,
+            "pytest",
+            "the project's test command, run once in the project root (with pytest, trunkgate "
+            "adds --junitxml to read each failing test's file and line)",
+        ),
+        "junit-xml": (
+            STR,
+            "",
+            "the JUnit XML report the command writes (default: a temporary one, with pytest)",
+        ),
+        "coverage": (
+            CHOICE,
+            "auto",
+            "run pytest under coverage (coverage run -m pytest) so the coverage gate reads "
+            "this run's data: always, never, or auto (when run's gates include coverage)",
+            ("auto", "always", "never"),
+        ),
+    },
+    "performance": {
+        "baseline": (
+            STR,
+            "",
+            "the base's benchmark results (pytest-benchmark's --benchmark-json, or an asv "
+            "results file), relative to the project root",
+        ),
+        "threshold": (
+            NUMBER,
+            10,
+            "a median must move by more than this many percent (and out of the runs' "
+            "interquartile ranges) to count",
+        ),
+        "command": (
+            STR,
+            "pytest --benchmark-only -q",
+            "runs the head's benchmarks when no HEAD.json is given (with pytest, trunkgate "
+            "adds --benchmark-json)",
+        ),
+        "results": (
+            STR,
+            "",
+            "the results file command writes, when it is not pytest",
         ),
     },
     # `trunkgate release next|notes|cut` and the `version` gate.

@@ -61,21 +61,52 @@ def is_excluded(path: str, patterns: Iterable[str]) -> bool:
 # --------------------------------------------------------------------------- run
 
 
-def find(name: str, install_hint: str) -> str:
-    """The path of a tool: next to `sys.executable` first (the hook's venv), then on PATH.
+def find(name: str, install_hint: str, *, path_first: bool = False) -> str:
+    """The path of a tool: next to `sys.executable` first (the hook's venv), then on PATH;
+    with `path_first`, PATH first (the project's own environment, for its test command).
 
     A missing tool is a UsageError that says how to install it.
     """
     exe = name + ".exe" if os.name == "nt" else name
     here = os.path.dirname(os.path.abspath(sys.executable)) if sys.executable else ""
-    folders = [here] if here else []
-    folders += [p for p in os.environ.get("PATH", "").split(os.pathsep) if p]
+    folders = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p]
+    if here:
+        folders = [*folders, here] if path_first else [here, *folders]
     for folder in folders:
         candidate = os.path.join(folder, exe)
         if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     where = f"next to {sys.executable} or on PATH" if here else "on PATH"
     raise UsageError(f"{name} is not installed (looked {where}); install it with: {install_hint}")
+
+
+def command(text: str, key: str, hint: str | None = None, *, path_first: bool = False) -> list[str]:
+    """A command the policy names (`pytest -q`), split as a POSIX shell splits words (never
+    run through one), its program found as `find` finds a tool; `hint` says how to install
+    it. A command that cannot be split, or is empty, is a UsageError naming the policy key."""
+    import shlex
+
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:
+        raise UsageError(f"{key}: cannot split {text!r} ({exc}), expected a command") from None
+    if not argv or not argv[0]:
+        raise UsageError(f"{key}: empty, expected a command such as `pytest`")
+    if os.sep not in argv[0] and "/" not in argv[0]:
+        name = argv[0]
+        default = "pip install pytest" if name == "pytest" else f"install {name}"
+        argv[0] = find(
+            name, f"{hint or default} (or set the policy key {key})", path_first=path_first
+        )
+    return argv
+
+
+def is_pytest(argv: Sequence[str]) -> bool:
+    """pytest run as a program (`pytest`, `py.test`) or as a module (`python -m pytest`)."""
+    name = os.path.basename(argv[0]).removesuffix(".exe")
+    if name in ("pytest", "py.test"):
+        return True
+    return any(argv[i] == "-m" and argv[i + 1] == "pytest" for i in range(1, len(argv) - 1))
 
 
 def find_tool(gate: str) -> str:

@@ -6,7 +6,7 @@ import subprocess
 
 def greet(name: str) -> str:
     """A friendly greeting."""
-    return f"Hello, {name}!"
+    return f"Hello, {' '.join(part.capitalize() for part in name.split(' '))}!"
 
 
 def shout(name: str) -> str:

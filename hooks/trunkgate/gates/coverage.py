@@ -29,7 +29,7 @@ import time
 
 from trunkgate import config, flags, report, tools
 from trunkgate.change import Change, relative
-from trunkgate.coverage_data import bad_input, read
+from trunkgate.coverage_data import read
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -370,18 +370,8 @@ def stale_sources(
 
 def run_tests(policy: config.Policy) -> report.Finding | None:
     """Run test-command in the project root; a finding when the tests fail (exit status 1)."""
-    import shlex
-
     command = str(policy.test_command)
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise bad_input("test-command", f"cannot split {command!r} ({exc})", "a command") from None
-    if not argv or not argv[0]:
-        raise bad_input("test-command", "empty", "a command such as `pytest --cov`")
-    if os.sep not in argv[0]:
-        hint = "pip install pytest pytest-cov" if argv[0] == "pytest" else f"install {argv[0]}"
-        argv[0] = tools.find(argv[0], f"{hint} (or set the policy key test-command)")
+    argv = tools.command(command, "test-command", "pip install pytest pytest-cov")
     proc = tools.run(argv, cwd=policy.root, ok=(0, 1))
     if proc.returncode == 0:
         return None
