@@ -89,3 +89,17 @@ def test_only_http_urls(api: str) -> None:
 def test_empty_answer_is_none(rest_api) -> None:
     rest_api.route("PATCH", "/x", None, status=204)
     assert Client(rest_api.url, None).patch("x", {}) is None
+
+
+def test_proxy_settings_are_read_at_each_call(rest_api, monkeypatch) -> None:
+    # urlopen's global opener keeps the proxies of its first call; the client must not.
+    rest_api.route("GET", "/x", {"ok": True})
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with pytest.raises(RestError, match="no answer"):
+        Client(rest_api.url, None, timeout=2).get("x")
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(name)
+    assert Client(rest_api.url, None).get("x") == {"ok": True}

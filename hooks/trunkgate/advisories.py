@@ -163,8 +163,10 @@ def _get(base: str, vuln_id: str) -> dict[str, Any] | None:
         raise UsageError(f"the OSV service {base}: expected an http(s) URL")
     request = urllib.request.Request(url, headers={"User-Agent": "trunkgate"})  # noqa: S310
     try:
-        # Only http(s) reaches here (checked above).
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310  # nosec B310
+        # Only http(s) reaches here (checked above). A new opener reads the proxy settings as
+        # they are now, not as urlopen's first call in this process saw them.
+        opener = urllib.request.build_opener()
+        with opener.open(request, timeout=TIMEOUT) as response:
             raw = response.read(LIMIT + 1)
     except urllib.error.HTTPError as exc:
         if exc.code == 404:

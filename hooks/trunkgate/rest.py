@@ -104,8 +104,10 @@ class Client:
             headers["Content-Type"] = "application/json"
         request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
         try:
-            # The scheme was checked in __init__ and in _next: only http(s) reaches here.
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310  # nosec B310
+            # The scheme was checked in __init__ and in _next: only http(s) reaches here. A new
+            # opener reads the proxy settings as they are now, not as urlopen's first call saw.
+            opener = urllib.request.build_opener()
+            with opener.open(request, timeout=self.timeout) as response:
                 raw = response.read(LIMIT + 1)
                 link = response.headers.get("Link") or ""
         except urllib.error.HTTPError as exc:
