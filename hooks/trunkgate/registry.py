@@ -208,6 +208,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("release", "release", "next version, release notes, changelog cut (next|notes|cut)"),
     Command("run", "run", "every enabled gate, independent ones concurrently, one report"),
     Command("init", "init", "set a repository up: hooks, CI workflows, the policy"),
+    Command("comment", "comment", "post or update the one trunkgate comment on a pull request"),
 )
 
 BY_NAME: dict[str, Gate] = {gate.name: gate for gate in GATES}
