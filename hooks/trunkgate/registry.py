@@ -201,6 +201,7 @@ GATES: tuple[Gate, ...] = (
         "version",
         "a release's version file, changelog and tag agree",
         table="release",
+        action="version",
     ),
 )
 
