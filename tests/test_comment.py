@@ -95,6 +95,7 @@ def test_api_failure_and_missing_token_are_errors(posting, rest_api, capsys, mon
     ("extra", "message"),
     [
         (["--repository", "a/b/../c"], "expected owner/name"),
+        (["--repository", "owner/.."], "expected owner/name"),
         (["--head-sha", "HEAD"], "expected a 40-character commit SHA"),
         (["--pr-number", "7"], "expected one of --pr-number-file and --pr-number"),
     ],

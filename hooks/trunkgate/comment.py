@@ -42,7 +42,8 @@ MARKER = "<!-- trunkgate -->"
 LIMIT = 65536  # GitHub refuses longer comment bodies
 CUT = "\n\n*The summary was cut to fit in a comment; the run's summary has all of it.*\n"
 NUMBER = re.compile(r"[1-9][0-9]{0,9}")
-REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+# GitHub's owner and repository names; never "." or ".." (a path, not a name).
+REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*/(?!\.\.?$)[A-Za-z0-9_.-]+")
 SHA = re.compile(r"[0-9a-f]{40}")
 
 

@@ -144,7 +144,9 @@ class Context:
         name = self.env.get("GITHUB_REPOSITORY") or (
             repository.get("full_name") if isinstance(repository, dict) else None
         )
-        if not isinstance(name, str) or not re.fullmatch(r"[\w.-]+/[\w.-]+", name):
+        if not isinstance(name, str) or not re.fullmatch(
+            r"[A-Za-z0-9][A-Za-z0-9-]*/(?!\.\.?$)[\w.-]+", name
+        ):
             return None, f"{PAYLOAD_NOTE} (no repository name to ask the REST API with)"
         from trunkgate.rest import Client, RestError
 

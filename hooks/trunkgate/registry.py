@@ -210,6 +210,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("run", "run", "every enabled gate, independent ones concurrently, one report"),
     Command("init", "init", "set a repository up: hooks, CI workflows, the policy"),
     Command("comment", "comment", "post or update the one trunkgate comment on a pull request"),
+    Command("checks", "checks", "the latest verdict of a job on a commit, from its check runs"),
 )
 
 BY_NAME: dict[str, Gate] = {gate.name: gate for gate in GATES}
