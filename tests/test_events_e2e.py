@@ -142,6 +142,15 @@ def test_an_edited_title_reruns_only_the_title_and_label_checks_read_live(
     )
     pulls = "/repos/example/target/pulls/7"
     rest_api.route("GET", pulls, {"number": 7, "title": "feat: add subtraction", "labels": []})
+    # The tests of this commit, from the run of its push (not re-run on an edit).
+    checks = f"/repos/example/target/commits/{target.sha()}/check-runs"
+
+    def tests_were(conclusion: str) -> None:
+        name = "trunkgate / Tests and coverage"
+        done = {"name": name, "status": "completed", "conclusion": conclusion, "started_at": "1"}
+        rest_api.route("GET", checks, {"total_count": 1, "check_runs": [done]})
+
+    tests_were("success")
     live = {"GITHUB_API_URL": rest_api.url}
 
     good = act_run(target, "pull_request", payload, env=live, secrets={"GITHUB_TOKEN": "t0ken"})
@@ -160,10 +169,22 @@ def test_an_edited_title_reruns_only_the_title_and_label_checks_read_live(
     }, good.describe(200)
     calls = [(c.method, c.path, c.headers.get("authorization")) for c in rest_api.calls]
     assert ("GET", pulls, "Bearer t0ken") in calls, calls
+    assert ("GET", checks, "Bearer t0ken") in calls, calls
     summary = step_summary(good, "/Summary")
-    assert "| Tests and coverage | ⏭️ skipped | not re-run: a edited event changes no code |" in (
-        summary
+    assert (
+        "| Tests and coverage | ✅ passed | passed on this commit (not re-run: a edited event "
+        "changes no code) |" in summary
     ), summary
+
+    # A good title does not turn the Summary green over tests that failed on this commit.
+    tests_were("failure")
+    red = act_run(target, "pull_request", payload, env=live, secrets={"GITHUB_TOKEN": "t0ken"})
+    assert red.returncode == 1, red.describe()
+    assert verdicts(red)["Summary"] == "failure"
+    assert "| Tests and coverage | ❌ failed | failed on this commit" in step_summary(
+        red, "/Summary"
+    )
+    tests_were("success")
 
     rest_api.route("GET", pulls, {"number": 7, "title": "still a bad title", "labels": []})
     bad = act_run(target, "pull_request", payload, env=live, secrets={"GITHUB_TOKEN": "t0ken"})

@@ -189,6 +189,7 @@ EXTRA_GRANTS = {
         "pull-requests": "read"
     },  # live title and labels (and the starter)
     ("quality-gates.yml", "sarif"): {"security-events": "write"},  # the upload, forks skipped
+    ("quality-gates.yml", "summary"): {"checks": "read"},  # the tests' verdict on a title edit
 }
 # The comment workflow: no checkout, and the only write is the comment.
 COMMENT_GRANTS = {"actions": "read", "pull-requests": "write"}
@@ -353,7 +354,8 @@ def test_the_gates_workflow_has_few_jobs_and_its_outputs_are_theirs() -> None:
     summary = doc["jobs"]["summary"]
     assert summary["needs"] == ["gates", "coverage"]
     assert summary["if"] == "${{ !cancelled() }}"
-    env = summary["steps"][0]["env"]
+    [verdict] = [step for step in summary["steps"] if step.get("id") == "verdict"]
+    env = verdict["env"]
     for job in summary["needs"]:
         assert env[f"{job.upper()}_RESULT"] == f"${{{{ needs.{job}.result }}}}"
     assert doc["jobs"]["sarif"]["needs"] == "gates"
