@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The engine's install as the actions do it, cold (an empty runner, wheels from a local
 # folder) and warm (a later action of the job), side by side in one hyperfine run:
-#   - setup.sh with uv (the default) and with pip, both from the hash-pinned locks, for the
-#     Gates job's tools (all) and the coverage job's (coverage);
+#   - setup.sh with uv and with pip, both from the hash-pinned locks, for the Gates job's
+#     tools (all) and the coverage job's (coverage); "auto", the default, takes uv for the
+#     first and pip for the second;
 #   - the bare installers on the same lock, for comparison: `pip install --require-hashes`
 #     and `uv pip install --require-hashes`;
 #   - the install before the locks (`pip install <checkout>[all]`, which builds the engine
@@ -25,14 +26,16 @@ common+=" TRUNKGATE_PYTHON=$python TRUNKGATE_SOURCE=$root"
 setup="bash $root/actions/setup/setup.sh all"
 fresh="rm -rf $work/rt $work/home; mkdir -p $work/rt $work/home"
 args=(
-  -n "setup.sh uv, all, cold" --prepare "$fresh" "$common TRUNKGATE_INPUT_EXTRAS=all $setup"
+  -n "setup.sh uv, all, cold" --prepare "$fresh" "$common TRUNKGATE_INPUT_INSTALLER=uv TRUNKGATE_INPUT_EXTRAS=all $setup"
   -n "setup.sh pip, all, cold" --prepare "$fresh" "$common TRUNKGATE_INPUT_INSTALLER=pip TRUNKGATE_INPUT_EXTRAS=all $setup"
-  -n "setup.sh uv, coverage, cold" --prepare "$fresh" "$common TRUNKGATE_INPUT_EXTRAS=coverage $setup"
+  -n "setup.sh uv, coverage, cold" --prepare "$fresh" "$common TRUNKGATE_INPUT_INSTALLER=uv TRUNKGATE_INPUT_EXTRAS=coverage $setup"
   -n "setup.sh pip, coverage, cold" --prepare "$fresh" "$common TRUNKGATE_INPUT_INSTALLER=pip TRUNKGATE_INPUT_EXTRAS=coverage $setup"
   -n "setup.sh, engine only, cold" --prepare "$fresh" "$common TRUNKGATE_INPUT_EXTRAS= $setup"
   -n "setup.sh uv, all, warm" --prepare "$common TRUNKGATE_INPUT_EXTRAS=all $setup" "$common TRUNKGATE_INPUT_EXTRAS=all $setup"
   -n "bare pip --require-hashes, all" --prepare "rm -rf $work/v; $python -m venv --without-pip $work/v"
-  "$python -m pip --python $work/v/bin/python install -q --no-index --find-links $wheels --require-hashes --no-deps -r $root/actions/setup/requirements.lock"
+  "$python -m pip --python $work/v/bin/python install -q --no-compile --no-index --find-links $wheels --require-hashes --no-deps -r $root/actions/setup/requirements.lock"
+  -n "bare uv pip --require-hashes, all (uv already there)" --prepare "rm -rf $work/v $work/uvc; $python -m venv --without-pip $work/v"
+  "env UV_CACHE_DIR=$work/uvc $bin/uv pip install -q --python $work/v/bin/python --no-index --find-links $wheels --require-hashes --no-deps -r $root/actions/setup/requirements.lock"
 )
 if [[ -n "${BEFORE:-}" ]]; then
   args+=(-n "before: pip install checkout[all] (builds the engine)"

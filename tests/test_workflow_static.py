@@ -625,6 +625,10 @@ def test_gate_sh_must_be_sourced() -> None:
         ({"TRUNKGATE_INPUT_CACHE": "yes"}, 'input cache: expected true or false, got "yes"'),
         ({"TRUNKGATE_INPUT_SOURCE": "/nonexistent"}, "does not hold the trunkgate sources"),
         ({"RUNNER_OS": "Windows"}, "Windows runners are not supported yet"),
+        (
+            {"TRUNKGATE_INPUT_INSTALLER": "conda"},
+            'input installer: expected auto, uv or pip, got "conda"',
+        ),
     ],
 )
 def test_setup_sh_checks_its_inputs(tmp_path: Path, env: dict[str, str], message: str) -> None:

@@ -12,7 +12,8 @@
 #   at the versions of requirements.lock): exact versions and the hash of every file,
 #   checked by the installer (`--require-hashes`), binary wheels only, no resolution;
 # - the installer: uv, itself installed by pip from uv.lock.txt with hashes (installer
-#   "uv", the default), or pip alone (installer "pip");
+#   "uv"), or pip alone ("pip"); "auto" (the default) takes uv for a lock of many packages
+#   (the audit's and the security scan's) and pip for a tool or two;
 # - the engine: nothing is built; a .pth file puts this ref's hooks/ on the environment's
 #   path and a two-line launcher is the `trunkgate` command.
 # pip's PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, PIP_FIND_LINKS and PIP_NO_INDEX name mirrors and
@@ -73,9 +74,9 @@ detect() {
     if [[ "${RUNNER_OS:-Linux}" == "Windows" ]]; then
         die "Windows runners are not supported yet; run the gates on ubuntu-latest or macos-latest"
     fi
-    case "${TRUNKGATE_INPUT_INSTALLER:-uv}" in
-        uv | pip) ;;
-        *) die "input installer: expected uv or pip, got \"${TRUNKGATE_INPUT_INSTALLER}\"" ;;
+    case "${TRUNKGATE_INPUT_INSTALLER:-auto}" in
+        auto | uv | pip) ;;
+        *) die "input installer: expected auto, uv or pip, got \"${TRUNKGATE_INPUT_INSTALLER}\"" ;;
     esac
     if [[ ! "${TRUNKGATE_INPUT_EXTRAS:-}" =~ ^[a-z,]*$ ]]; then
         die "input extras: expected a comma-separated list of ${EXTRAS[*]} or all, got \"${TRUNKGATE_INPUT_EXTRAS}\""
@@ -114,7 +115,7 @@ detect() {
 # environment links to it), the installer, both locks and the engine's folder (the .pth file
 # names it). The engine's files are read where they are, so they are not part of it.
 environment_digest() {
-    "${TRUNKGATE_PYTHON}" - "${TRUNKGATE_SOURCE}" "${TRUNKGATE_INPUT_INSTALLER:-uv}" "${LOCK}" "${UV_LOCK}" \
+    "${TRUNKGATE_PYTHON}" - "${TRUNKGATE_SOURCE}" "${TRUNKGATE_INPUT_INSTALLER:-auto}" "${LOCK}" "${UV_LOCK}" \
         "${HERE}"/*.lock <<'PY'
 import hashlib
 import os
@@ -218,7 +219,7 @@ bootstrap_uv() {
 
 install() {
     local venv="${TRUNKGATE_VENV}" digest="${TRUNKGATE_DIGEST}" version="" have="" wanted all
-    local installer="${TRUNKGATE_INPUT_INSTALLER:-uv}"
+    local installer="${TRUNKGATE_INPUT_INSTALLER:-auto}"
     wanted="$(extras_list "${TRUNKGATE_INPUT_EXTRAS:-}")"
     if [[ -f "${venv}/.trunkgate-lock" && "$(cat "${venv}/.trunkgate-lock")" == "${digest}" ]] &&
         version="$("${venv}/bin/trunkgate" --version 2>/dev/null)"; then
@@ -248,6 +249,12 @@ install() {
         if [[ -n "${all}" ]]; then
             local lock="${venv}/.trunkgate-requirements.txt"
             merged_lock "${all}" "${lock}"
+            if [[ "${installer}" == auto ]]; then
+                # uv pays for its own install (one 17 MB wheel) only where it saves more: a
+                # lock of many packages. A tool or two install faster with pip alone.
+                installer=pip
+                (($(grep -c '^[A-Za-z0-9]' "${lock}") <= 5)) || installer=uv
+            fi
             index_flags
             echo "::group::Install the tools (${all//$'\n'/, }) from their locks with ${installer}, every hash required"
             if [[ "${installer}" == uv ]]; then
