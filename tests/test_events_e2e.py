@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.act import ActRun
 from tests.support.gha import (
+    VERSION,
     Target,
     needs_act,
     run_workflow,
@@ -265,13 +266,20 @@ COMMENTING = """\
     with:
       pr-comment: true
       sarif: true
+  code-scanning:
+    needs: gates
+    if: ${{ !cancelled() }}
+    permissions:
+      contents: read
+      security-events: write
+    uses: trunkgate/trunkgate/.github/workflows/upload-sarif.yml@v%s
 """
 
 
 def test_the_sticky_comment_and_the_sarif_upload(tmp_path: Path, act_run, rest_api) -> None:
     artifacts = tmp_path / "artifacts"
     target = Target(tmp_path / "target")
-    target.adopt("quality-gates.yml", edit=lambda text: text + COMMENTING)
+    target.adopt("quality-gates.yml", edit=lambda text: text + COMMENTING % VERSION)
     target.adopt("pr-comment.yml")
     target.commit("feat: add the calculator", project())
     target.branch("feature/subtraction")
@@ -345,5 +353,6 @@ def test_the_sticky_comment_and_the_sarif_upload(tmp_path: Path, act_run, rest_a
     )
     skipped = act_run(target, "pull_request", fork, env={"ARTIFACT_DIR": str(tmp_path / "fork")})
     assert skipped.returncode == 0, skipped.describe()
-    assert skipped.job_results().get(job_key("Upload to code scanning")) in (None, "skipped")
+    upload = "code-scanning/trunkgate SARIF upload/Upload to code scanning"
+    assert skipped.job_results().get(upload) in (None, "skipped"), skipped.describe()
     assert not (tmp_path / "fork" / "uploaded-sarif").exists()

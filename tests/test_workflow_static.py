@@ -80,7 +80,7 @@ def uses_of(doc: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 # The workflows that run the gates: they get nothing but `contents: read`.
-GATE_WORKFLOWS = {"quality-gates.yml", "dependency-audit.yml", "ci.yml"}
+GATE_WORKFLOWS = {"quality-gates.yml", "dependency-audit.yml", "ci.yml", "upload-sarif.yml"}
 
 
 def test_there_is_something_to_check() -> None:
@@ -185,11 +185,13 @@ def undocumented_grants(text: str) -> list[str]:
 
 # The grants beyond `contents: read`, each where it is needed and nowhere else.
 EXTRA_GRANTS = {
-    ("quality-gates.yml", "gates"): {
-        "pull-requests": "read"
-    },  # live title and labels (and the starter)
-    ("quality-gates.yml", "sarif"): {"security-events": "write"},  # the upload, forks skipped
+    ("quality-gates.yml", "gates"): {"pull-requests": "read"},  # live title and labels
     ("quality-gates.yml", "summary"): {"checks": "read"},  # the tests' verdict on a title edit
+    # A caller grants what the jobs of the workflow it calls ask for, all of them (GitHub
+    # checks it before any job runs): the starter's job and this repository's CI.
+    ("quality-gates.yml", "gates", "caller"): {"pull-requests": "read", "checks": "read"},
+    ("ci.yml", "gates"): {"pull-requests": "read", "checks": "read"},
+    ("upload-sarif.yml", "upload"): {"security-events": "write"},  # forks skipped
 }
 # The comment workflow: no checkout, and the only write is the comment.
 COMMENT_GRANTS = {"actions": "read", "pull-requests": "write"}
@@ -223,7 +225,8 @@ def test_least_permissions_and_safe_triggers(path: Path) -> None:
         elif gates:
             # The gates read the code and post nothing: read access, but for the grants
             # listed above.
-            extra = EXTRA_GRANTS.get((path.name, job_id), {})
+            key = (path.name, job_id, "caller") if path in STARTERS else (path.name, job_id)
+            extra = EXTRA_GRANTS.get(key, {})
             assert {k: v for k, v in granted.items() if k != "contents"} == extra, job_id
             assert granted.get("contents", "read") == "read", job_id
         if "runs-on" in job:
@@ -350,7 +353,7 @@ def test_the_gates_workflow_has_few_jobs_and_its_outputs_are_theirs() -> None:
     """Gates (engine only), Tests and coverage, the optional upload, and the Summary, which
     waits for both verdict jobs; every workflow output is a job's output."""
     doc = load(ROOT / ".github" / "workflows" / "quality-gates.yml")
-    assert list(doc["jobs"]) == ["gates", "coverage", "sarif", "summary"]
+    assert list(doc["jobs"]) == ["gates", "coverage", "summary"]
     summary = doc["jobs"]["summary"]
     assert summary["needs"] == ["gates", "coverage"]
     assert summary["if"] == "${{ !cancelled() }}"
@@ -358,7 +361,6 @@ def test_the_gates_workflow_has_few_jobs_and_its_outputs_are_theirs() -> None:
     env = verdict["env"]
     for job in summary["needs"]:
         assert env[f"{job.upper()}_RESULT"] == f"${{{{ needs.{job}.result }}}}"
-    assert doc["jobs"]["sarif"]["needs"] == "gates"
     for name, spec in doc["on"]["workflow_call"]["outputs"].items():
         job = re.fullmatch(r"\$\{\{ jobs\.([a-z]+)\.outputs\.([a-z-]+) \}\}", spec["value"])
         assert job, name
