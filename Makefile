@@ -5,10 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 # Actions and workflows that zizmor and the schemas check.
-ACTION_FILES := $(wildcard actions/*/action.yml)
+ACTION_FILES := $(wildcard action.yml actions/*/action.yml)
 WORKFLOW_FILES := $(wildcard .github/workflows/*.yml workflows/*.yml)
 
-.PHONY: demo test lint e2e bench docs clean
+.PHONY: demo test lint e2e bench docs clean lock
 
 $(VENV)/.ready: requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ lint: $(VENV)/.ready
 	$(BIN)/bandit --quiet -c pyproject.toml -r hooks
 	$(BIN)/mypy
 ifneq ($(strip $(ACTION_FILES) $(WORKFLOW_FILES)),)
-	$(BIN)/zizmor --offline --min-severity low $(ACTION_FILES) $(WORKFLOW_FILES)
+	$(BIN)/zizmor --offline --min-severity low $(ACTION_FILES) $(WORKFLOW_FILES) .github/dependabot.yml
 endif
 ifneq ($(strip $(ACTION_FILES)),)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions $(ACTION_FILES)
@@ -54,3 +54,19 @@ docs: $(VENV)/.ready
 
 clean:
 	rm -rf $(VENV) demo .coverage .coverage.* coverage.xml
+
+# The actions' locks: every tool of the gates (requirements.lock, and one lock per extra at
+# the same versions) and the installer, with the hash of every file PyPI serves for them,
+# for Python 3.11 and newer on every platform (uv resolves; the network is needed here and
+# only here).
+UV := $(BIN)/uv
+LOCK_FLAGS := pip compile --quiet --universal --python-version 3.11 --generate-hashes --no-header \
+	--index-url https://pypi.org/simple
+lock: $(VENV)/.ready
+	$(UV) $(LOCK_FLAGS) actions/setup/requirements.in -o actions/setup/requirements.lock
+	$(UV) $(LOCK_FLAGS) actions/setup/uv.in -o actions/setup/uv.lock.txt
+	for pair in lint:ruff security:bandit 'audit:pip-audit|cvss' coverage:coverage \
+	    secrets:detect-secrets api:griffe performance:pytest-benchmark; do \
+	    grep -E "^($${pair#*:})==" actions/setup/requirements.in \
+	        | $(UV) $(LOCK_FLAGS) - -c actions/setup/requirements.lock -o actions/setup/$${pair%%:*}.lock; \
+	done

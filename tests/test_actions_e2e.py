@@ -39,14 +39,18 @@ __all__ = ["runner_python", "runner_python_template", "trunkgate_ref", "wheelhou
 
 OSV_DATA = Path(__file__).resolve().parent / "data" / "osv"
 WORKFLOW = "trunkgate quality gates"
-GATE_JOBS = {
-    "branch": "Branch name",
-    "commits": "Commits and title",
-    "changelog": "Changelog",
-    "lint": "Lint",
-    "security": "Security",
-    "coverage": "Tests and coverage",
-}
+# The gates of the Gates job (`trunkgate run`), each with a `<gate>-passed` output.
+ENGINE_GATES = (
+    "branch",
+    "commits",
+    "changelog",
+    "changelog-updated",
+    "lint",
+    "security",
+    "audit",
+    "version",
+)
+JOBS = ("Gates", "Tests and coverage", "Summary")
 
 PYPROJECT = """\
 [build-system]
@@ -214,23 +218,27 @@ def test_starter_workflow_passes_a_good_pull_request(
     print(f"act run: {time.monotonic() - started:.1f}s")
 
     assert run.returncode == 0, run.describe()
-    check_jobs(
-        run,
-        {"Plan": "success", "Summary": "success", **dict.fromkeys(GATE_JOBS.values(), "success")},
-    )
+    check_jobs(run, dict.fromkeys(JOBS, "success"))
+    # Three jobs in all: the caller's one job expands into the called workflow's three.
+    assert set(run.job_results()) == set(map(job_key, JOBS)), run.describe()
     assert run.annotations("error") == [], run.describe()
-    for gate, job in GATE_JOBS.items():
-        assert run.outputs(job=job_key(job), step="gate")["passed"] == "true", gate
-        assert f"### trunkgate {gate}: ✅ passed" in step_summary(run, job), gate
+    gates = run.outputs(job=job_key("Gates"), step="gate")
+    for gate in ENGINE_GATES:
+        assert gates[f"{gate}-passed"] == "true", (gate, gates)
+    assert gates["failed"] == "", gates
+    assert gates["commits-commits"] == "1", gates
     coverage = run.outputs(job=job_key("Tests and coverage"), step="gate")
+    assert coverage["passed"] == "true"
     assert coverage["coverage"] == "100.0"
-    assert run.outputs(job=job_key("Commits and title"), step="gate")["commits"] == "1"
 
     summary = step_summary(run, "/Summary")
     assert summary.startswith("## trunkgate: ✅ every gate passed\n"), summary
-    assert "| Commits and title | ✅ passed | 0 | 1 commit |" in summary
-    assert "| Tests and coverage | ✅ passed | 0 | 100.0 % total" in summary
-    assert run.outputs(job=job_key("Summary"), step="verdict") == {"passed": "true"}
+    assert "| Gates | ✅ passed | - |" in summary
+    assert "| Tests and coverage | ✅ passed | 100.0 % total, 100.0 % of new lines |" in summary
+    assert run.outputs(job=job_key("Summary"), step="verdict") == {
+        "passed": "true",
+        "error": "false",
+    }
 
 
 def test_starter_workflow_fails_a_bad_pull_request_and_treats_hostile_names_as_data(
@@ -264,31 +272,30 @@ def test_starter_workflow_fails_a_bad_pull_request_and_treats_hostile_names_as_d
     )
 
     assert run.returncode == 1, run.describe()
-    check_jobs(
-        run,
-        {"Plan": "success", "Summary": "failure", **dict.fromkeys(GATE_JOBS.values(), "failure")},
-    )
-    for gate, job in GATE_JOBS.items():
-        outputs = run.outputs(job=job_key(job), step="gate")
-        assert outputs.get("passed") == "false", (gate, outputs, run.describe())
-        assert int(outputs["findings"]) >= 1, (gate, outputs)
-        assert f"### trunkgate {gate}: ❌ failed" in step_summary(run, job), gate
+    check_jobs(run, dict.fromkeys(JOBS, "failure"))
+    gates = run.outputs(job=job_key("Gates"), step="gate")
+    assert gates["passed"] == "false", gates
+    for gate in ("branch", "commits", "changelog-updated", "lint", "security"):
+        assert gates[f"{gate}-passed"] == "false", (gate, gates)
+        assert int(gates[f"{gate}-findings"]) >= 1, (gate, gates)
+    assert gates["failed"] == "branch,commits,changelog-updated,lint,security", gates
 
     # The hostile names reached the gates as data, verbatim, and nothing ran them.
-    branch_notes = annotations_of(run, "Branch name")
+    gate_notes = annotations_of(run, "Gates")
+    branch_notes = [a for a in gate_notes if a["title"].startswith("trunkgate branch")]
     assert any(HOSTILE_BRANCH in a["message"] for a in branch_notes), branch_notes
-    title_notes = annotations_of(run, "Commits and title")
+    title_notes = [a for a in gate_notes if a["title"].startswith("trunkgate commits")]
     assert any(HOSTILE_TITLE in a["message"] for a in title_notes), title_notes
     assert any("added stuff" in a["message"] for a in title_notes), title_notes
     assert not marker.exists(), "curl ran"
     for root in (tmp_path, Path.cwd()):
         assert find_files(root, "pwned") == []
 
-    lint_notes = annotations_of(run, "Lint")
+    lint_notes = [a for a in gate_notes if a["title"].startswith("trunkgate lint")]
     assert {(a["file"], a["line"], a["title"]) for a in lint_notes} >= {
         ("src/calc/__init__.py", "3", "trunkgate lint: F401")
     }, lint_notes
-    security_notes = annotations_of(run, "Security")
+    security_notes = [a for a in gate_notes if a["title"].startswith("trunkgate security")]
     assert any(
         a.get("file") == "src/calc/__init__.py" and a.get("line") == "12" and "B602" in a["title"]
         for a in security_notes
@@ -298,14 +305,14 @@ def test_starter_workflow_fails_a_bad_pull_request_and_treats_hostile_names_as_d
     assert float(coverage["diff-coverage"]) < 90, coverage
 
     summary = step_summary(run, "/Summary")
-    assert summary.startswith(
-        "## trunkgate: ❌ failed (branch commits changelog lint security coverage)\n"
+    assert summary.startswith("## trunkgate: ❌ failed (gates coverage)\n"), summary
+    assert (
+        "| Gates | ❌ failed | failed: branch, commits, changelog-updated, lint, security |"
+        in summary
     ), summary
-    for job in GATE_JOBS.values():
-        verdict = "❌ tests failed, coverage failed" if job == "Tests and coverage" else "❌ failed"
-        assert f"| {job} | {verdict} |" in summary, (job, summary)
+    assert "| Tests and coverage | ❌ failed | tests failed; " in summary, summary
     [verdict] = [a for a in annotations_of(run, "Summary") if a["level"] == "error"]
-    assert verdict["message"].startswith("quality gates failed: branch commits")
+    assert verdict["message"].startswith("quality gates failed: gates coverage (branch,commits")
 
 
 def test_caller_overrides_thresholds_skips_gates_and_reads_the_outputs(
@@ -355,21 +362,16 @@ def test_caller_overrides_thresholds_skips_gates_and_reads_the_outputs(
     )
 
     assert run.returncode == 0, run.describe()
-    check_jobs(run, {"Summary": "success", "Tests and coverage": "success"})
-    assert job_key("Lint") not in run.job_results() or run.job_results()[job_key("Lint")] in (
-        "skipped",
-    ), run.describe()
+    check_jobs(run, {"Summary": "success", "Tests and coverage": "success", "Gates": "success"})
     coverage = run.outputs(job=job_key("Tests and coverage"), step="gate")
     assert coverage["coverage"] == "85.71", coverage
     assert (
         "OUTPUTS passed=true coverage-passed=true coverage=85.71 lint-passed= branch-passed=true"
         in run.log()
     ), run.describe()
-    summary = step_summary(run, "/Summary")
-    assert "| Lint | ⏭️ skipped | - | - |" in summary, summary
 
 
-def test_skip_names_an_unknown_gate(
+def test_a_gate_that_cannot_decide_is_an_error_not_a_failure(
     tmp_path: Path, trunkgate_ref: Path, wheelhouse: Path, runner_python: Path
 ) -> None:
     target = Target(tmp_path / "target")
@@ -388,10 +390,19 @@ def test_skip_names_an_unknown_gate(
     )
 
     assert run.returncode == 1, run.describe()
-    check_jobs(run, {"Plan": "failure", "Summary": "failure"})
-    [note] = [a for a in annotations_of(run, "Plan") if a["level"] == "error"]
-    assert note["message"].startswith('input skip: unknown gate "typo"'), note
-    assert "## trunkgate: ❌ failed (plan)" in step_summary(run, "/Summary")
+    check_jobs(run, {"Gates": "failure", "Tests and coverage": "success", "Summary": "failure"})
+    notes = [a for a in annotations_of(run, "Gates") if a["level"] == "error"]
+    assert any("unknown gate 'typo'" in a["message"] for a in notes), notes
+    assert run.outputs(job=job_key("Gates"), step="gate")["error"] == "true"
+    summary = step_summary(run, "/Summary")
+    assert summary.startswith("## trunkgate: ⚠️ could not decide (gates)\n"), summary
+    assert "| Gates | ⚠️ error: could not decide | - |" in summary, summary
+    [verdict] = [a for a in annotations_of(run, "Summary") if a["level"] == "error"]
+    assert "could not decide (bad input or configuration): gates" in verdict["message"]
+    assert run.outputs(job=job_key("Summary"), step="verdict") == {
+        "passed": "false",
+        "error": "true",
+    }
 
 
 # --------------------------------------------------------------------------- dependency audit
@@ -469,6 +480,18 @@ jobs:
         with:
           skip: coverage,tests # the job installs no project to test
           sarif: trunkgate.sarif
+      - id: gates_base
+        uses: trunkgate/trunkgate/actions/gates@v{version}
+        with:
+          gates: changelog,changelog-updated,lint
+          base: HEAD~1
+      - id: version_ok
+        uses: trunkgate/trunkgate/actions/version@v{version}
+      - id: version_bad
+        continue-on-error: true
+        uses: trunkgate/trunkgate/actions/version@v{version}
+        with:
+          ref: v9.9.9
       - id: branch_ok
         uses: trunkgate/trunkgate/actions/branch-name@v{version}
         with:
@@ -555,6 +578,9 @@ jobs:
             secrets_ok=${{{{ steps.secrets_ok.outcome }}}}
             secrets_bad=${{{{ steps.secrets_bad.outcome }}}}
             outside=${{{{ steps.outside.outcome }}}}
+            gates_base=${{{{ steps.gates_base.outcome }}}}
+            version_ok=${{{{ steps.version_ok.outcome }}}}
+            version_bad=${{{{ steps.version_bad.outcome }}}}
         run: echo "OUTCOMES $OUTCOMES"
 """
 
@@ -627,6 +653,9 @@ def test_each_action_passes_and_fails_on_its_own(
         "secrets_ok": "success",
         "secrets_bad": "failure",
         "outside": "failure",
+        "gates_base": "success",
+        "version_ok": "success",
+        "version_bad": "failure",
     }, run.describe()
 
     def out(step: str) -> dict[str, str]:
@@ -660,6 +689,11 @@ def test_each_action_passes_and_fails_on_its_own(
         assert got["error"] == "false", (step, got)
         assert int(got["findings"]) >= 1, (step, got)
         assert {k: got[k] for k in figures} == figures, (step, got)
+    # base: reaches every gate of the run, the changelog's update check included.
+    assert out("gates_base")["changelog-updated-passed"] == "true", out("gates_base")
+    assert out("gates_base")["error"] == "false"
+    assert out("version_bad")["passed"] == "false"
+    assert out("version_bad")["error"] == "false"
     assert out("changelog_ok")["updated-passed"] == ""
     assert out("changelog_ok")["format-passed"] == "true"
 

@@ -831,6 +831,31 @@ def test_ci_push_measures_from_the_previous_commit(in_project, capsys, github_en
     assert "(the push's previous commit)" in out["notes"][-1]
 
 
+@pytest.mark.parametrize(
+    ("event", "payload", "ref"),
+    [
+        ("workflow_dispatch", {"inputs": {}, "ref": "refs/heads/main"}, "refs/heads/main"),
+        ("schedule", {"schedule": "17 5 * * 1"}, "refs/heads/main"),
+        ("push", {"before": "0" * 40, "after": "a" * 40}, "refs/tags/v1.0.0"),
+    ],
+)
+def test_ci_without_a_base_judges_the_total_only(
+    in_project, capsys, github_env, event, payload, ref
+):
+    """A manual run, a schedule, a tag push: no change to measure, so no exit 2; the total
+    still decides (here below 90 %, so the gate fails, and passes at a lower minimum)."""
+    github_env(event, payload, ref=ref)
+    code, out = run_gate(capsys, "--data", "coverage.json")
+    assert code == 1, out
+    kind = event.replace("push", "tag")
+    assert out["notes"][-1] == (
+        f"diff coverage not measured: a {kind} event has no base to compare with"
+    )
+    assert {f["rule"] for f in out["findings"]} == {"fail-under"}, out
+    code, out = run_gate(capsys, "--data", "coverage.json", "--fail-under", "1")
+    assert code == 0, out
+
+
 def test_locally_the_trunk_is_the_default_base(in_project, capsys):
     code, out = run_gate(capsys, "--data", "coverage.json", "--fail-under", "0")
     assert code == 1

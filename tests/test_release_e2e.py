@@ -54,7 +54,9 @@ jobs:
     uses: {ref}
     with:
       pre: ${{{{ inputs.pre }}}}
-"""
+{secrets}"""
+# A token that may open pull requests: the release workflow then opens the one back.
+WITH_TOKEN = "    secrets:\n      token: ${{ secrets.RELEASE_TOKEN }}\n"
 
 PYPROJECT = """\
 [project]
@@ -89,9 +91,10 @@ CHANGELOG = """\
 """
 
 
-def project(tmp_path: Path) -> tuple[Target, Path]:
+def project(tmp_path: Path, token: bool = False) -> tuple[Target, Path]:
     """A released project (v0.1.0) with a feature and a fix since; `origin` pushes to a
-    bare repository (act still reads the repository's name from the github.com URL)."""
+    bare repository (act still reads the repository's name from the github.com URL). With
+    `token` its caller passes the `token` secret (RELEASE_TOKEN)."""
     from tests.support.gha import VERSION
 
     target = Target(tmp_path / "target")
@@ -108,7 +111,9 @@ def project(tmp_path: Path) -> tuple[Target, Path]:
     target.commit(
         "feat: batch mode",
         {
-            ".github/workflows/release.yml": CALLER.format(ref=f"{VERSION_REF}{VERSION}"),
+            ".github/workflows/release.yml": CALLER.format(
+                ref=f"{VERSION_REF}{VERSION}", secrets=WITH_TOKEN if token else ""
+            ),
             "CHANGELOG.md": CHANGELOG.replace("### Fixed\n\n- A crash on empty input.\n\n", ""),
         },
     )
@@ -147,11 +152,12 @@ def dispatch(
             **offline_pip_env(wheelhouse),
             "PATH": f"{GH_STUB}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
             "GH_STUB_LOG": str(log),
+            "GH_STUB_FAIL": os.environ.get("GH_STUB_FAIL", ""),
             "GIT_CONFIG_GLOBAL": os.devnull,
             "GIT_CONFIG_NOSYSTEM": "1",
         },
-        # Not a real token: it shows that the token reaches gh through GH_TOKEN only.
-        secrets={"GITHUB_TOKEN": "test-token"},
+        # Not real tokens: they show that a token reaches gh through GH_TOKEN only.
+        secrets={"GITHUB_TOKEN": "test-token", "RELEASE_TOKEN": "release-token"},
         local_repositories={SELF_REF: trunkgate_ref},
         timeout=600,
     )
@@ -168,7 +174,7 @@ def bare_git(bare: Path, *args: str) -> str:
 def test_a_release_is_cut_tagged_pushed_and_published(
     tmp_path: Path, trunkgate_ref: Path, wheelhouse: Path, runner_python: Path
 ) -> None:
-    target, bare = project(tmp_path)
+    target, bare = project(tmp_path, token=True)
     run, calls = dispatch(target, tmp_path, trunkgate_ref, wheelhouse, runner_python)
     assert run.returncode == 0, run.describe()
 
@@ -208,7 +214,39 @@ def test_a_release_is_cut_tagged_pushed_and_published(
     )
     assert pull["argv"][2:6] == ["--base", "main", "--head", "release/0.2.0"]
     assert pull["argv"][6:8] == ["--title", "chore(release): 0.2.0"]
-    assert {call["gh_token"] for call in calls} == {"test-token"}
+    assert {call["gh_token"] for call in calls} == {"release-token"}
+    # The major tag moved to the release, after the release was made.
+    assert bare_git(bare, "rev-parse", "v0^{commit}") == bare_git(
+        bare, "rev-parse", "v0.2.0^{commit}"
+    )
+
+
+def test_without_a_token_it_tags_and_releases_and_leaves_the_pull_request(
+    tmp_path: Path, trunkgate_ref: Path, wheelhouse: Path, runner_python: Path
+) -> None:
+    """A new repository, whose GITHUB_TOKEN may not open pull requests: the run still ends
+    green with the tag and its release, and says how to bring the release back."""
+    target, bare = project(tmp_path)
+    run, calls = dispatch(target, tmp_path, trunkgate_ref, wheelhouse, runner_python)
+    assert run.returncode == 0, run.describe()
+    assert [call["argv"][:2] for call in calls] == [["release", "create"]]
+    assert calls[0]["gh_token"] == "test-token"
+    assert "v0.2.0" in bare_git(bare, "tag", "--list").split()
+    notes = [a["message"] for a in run.annotations("notice")]
+    assert any("open the pull request from release/0.2.0 to main by hand" in n for n in notes)
+
+
+def test_a_release_that_cannot_be_made_takes_its_tag_back(
+    tmp_path: Path, trunkgate_ref: Path, wheelhouse: Path, runner_python: Path, monkeypatch
+) -> None:
+    target, bare = project(tmp_path)
+    monkeypatch.setenv("GH_STUB_FAIL", "release")
+    run, _ = dispatch(target, tmp_path, trunkgate_ref, wheelhouse, runner_python)
+    assert run.returncode == 1, run.describe()
+    tags = bare_git(bare, "tag", "--list").split()
+    assert tags == ["v0.1.0"], tags  # neither v0.2.0 nor a moved v0
+    errors = [a["message"] for a in run.annotations("error")]
+    assert any("the tag was deleted again" in e for e in errors), errors
 
 
 def test_a_pre_release(
@@ -217,7 +255,7 @@ def test_a_pre_release(
     target, bare = project(tmp_path)
     run, calls = dispatch(target, tmp_path, trunkgate_ref, wheelhouse, runner_python, pre="rc")
     assert run.returncode == 0, run.describe()
-    assert bare_git(bare, "tag", "--list").split() == ["v0.1.0", "v0.2.0-rc.1"]
+    assert bare_git(bare, "tag", "--list").split() == ["v0.1.0", "v0.2.0-rc.1"]  # no v0 moved
     create = calls[0]["argv"]
     assert create[:3] == ["release", "create", "v0.2.0-rc.1"]
     assert create[-1] == "--prerelease"

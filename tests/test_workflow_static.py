@@ -46,6 +46,7 @@ GATE_OF_ACTION = {
     "performance": "performance",
     "api": "api",
     "gates": "run",
+    "version": "version",
 }
 COLORS = {"white", "black", "yellow", "blue", "green", "orange", "red", "purple", "gray-dark"}
 
@@ -82,7 +83,7 @@ def uses_of(doc: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 # The workflows that run the gates: they get nothing but `contents: read`.
-GATE_WORKFLOWS = {"quality-gates.yml", "dependency-audit.yml", "ci.yml"}
+GATE_WORKFLOWS = {"quality-gates.yml", "dependency-audit.yml", "ci.yml", "upload-sarif.yml"}
 
 
 def test_there_is_something_to_check() -> None:
@@ -185,25 +186,53 @@ def undocumented_grants(text: str) -> list[str]:
     return [ln.strip() for ln in text.splitlines() if (m := grant.match(ln)) and not m[2]]
 
 
+# The grants beyond `contents: read`, each where it is needed and nowhere else.
+EXTRA_GRANTS = {
+    ("quality-gates.yml", "gates"): {"pull-requests": "read"},  # live title and labels
+    ("quality-gates.yml", "summary"): {"checks": "read"},  # the tests' verdict on a title edit
+    ("quality-gates.yml", "review"): {"pull-requests": "read"},  # the commits' pull requests
+    # A caller grants what the jobs of the workflow it calls ask for, all of them (GitHub
+    # checks it before any job runs): the starter's job and this repository's CI.
+    ("quality-gates.yml", "gates", "caller"): {"pull-requests": "read", "checks": "read"},
+    ("ci.yml", "gates"): {"pull-requests": "read", "checks": "read"},
+    ("upload-sarif.yml", "upload"): {"security-events": "write"},  # forks skipped
+}
+# The comment workflow: no checkout, and the only write is the comment.
+COMMENT_GRANTS = {"actions": "read", "pull-requests": "write"}
+
+
 @pytest.mark.parametrize("path", [*REUSABLE, *STARTERS], ids=rel)
 def test_least_permissions_and_safe_triggers(path: Path) -> None:
     doc = load(path)
     text = path.read_text(encoding="utf-8")
     assert "pull_request_target" not in doc["on"]
-    assert "workflow_run" not in doc["on"]
     assert "secrets: inherit" not in text
     assert undocumented_grants(text) == []
+    comment = path.name == "pr-comment.yml"
+    if comment:
+        # workflow_run runs with the base repository's token: nothing from the pull request
+        # may run, so nothing is checked out.
+        assert "actions/checkout" not in text
+        assert "dangerous-triggers" in text or "workflow_run" not in doc["on"]
+    else:
+        assert "workflow_run" not in doc["on"]
     gates = path.name in GATE_WORKFLOWS or path in STARTERS
     if path in STARTERS:
-        assert doc["permissions"] == {"contents": "read"}
+        assert doc["permissions"] == ({} if comment else {"contents": "read"})
     else:
         assert doc["permissions"] == {}, "nothing at the top; each job grants its own"
     for job_id, job in doc["jobs"].items():
         assert "permissions" in job, job_id
-        if gates:
-            # The gates read the code and post nothing: read access, nothing else.
-            assert set(job["permissions"] or {}) <= {"contents"}, job_id
-            assert "write" not in json.dumps(job["permissions"]), job_id
+        granted = dict(job["permissions"] or {})
+        if comment:
+            assert granted == COMMENT_GRANTS, job_id
+        elif gates:
+            # The gates read the code and post nothing: read access, but for the grants
+            # listed above.
+            key = (path.name, job_id, "caller") if path in STARTERS else (path.name, job_id)
+            extra = EXTRA_GRANTS.get(key, {})
+            assert {k: v for k, v in granted.items() if k != "contents"} == extra, job_id
+            assert granted.get("contents", "read") == "read", job_id
         if "runs-on" in job:
             assert isinstance(job.get("timeout-minutes"), int), f"{job_id}: timeout-minutes"
 
@@ -271,7 +300,10 @@ def test_every_input_reaches_a_step_and_every_variable_is_used(path: Path) -> No
         # The step's script, and the action's own scripts it runs or sources.
         code = script + "".join(
             helper.read_text(encoding="utf-8")
-            for helper in (path.parent / "setup.sh", ROOT / "actions" / "setup" / "gate.sh")
+            for helper in (
+                ROOT / "actions" / "setup" / "setup.sh",
+                ROOT / "actions" / "setup" / "gate.sh",
+            )
             if helper.name in script and helper.exists()
         )
         for var in step.get("env") or {}:
@@ -321,21 +353,47 @@ def test_the_flag_check_can_fail() -> None:
     }
 
 
-def test_the_summary_job_knows_the_gates_the_plan_knows() -> None:
+def test_the_gates_workflow_has_few_jobs_and_its_outputs_are_theirs() -> None:
+    """Gates (engine only), Tests and coverage, the opt-in review and performance jobs, and
+    the Summary, which waits for every verdict job; every workflow output is a job's output."""
     doc = load(ROOT / ".github" / "workflows" / "quality-gates.yml")
-    plan = str(doc["jobs"]["plan"]["steps"][0]["run"])
-    known = re.search(r"known=\(([^)]*)\)", plan)[1].split()  # type: ignore[index]
-    gate_jobs = [j for j in doc["jobs"] if j not in ("plan", "summary")]
-    assert known == gate_jobs
-    assert doc["jobs"]["summary"]["needs"] == ["plan", *gate_jobs]
-    for job in gate_jobs:
-        assert doc["jobs"][job]["if"] == f"needs.plan.outputs.{job} == 'true'"
-        assert doc["jobs"]["plan"]["outputs"][job] == f"${{{{ steps.plan.outputs.{job} }}}}"
-        assert f"{job.upper()}_RESULT" in doc["jobs"]["summary"]["steps"][0]["env"]
+    assert list(doc["jobs"]) == ["gates", "coverage", "review", "performance", "summary"]
+    for optional in ("review", "performance"):  # off unless the caller asks
+        assert doc["jobs"][optional]["if"].startswith(f"${{{{ inputs.{optional} && ")
+        assert doc["on"]["workflow_call"]["inputs"][optional]["default"] is False
+    summary = doc["jobs"]["summary"]
+    assert summary["needs"] == ["gates", "coverage", "review", "performance"]
+    assert summary["if"] == "${{ !cancelled() }}"
+    [verdict] = [step for step in summary["steps"] if step.get("id") == "verdict"]
+    env = verdict["env"]
+    for job in summary["needs"]:
+        assert env[f"{job.upper()}_RESULT"] == f"${{{{ needs.{job}.result }}}}"
     for name, spec in doc["on"]["workflow_call"]["outputs"].items():
         job = re.fullmatch(r"\$\{\{ jobs\.([a-z]+)\.outputs\.([a-z-]+) \}\}", spec["value"])
         assert job, name
         assert job[2] in doc["jobs"][job[1]]["outputs"], name
+
+
+def test_the_root_action_is_the_gates_action() -> None:
+    """The Marketplace's action.yml: actions/gates with its script paths from the root."""
+    root = load(ROOT / "action.yml")
+    gates = load(ROOT / "actions" / "gates" / "action.yml")
+    assert root["branding"] == {"icon": "check-circle", "color": "green"}
+    assert root["inputs"] == gates["inputs"]
+    assert root["outputs"] == gates["outputs"]
+    moved = json.dumps(gates["runs"]).replace(
+        "${GITHUB_ACTION_PATH}/../setup/", "${GITHUB_ACTION_PATH}/actions/setup/"
+    )
+    assert json.dumps(root["runs"]) == moved, "copy actions/gates' steps into action.yml"
+
+
+def test_actions_install_the_engine_by_the_script_beside_them() -> None:
+    """No action calls another trunkgate action (by a tag or otherwise)."""
+    for path in [ROOT / "action.yml", *ACTIONS]:
+        text = path.read_text(encoding="utf-8")
+        assert SELF not in "".join(u for _, u in uses_of(load(path))), rel(path)
+        if path.parent.name != "setup":
+            assert '/setup/setup.sh" all' in text, rel(path)
 
 
 # --------------------------------------------------------------------------- callers
@@ -352,7 +410,7 @@ def declared_inputs(uses: str) -> set[str] | None:
         return None
     target = ROOT / path
     if target.suffix == ".yml":
-        return set(load(target)["on"]["workflow_call"].get("inputs") or {})
+        return set((load(target)["on"]["workflow_call"] or {}).get("inputs") or {})
     return set(load(target / "action.yml").get("inputs") or {})
 
 
@@ -383,7 +441,21 @@ def test_starters_have_workflow_template_properties() -> None:
 
 def test_starter_triggers() -> None:
     gates = load(ROOT / "workflows" / "quality-gates.yml")
-    assert gates["on"] == {"pull_request": None, "push": {"branches": ["main"]}}
+    assert gates["on"] == {
+        "pull_request": {
+            "types": ["opened", "synchronize", "reopened", "edited", "labeled", "unlabeled"]
+        },
+        "push": {"branches": ["main"], "tags": ["v*"]},
+        "merge_group": None,
+        "workflow_dispatch": None,
+    }
+    group = gates["concurrency"]["group"]
+    assert group.startswith("${{ github.workflow }}-"), group
+    assert (
+        gates["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
+    )
+    comment = load(ROOT / "workflows" / "pr-comment.yml")
+    assert comment["on"] == {"workflow_run": {"workflows": [gates["name"]], "types": ["completed"]}}
     audit = load(ROOT / "workflows" / "dependency-audit.yml")
     assert set(audit["on"]) == {"schedule", "workflow_dispatch"}
 
@@ -435,7 +507,7 @@ CALLED = [p.name for p in REUSABLE if "workflow_call" in load(p)["on"]]
 
 @pytest.mark.parametrize("name", CALLED)
 def test_every_workflow_input_and_output_is_in_the_reference(name: str) -> None:
-    call = load(ROOT / ".github" / "workflows" / name)["on"]["workflow_call"]
+    call = load(ROOT / ".github" / "workflows" / name)["on"]["workflow_call"] or {}
     inputs, outputs = documented(reference_text(), f"{SELF}.github/workflows/{name}")
     assert inputs == set(call.get("inputs") or {})
     assert outputs == set(call.get("outputs") or {})
@@ -562,6 +634,10 @@ def test_gate_sh_must_be_sourced() -> None:
         ({"TRUNKGATE_INPUT_CACHE": "yes"}, 'input cache: expected true or false, got "yes"'),
         ({"TRUNKGATE_INPUT_SOURCE": "/nonexistent"}, "does not hold the trunkgate sources"),
         ({"RUNNER_OS": "Windows"}, "Windows runners are not supported yet"),
+        (
+            {"TRUNKGATE_INPUT_INSTALLER": "conda"},
+            'input installer: expected auto, uv or pip, got "conda"',
+        ),
     ],
 )
 def test_setup_sh_checks_its_inputs(tmp_path: Path, env: dict[str, str], message: str) -> None:

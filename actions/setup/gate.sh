@@ -95,9 +95,16 @@ tg_run() {
         "${TRUNKGATE_BIN}" "${tg_args[@]}" --format github || code=$?
     if [[ "${code}" -ge 2 ]]; then
         # The engine could not decide (bad input or configuration); it printed why as an
-        # error annotation. Say so in the outputs and the summary instead of leaving them empty.
-        printf '%spassed=false\n%sfindings=0\n%serror=true\n' "${prefix}" "${prefix}" "${prefix}" >"${out}"
-        if [[ -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
+        # error annotation. Say so in the outputs and the summary instead of leaving them
+        # empty. `trunkgate run` still reports the gates that did decide: keep those.
+        local reported=false
+        if grep -q "^${prefix}passed\(<<\|=\)" "${out}"; then
+            reported=true
+            printf '%serror=true\n' "${prefix}" >>"${out}"
+        else
+            printf '%spassed=false\n%sfindings=0\n%serror=true\n' "${prefix}" "${prefix}" "${prefix}" >"${out}"
+        fi
+        if [[ -n "${GITHUB_STEP_SUMMARY:-}" && "${reported}" == false ]]; then
             printf '### trunkgate %s: ⚠️ error\n\n> The gate could not decide (exit code %s); see the error annotation.\n\n' \
                 "${tg_args[0]}" "${code}" >>"${GITHUB_STEP_SUMMARY}"
         fi

@@ -1,6 +1,11 @@
 """Where a gate runs: locally under pre-commit, or in GitHub Actions, and what event.
 
 Reads the environment only; the GitHub event payload is parsed the first time it is needed.
+A pull request's title and labels are read live through the REST API (`GET
+/repos/{owner}/{repo}/pulls/{number}`, with GITHUB_TOKEN and GITHUB_API_URL) the first time
+a gate asks: a re-run replays the payload frozen when the event fired, so a fixed title
+would stay red. Without a token, or when the API does not answer, they come from the
+payload and `pr_note` says so.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 EVENT_LIMIT = 25 * 1024 * 1024  # GitHub's payloads are capped at 25 MB
+PAYLOAD_NOTE = "read the pull request's title and labels from the event payload"
 
 
 class Context:
@@ -22,6 +28,7 @@ class Context:
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         self.env = dict(os.environ if environ is None else environ)
         self._event: dict[str, Any] | None = None
+        self._live: tuple[dict[str, Any] | None, str] | None = None
 
     # ------------------------------------------------------------------ GitHub Actions
     @property
@@ -100,9 +107,66 @@ class Context:
     def pr_head_sha(self) -> str | None:
         return self._pr_text("head", "sha")
 
+    # ------------------------------------------------------------------ live PR data
+    def prefetch(self) -> None:
+        """Read the payload and the live pull request now (before threads share this)."""
+        _ = self.event
+        _ = self.live_pull_request
+
+    @property
+    def live_pull_request(self) -> dict[str, Any] | None:
+        """The pull request as the REST API has it now; None when it could not be read."""
+        if self._live is None:
+            self._live = self._read_live()
+        return self._live[0]
+
+    @property
+    def pr_note(self) -> str | None:
+        """Where the title and labels came from, for a gate's notes (None outside a PR)."""
+        if self.pull_request is None:
+            return None
+        _ = self.live_pull_request
+        return self._live[1] if self._live else None
+
+    def _read_live(self) -> tuple[dict[str, Any] | None, str]:
+        import re
+
+        pr, number = self.pull_request, self.pr_number
+        if pr is None or number is None:
+            return None, PAYLOAD_NOTE
+        token = self.env.get("GITHUB_TOKEN")
+        if not token:
+            return None, (
+                f"{PAYLOAD_NOTE} (no GITHUB_TOKEN: a re-run sees them as they were when the "
+                "event fired)"
+            )
+        repository = self.event.get("repository")
+        name = self.env.get("GITHUB_REPOSITORY") or (
+            repository.get("full_name") if isinstance(repository, dict) else None
+        )
+        if not isinstance(name, str) or not re.fullmatch(
+            r"[A-Za-z0-9][A-Za-z0-9-]*/(?!\.\.?$)[\w.-]+", name
+        ):
+            return None, f"{PAYLOAD_NOTE} (no repository name to ask the REST API with)"
+        from trunkgate.rest import Client, RestError
+
+        try:
+            data = Client.from_env(self.env).get(f"repos/{name}/pulls/{number}")
+        except RestError as exc:
+            return None, f"{PAYLOAD_NOTE}: the REST API did not answer ({exc})"
+        if not isinstance(data, dict) or not isinstance(data.get("title"), str):
+            return None, f"{PAYLOAD_NOTE}: the REST API's answer has no title"
+        return data, f"read the pull request's title and labels live (REST API, #{number})"
+
+    def _live_or_payload(self, key: str) -> object:
+        live = self.live_pull_request
+        if live is not None and key in live:
+            return live[key]
+        return self._pr(key)
+
     @property
     def pr_title(self) -> str | None:
-        title = self._pr("title")
+        title = self._live_or_payload("title")
         return str(title) if isinstance(title, str) else None
 
     @property
@@ -112,7 +176,7 @@ class Context:
 
     @property
     def labels(self) -> list[str]:
-        labels = self._pr("labels")
+        labels = self._live_or_payload("labels")
         if not isinstance(labels, list):
             return []
         return [str(lbl.get("name")) for lbl in labels if isinstance(lbl, dict) and lbl.get("name")]

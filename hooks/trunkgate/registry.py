@@ -247,6 +247,7 @@ GATES: tuple[Gate, ...] = (
         "version",
         "a release's version file, changelog and tag agree",
         table="release",
+        action="version",
     ),
 )
 
@@ -255,6 +256,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("run", "run", "every enabled gate, independent ones concurrently, one report"),
     Command("init", "init", "set a repository up: hooks, CI workflows, the policy"),
     Command("metrics", "metrics", "DORA's four keys from the git history, week by week"),
+    Command("comment", "comment", "post or update the one trunkgate comment on a pull request"),
+    Command("checks", "checks", "the latest verdict of a job on a commit, from its check runs"),
 )
 
 BY_NAME: dict[str, Gate] = {gate.name: gate for gate in GATES}

@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise report.UsageError("no gates to run (every gate is skipped)")
     warm_up(names)
     ctx = Context()
-    _ = ctx.event  # read the payload once, before the gates' threads start (or fail here)
+    ctx.prefetch()  # the payload and the live pull request, before the gates' threads
     change = Change.of(ctx, policy, opts).shared()
     results = run_gates(names, opts, change)
     fmt: str = opts.format

@@ -5,9 +5,10 @@
 workspaces and action copies under `$HOME/.cache/act`), no cache server, no artifact server
 and no stdin, so independent runs can go in parallel (pytest-xdist) without sharing state.
 
-Nothing is fetched. `actions/checkout`, `actions/setup-python` and `actions/cache` (its
-`restore` and `save` folders), at every ref in `STUB_REFS`, are served from the stand-in
-actions in `stubs/`; any other remote action or
+Nothing is fetched. `actions/checkout`, `actions/setup-python`, `actions/cache` (its
+`restore` and `save` folders), `actions/upload-artifact`, `actions/download-artifact` (both
+through `$ARTIFACT_DIR`) and `github/codeql-action/upload-sarif`, at every ref in
+`STUB_REFS`, are served from the stand-in actions in `stubs/`; any other remote action or
 reusable workflow must be passed in `local_repositories`, otherwise act tries to clone it
 from github.com and the run fails.
 
@@ -44,12 +45,20 @@ SETUP_PYTHON = f"actions/setup-python@{SETUP_PYTHON_SHA}"
 CACHE = f"actions/cache@{CACHE_SHA}"
 CACHE_RESTORE = f"actions/cache/restore@{CACHE_SHA}"
 CACHE_SAVE = f"actions/cache/save@{CACHE_SHA}"
+UPLOAD_ARTIFACT = "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f"  # v7.0.0
+DOWNLOAD_ARTIFACT = "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c"  # v8.0.1
+# github/codeql-action/upload-sarif is a folder of the codeql-action repository.
+CODEQL = "github/codeql-action@8aad20d150bbac5944a9f9d289da16a4b0d87c1e"  # v4.36.2
+UPLOAD_SARIF = "github/codeql-action/upload-sarif@8aad20d150bbac5944a9f9d289da16a4b0d87c1e"
 
 # "owner/repo@ref" -> stand-in action folder. act needs the exact ref a workflow uses.
 STUB_REFS: dict[str, Path] = {
     CHECKOUT: STUBS / "checkout",
     SETUP_PYTHON: STUBS / "setup-python",
     CACHE: STUBS / "cache",
+    UPLOAD_ARTIFACT: STUBS / "upload-artifact",
+    DOWNLOAD_ARTIFACT: STUBS / "download-artifact",
+    CODEQL: STUBS / "codeql-action",
 }
 
 # runs-on labels -> platform; a leading "-" selects act's host executor (no container).

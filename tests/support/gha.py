@@ -8,7 +8,8 @@ tests/test_parity_e2e.py):
   `uses:` names. act copies it for each action it runs, so only the tracked and untracked,
   not-ignored files go in (no .venv).
 - `wheelhouse`: the engine's wheel and every dependency (its extras, hatchling and
-  editables to build the engine and the target, pytest), built once per test session.
+  editables to build the engine and the target, pytest), and every wheel of the actions'
+  locks (the tools and uv), built once per test session.
   The act runs install from it only (`PIP_NO_INDEX`, `PIP_FIND_LINKS`), offline and fast.
 - `runner_python`: a Python for the workflows' setup-python stand-in, a private copy of a
   session-wide virtual environment that has pytest and coverage, so that a workflow's
@@ -133,6 +134,21 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory, trunkgate_ref: Path) ->
             "editables",
             "pytest",
         )
+        # The actions' own locks: the tools and the installer, every file's hash checked.
+        setup = trunkgate_ref / "actions" / "setup"
+        pip(
+            "download",
+            "--quiet",
+            "--dest",
+            str(folder),
+            "--no-deps",
+            "--only-binary=:all:",
+            "--require-hashes",
+            "--requirement",
+            str(setup / "requirements.lock"),
+            "--requirement",
+            str(setup / "uv.lock.txt"),
+        )
 
     return build_once(tmp_path_factory, "wheelhouse", build)
 
@@ -241,19 +257,43 @@ class Target:
         base: str = "main",
         number: int = 7,
         labels: tuple[str, ...] = (),
+        action: str = "synchronize",
+        head_repo: str = "example/target",
     ) -> dict[str, Any]:
-        """A pull_request event payload for HEAD against `base`."""
+        """A pull_request event payload for HEAD against `base` (`action` as GitHub names
+        it: opened, synchronize, edited, labeled, ...; `head_repo` another name for a fork)."""
         pr = {
             "number": number,
             "title": title,
             "labels": [{"name": name} for name in labels],
-            "head": {"ref": head_ref, "sha": self.sha()},
-            "base": {"ref": base, "sha": self.sha(base)},
+            "head": {"ref": head_ref, "sha": self.sha(), "repo": {"full_name": head_repo}},
+            "base": {"ref": base, "sha": self.sha(base), "repo": {"full_name": "example/target"}},
         }
+        extra: dict[str, Any] = {}
+        if action == "edited":
+            extra["changes"] = {"title": {"from": "the title before"}}
+        if action in ("labeled", "unlabeled") and labels:
+            extra["label"] = {"name": labels[-1]}
         return {
-            "action": "synchronize",
+            "action": action,
+            **extra,
             "number": number,
             "pull_request": pr,
+            "repository": {"full_name": "example/target", "default_branch": "main"},
+        }
+
+    def merge_group(self, base: str = "main", number: int = 7) -> dict[str, Any]:
+        """A merge_group event payload: the queue's branch (checked out here) on `base`."""
+        head_ref = self.git("rev-parse", "--abbrev-ref", "HEAD")
+        return {
+            "action": "checks_requested",
+            "merge_group": {
+                "head_sha": self.sha(),
+                "head_ref": f"refs/heads/{head_ref}",
+                "base_sha": self.sha(base),
+                "base_ref": f"refs/heads/{base}",
+                "head_commit": {"id": self.sha(), "message": self.git("log", "-1", "--format=%B")},
+            },
             "repository": {"full_name": "example/target", "default_branch": "main"},
         }
 
@@ -278,6 +318,7 @@ def run_workflow(
     runner_python: Path,
     payload: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
     job: str | None = None,
 ) -> ActRun:
     """One act run of `workflow` in the target, offline, with trunkgate served from
@@ -294,6 +335,7 @@ def run_workflow(
             **offline_pip_env(wheelhouse),
             **(env or {}),
         },
+        secrets=secrets,
         local_repositories={SELF_REF: trunkgate_ref},
         job=job,
         timeout=600,

@@ -137,10 +137,11 @@ def _updated(policy: ChangelogPolicy, opts: flags.Options, change: Change) -> re
         f"base: {base.how} ({base.ref}), merge-base {merge_base[:10]}; compared {shown} there "
         f"with {against}; {report.plural(len(commits), 'commit')} in the range"
     )
+    label_note = [change.ctx.pr_note] if change.ctx.ci and change.ctx.pr_note else []
     return report.GateResult(
         UPDATED,
         findings,
-        notes=[base_note, *notes],
+        notes=[base_note, *label_note, *notes],
         metrics={"base": merge_base, "commits": len(commits)},
     )
 

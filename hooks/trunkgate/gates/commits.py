@@ -88,6 +88,8 @@ def _title(run: _Run, change: Change, policy: CommitsPolicy) -> None:
     if title is None:
         return
     number = ctx.pr_number
+    if ctx.pr_note:
+        run.notes.append(ctx.pr_note)
     run.findings.extend(check_header(title, policy, "pull request title"))
     run.how.append("Edit the pull request title: it becomes the squash-merge subject.")
     limit: int = policy.max_subject_length

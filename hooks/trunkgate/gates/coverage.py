@@ -416,10 +416,14 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
     total = not diff_only and bool(policy.fail_under)
 
     top = os.path.realpath(change.top)
-    base = change.require_base()
-    start = change.diff_start
-    given = [os.path.abspath(f) for f in change.given]
-    changed = change.changed_lines(given)
+    # A schedule, a manual run or a tag push has no base: the total still counts, and there
+    # are no changed lines to measure.
+    without = change.without_change if not change.given else None
+    changed: dict[str, set[int]] = {}
+    if without is None:
+        base = change.require_base()
+        start = change.diff_start
+        changed = change.changed_lines([os.path.abspath(f) for f in change.given])
     measured = read(path, where, top, None if each_file else changed, total)
     notes.append(f"read {where} ({measured.kind})")
     if change.head_is_worktree:
@@ -449,6 +453,9 @@ def gate(policy: config.Policy, opts: flags.Options, change: Change) -> report.G
     else:
         notes.append("total coverage not measured (fail-under and file-fail-under are 0)")
 
+    if without is not None:
+        notes.append(f"diff coverage not measured: {without}")
+        return report.GateResult(GATE, findings, notes=notes, fix=FIX, metrics=metrics)
     files, unmeasured = diff_files(changed, measured.files)
     found, note = check_diff(files, policy, shown)
     findings += found
