@@ -75,11 +75,14 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
             check=True,
             env=env,
         )
-    sha = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=dest, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    with contextlib.suppress(OSError):  # another worker was first, with the same commit
+    with contextlib.suppress(OSError):  # another worker was first
         dest.rename(final)
+    # The commit in place, whoever put it there: the same one, unless a file of this checkout
+    # changed between two workers' copies (a test writing beside it), which must not make
+    # this worker ask for a commit that repository does not have.
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=final, capture_output=True, text=True, check=True
+    ).stdout.strip()
     return final, sha
 
 

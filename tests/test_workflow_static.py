@@ -194,6 +194,7 @@ EXTRA_GRANTS = {
     # A caller grants what the jobs of the workflow it calls ask for, all of them (GitHub
     # checks it before any job runs): the starter's job and this repository's CI.
     ("quality-gates.yml", "gates", "caller"): {"pull-requests": "read", "checks": "read"},
+    ("monorepo.yml", "gates", "caller"): {"pull-requests": "read", "checks": "read"},
     ("ci.yml", "gates"): {"pull-requests": "read", "checks": "read"},
     ("upload-sarif.yml", "upload"): {"security-events": "write"},  # forks skipped
 }
@@ -436,7 +437,19 @@ def test_starters_have_workflow_template_properties() -> None:
         doc = load(path)
         assert set(doc["on"]) >= ({"pull_request", "push"} if "quality" in path.name else set())
         [job] = doc["jobs"].values()
-        assert str(job["uses"]).startswith(f"{SELF}.github/workflows/{path.name}@")
+        called = "quality-gates.yml" if path.name == "monorepo.yml" else path.name
+        assert str(job["uses"]).startswith(f"{SELF}.github/workflows/{called}@")
+
+
+def test_the_monorepo_starter_runs_the_gates_once_a_package() -> None:
+    mono = load(ROOT / "workflows" / "monorepo.yml")
+    gates = load(ROOT / "workflows" / "quality-gates.yml")
+    assert mono["on"]["pull_request"] == gates["on"]["pull_request"]
+    assert mono["concurrency"] == gates["concurrency"]
+    [job] = mono["jobs"].values()
+    assert job["strategy"]["fail-fast"] is False
+    assert job["with"]["working-directory"] == "${{ matrix.package }}"
+    assert "${{ matrix.package }}" in job["name"]  # one required check a package
 
 
 def test_starter_triggers() -> None:
