@@ -109,6 +109,25 @@ def hostile_repo(tmp_path: Path) -> Path:
         (repo / name).write_text("import subprocess\nsubprocess.call('x', shell=True)\nx=1\n")
     # A fake token of GitHub's shape, for the secrets gate to annotate under a hostile name.
     (repo / "k\n::error::s.env").write_text("T=ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789\n")
+    # A failing test whose name and message are hostile, for the tests gate's annotations;
+    # and benchmark results whose names are, for the performance gate's table.
+    (repo / "test_hostile.py").write_text(
+        "def test_a():\n    assert False, 'x\\n::error::forged ##[error]y'\n"
+    )
+    bench = {
+        "benchmarks": [
+            {
+                "name": name,
+                "fullname": name,
+                "stats": {"median": median, "q1": median, "q3": median, "rounds": 5},
+            }
+            for name, median in (("b\n::error::forged", 1.0), ("c ##[error]d", 1.0))
+        ]
+    }
+    (repo / "base.json").write_text(json.dumps(bench))
+    for item in bench["benchmarks"]:
+        item["stats"] = {"median": 9.0, "q1": 9.0, "q3": 9.0, "rounds": 5}
+    (repo / "head.json").write_text(json.dumps(bench))
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "feat: x\n\n::add-mask::y\r::error::forged ##[error]z")
     # Coverage data that names one hostile file and leaves the others unmeasured: the gate
@@ -177,6 +196,10 @@ def _forged(proc: subprocess.CompletedProcess[str]) -> list[tuple[str, dict[str,
         ["branch", "--branch", "x\n::error::forged"],
         ["secrets"],
         ["review"],
+        ["tests"],
+        ["performance", "--baseline", "base.json", "head.json"],
+        ["api"],
+        ["metrics"],
     ],
     ids=lambda a: " ".join(a)[:40],
 )
