@@ -188,3 +188,16 @@ def rest_api():
 
     with RestServer() as server:
         yield server
+
+
+@pytest.fixture
+def venv_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This venv's pytest first on PATH, as a project's own would be, and no coverage or
+    pytest settings leaking in from the run that runs these tests."""
+    import sys
+
+    for name in list(os.environ):
+        if name.startswith(("COV_", "COVERAGE_", "PYTEST_")):
+            monkeypatch.delenv(name)
+    bin_dir = os.path.dirname(sys.executable)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")

@@ -4,7 +4,6 @@ temporary projects, and results written in its format (and asv's) to pin the noi
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,6 @@ from tests.support.runner import outputs
 from trunkgate import benchmarks, report
 
 PYTHON = sys.executable
-BIN = Path(PYTHON).parent
 
 # Quick, steady benchmarks: few rounds, and the slow twin 50 times slower.
 FAST = "def work():\n    return sum(range(200))\n"
@@ -31,12 +29,8 @@ command = "pytest -q -p no:cacheprovider --benchmark-only --benchmark-max-time=0
 
 
 @pytest.fixture
-def project(repo, monkeypatch):
+def project(repo, venv_pytest):
     """A project with one benchmark, the venv's pytest first on PATH."""
-    for name in list(os.environ):
-        if name.startswith(("COV_", "COVERAGE_", "PYTEST_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     repo.commit(
         "chore: start",
         {"app.py": FAST, "tests/test_bench.py": BENCH, "pyproject.toml": PYPROJECT},

@@ -15,23 +15,9 @@ import pytest
 
 from tests.conftest import Repo
 from tests.support.cli import run_cli
+from tests.test_release import history, run
 from trunkgate import versions
 from trunkgate.release import files as release_files
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = run_cli("release", list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def history(repo: Repo, tags: list[str], messages: list[str]) -> None:
-    """A first commit carrying the tags, then one commit per message."""
-    repo.commit("chore: start")
-    for tag in tags:
-        repo.tag(tag)
-    for message in messages:
-        repo.commit(message)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -72,13 +72,9 @@ PYPROJECT = (
 
 
 @pytest.fixture
-def project(repo, monkeypatch):
+def project(repo, venv_pytest):
     """A project with a module and its tests, the venv's pytest first on PATH, and no
     coverage settings leaking in from a surrounding run."""
-    for name in list(os.environ):
-        if name.startswith(("COV_", "COVERAGE_", "PYTEST_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     repo.commit(
         "chore: start",
         {"app.py": APP, "tests/test_app.py": PASSING, "pyproject.toml": PYPROJECT},
