@@ -3,6 +3,7 @@ are known, every expected figure worked out by hand in the test."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import subprocess
@@ -22,7 +23,7 @@ from tests.support.gha import (
     trunkgate_ref,
     wheelhouse,
 )
-from trunkgate import dora, metrics
+from trunkgate import dora, flags, metrics
 from trunkgate.render import metrics as render_metrics
 
 # Fixtures come from tests.support.gha; naming them here makes pytest see them.
@@ -332,6 +333,22 @@ def test_pep440_patch_releases(repo: Repo, gate_cli) -> None:
     doc = run_json(gate_cli, *MARCH, "--version-scheme", "pep440")
     assert doc["deployments"] == 2
     assert [f["deployment"] for f in doc["failures"]] == ["v1.4.0"]
+
+
+def test_a_deployment_in_this_very_second_counts(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window ends now, inclusive: a release tagged in the second the metrics run (a
+    workflow run right after the tag push) is a deployment, not outside the window."""
+    repo.commit("feat: a", date=at("02", "08:00"))
+    deploy(repo, "v1.0.0", at("02", "09:00"))
+    monkeypatch.chdir(repo.path)
+    _, policy = flags.parse_args(metrics.PROG, "metrics", [], metrics.ARGS, "", "")
+    tagged = datetime.datetime.fromisoformat(at("02", "09:00")).timestamp()
+    measured, _ = metrics.measure(policy, None, tagged)
+    assert [d.name for d in measured.deployed] == ["v1.0.0"]
+    before, _ = metrics.measure(policy, None, tagged - 1)
+    assert before.deployed == []
 
 
 def test_an_empty_window_has_no_data(repo: Repo, gate_cli) -> None:

@@ -61,7 +61,7 @@ def window(since: str, until: str | None, now: float) -> tuple[int, int]:
             raise report.UsageError(f"--until: expected a date YYYY-MM-DD, got {until!r}") from None
         end = _midnight(day) + DAY
     else:
-        end = int(now)
+        end = int(now) + 1  # exclusive: a deployment tagged this very second counts
     text = since.strip()
     count = text[:-1]
     if text[-1:] in ("d", "w") and count.isdigit() and len(count) <= 5 and int(count) > 0:
