@@ -83,6 +83,18 @@ class Where:
         """A finding's file, relative to the repository root."""
         return f"{self.prefix}{file}"
 
+    def changed_lines(self) -> dict[str, set[int]]:
+        """{file from the repository root: the lines the change adds}; empty when there is
+        no change to compare with (a push with no base, a schedule, outside a repository)."""
+        from trunkgate.report import UsageError
+
+        if self._change is None:
+            return {}
+        try:
+            return self._change.changed_lines()
+        except UsageError:
+            return {}
+
 
 def use_color(stream: object) -> bool:
     import os
