@@ -129,6 +129,17 @@ def test_pyproject_gets_only_what_differs(repo, capsys) -> None:
 # --------------------------------------------------------------------------- reading the repository
 
 
+def test_init_takes_the_tag_prefix_that_names_the_project(repo, tmp_path, capsys) -> None:
+    master_repo(repo, tmp_path)
+    for tag in ("app-v1.0.0", "lib-v1.0.0", "lib-v1.1.0", "lib-v1.2.0"):
+        repo.tag(tag)
+    repo.write("pyproject.toml", '[project]\nname = "app"\nversion = "1.0.0"\n')
+    assert run_cli("init", []) == 0
+    assert policy_table(repo)["tag-prefix"] == "app-v"
+    text = (repo.path / "pyproject.toml").read_text()
+    assert "# 1 of the repository's 4 tags (e.g. app-v1.0.0)" in text
+
+
 def test_init_reads_a_master_trunk_unprefixed_tags_and_coverage(repo, tmp_path, capsys) -> None:
     master_repo(repo, tmp_path)
     repo.tag("1.2.0")

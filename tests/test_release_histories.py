@@ -147,6 +147,19 @@ def test_unprefixed_tags_under_the_default_prefix(
     assert json.loads(out)["tag"] == "0.29.0"
 
 
+def test_a_monorepo_root_takes_its_own_prefix_not_the_most_common(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A root project `app` beside a package `lib` whose tags are the more numerous."""
+    repo.write("pyproject.toml", '[project]\nname = "app"\n')
+    history(repo, ["app-v1.0.0", "lib-v1.0.0", "lib-v1.1.0", "lib-v1.2.0"], ["feat: a"])
+    code, out, err = run(capsys, "next")
+    assert (code, out) == (0, "1.1.0\n"), err
+    assert "(prefix 'app-v'): using that prefix" in err
+    code, out, _ = run(capsys, "next", "--format", "json")
+    assert json.loads(out)["tag"] == "app-v1.1.0"
+
+
 def test_a_prefix_that_matches_tags_is_kept(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     history(repo, ["0.9.0", "0.9.1", "v1.0.0"], ["fix: a"])
     code, out, err = run(capsys, "next")

@@ -30,6 +30,32 @@ def test_detect_scheme_and_prefix(names: list[str], expected: tuple[str, str] | 
     assert detect_scheme_and_prefix(list(reversed(names))) == expected
 
 
+# A monorepo's packages: the root project `hatch` beside its build backend `hatchling`,
+# whose tags are the more numerous (the shape of a real repository's 44 and 84 tags).
+MONOREPO = [f"hatch-v1.{i}.0" for i in range(3)] + [f"hatchling-v1.{i}.0" for i in range(5)]
+
+
+@pytest.mark.parametrize(
+    ("names", "project", "expected"),
+    [
+        (MONOREPO, None, "hatchling-v"),  # no project to go by: the most common
+        (MONOREPO, "hatch", "hatch-v"),  # the project's own, though fewer
+        (MONOREPO, "hatchling", "hatchling-v"),
+        (MONOREPO, "Hatch", "hatch-v"),  # names compare as PEP 503 normalises them
+        (MONOREPO, "other", "hatchling-v"),  # no prefix names it: the most common
+        (["my_pkg-v1.0.0", "lib-v1.0.0", "lib-v1.1.0"], "my.pkg", "my_pkg-v"),
+        (["pkg@1.0.0", "lib@1.0.0", "lib@1.1.0"], "pkg", "pkg@"),
+        # A prefix that names nothing (`v`) is the project's: old tags of its name stay old.
+        (["v1.0.0", "v1.1.0", "myproj-0.1.0"], "myproj", "v"),
+        (["release/1.0.0", "release/1.1.0", "myproj-0.1.0"], "myproj", "release/"),
+    ],
+)
+def test_the_prefix_that_names_the_project_wins(
+    names: list[str], project: str | None, expected: str
+) -> None:
+    assert detect_scheme_and_prefix(names, project) == ("semver", expected)
+
+
 @given(
     st.lists(st.integers(0, 30), min_size=1, max_size=4),
     st.sampled_from(["major", "minor", "patch"]),

@@ -59,6 +59,24 @@ def _read_toml(path: str) -> dict[str, Any]:
     return cache.load(path, parse_toml) or {}
 
 
+def project_name(root: str) -> str | None:
+    """The project's distribution name: `[project] name` in `root`'s pyproject.toml, else
+    `[tool.poetry] name`; None without either."""
+    path = os.path.join(root, "pyproject.toml")
+    if not os.path.isfile(path):
+        return None
+    from trunkgate.files import read_bytes
+
+    # Not through the cache: it holds the [tool.trunkgate] table of a pyproject.toml only.
+    data = parse_toml(path, read_bytes(path, path))
+    tool = data.get("tool")
+    for table in (data.get("project"), tool.get("poetry") if isinstance(tool, dict) else None):
+        name = table.get("name") if isinstance(table, dict) else None
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    return None
+
+
 def find_config(start: str | None = None) -> tuple[str | None, dict[str, Any], str]:
     """(file, raw table, project root) for the nearest policy, walking up to the repo root.
 

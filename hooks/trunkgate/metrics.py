@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 import sys
 
-from trunkgate import dora, flags, git, report, versions
+from trunkgate import config, dora, flags, git, report, versions
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ def deployments(
     chosen = releases(prefix, scheme)
     what = f"release tags {prefix}<{scheme} version>"
     if not chosen:
-        detected = versions.detect_scheme_and_prefix(names)
+        detected = versions.detect_scheme_and_prefix(names, config.project_name(policy.root))
         if detected is not None and detected != (scheme, prefix):
             scheme, prefix = detected
             chosen = releases(prefix, scheme)

@@ -183,17 +183,16 @@ def trunk(facts: Facts, directory: str, given: object) -> None:
 
 def tags(facts: Facts, directory: str, prefix: object, scheme: object) -> None:
     names = git.tags(cwd=directory)
-    found = versions.detect_scheme_and_prefix(names)
+    found = versions.detect_scheme_and_prefix(names, config.project_name(directory))
     if found is not None:
-        example = next(
-            (
-                n
-                for n in names
-                if n.startswith(found[1]) and versions.is_valid(n[len(found[1]) :], found[0])
-            ),
-            names[0],
-        )
-        source = f"the repository's {len(names)} tags (e.g. {example})"
+        matching = [
+            n
+            for n in names
+            if n.startswith(found[1]) and versions.is_valid(n[len(found[1]) :], found[0])
+        ]
+        example = matching[0] if matching else names[0]
+        some = f"{len(matching)} of " if len(matching) < len(names) else ""
+        source = f"{some}the repository's {len(names)} tags (e.g. {example})"
     if scheme is not None:
         facts.add("", "version-scheme", scheme, "--version-scheme")
     elif found is not None:

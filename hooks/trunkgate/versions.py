@@ -163,13 +163,18 @@ def semver_key(version: str) -> SortKey:
     return sort_key(version, "semver")
 
 
-def detect_scheme_and_prefix(names: Sequence[str]) -> tuple[str, str] | None:
+def detect_scheme_and_prefix(
+    names: Sequence[str], project: str | None = None
+) -> tuple[str, str] | None:
     """The (scheme, tag prefix) most of ``names`` follow, or None when no tag is a version.
 
     A tag is ``<prefix><version>`` where the prefix ends in a non-digit (``v``, ``pkg-v``,
     ``release/``) or is empty. A floating alias (``v1``, ``v1.2`` beside ``v1.2.3``) is not
     counted. Ties go to the scheme listed first (semver, calver, pep440), then to the shorter
     prefix, so the answer does not depend on the order of ``names``.
+
+    In a monorepo the most common prefix may name another package (``hatchling-v`` beside
+    ``hatch-v``): when it does and a prefix names ``project``, the project's own wins.
     """
     counts: dict[tuple[str, str], int] = {}
     for name in names:
@@ -183,7 +188,26 @@ def detect_scheme_and_prefix(names: Sequence[str]) -> tuple[str, str] | None:
     if not counts:
         return None
     schemes = list(PATTERNS)
-    return max(counts, key=lambda k: (counts[k], -schemes.index(k[0]), -len(k[1]), k[1]))
+    best = max(counts, key=lambda k: (counts[k], -schemes.index(k[0]), -len(k[1]), k[1]))
+    stem, name = _stem(best[1]), _normal(project or "")
+    if name and stem and stem != name:
+        own = [k for k in counts if _stem(k[1]) == name]
+        if own:
+            return max(own, key=lambda k: (counts[k], -schemes.index(k[0]), -len(k[1]), k[1]))
+    return best
+
+
+def _stem(prefix: str) -> str:
+    """The name a tag prefix carries, normalised as PEP 503 does: ``my_pkg-v`` -> ``my-pkg``;
+    empty for a prefix that names nothing (``v``, ``release/``, ````)."""
+    stem = re.sub(r"[-_./@]*v?$", "", prefix, flags=re.IGNORECASE)
+    if stem.lower() in ("release", "releases", "version", "rel"):
+        return ""
+    return _normal(stem)
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 _ALIAS = re.compile(r"\D*\d+(?:\.\d+)?")

@@ -76,25 +76,16 @@ def _import_griffe() -> Any:
 def project_package(policy: ApiPolicy) -> str:
     """The import name of the project's package, from `[project] name` in pyproject.toml (or
     `[tool.poetry] name`)."""
-    from trunkgate import config, files
+    from trunkgate import config
 
-    path = policy.path("pyproject.toml")
-    name = None
-    if os.path.isfile(path):
-        data = config.parse_toml("pyproject.toml", files.read_bytes(path, "pyproject.toml"))
-        project = data.get("project")
-        name = project.get("name") if isinstance(project, dict) else None
-        tool = data.get("tool")
-        poetry = tool.get("poetry") if isinstance(tool, dict) else None
-        if not name and isinstance(poetry, dict):
-            name = poetry.get("name")
-    if not isinstance(name, str) or not name.strip():
+    name = config.project_name(policy.root)
+    if name is None:
         raise report.UsageError(
             "api: no package to check: pyproject.toml has no [project] name (nor "
             "[tool.poetry] name); expected the "
             'policy key packages ([tool.trunkgate.api] packages = ["mypkg"])'
         )
-    return name.strip().lower().replace("-", "_").replace(".", "_")
+    return name.lower().replace("-", "_").replace(".", "_")
 
 
 def _candidates(folder: str, package: str, search_paths: list[str]) -> list[str]:

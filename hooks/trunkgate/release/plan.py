@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from trunkgate import conventional, git, report, versions
+from trunkgate import config, conventional, git, report, versions
 from trunkgate.release.classify import Change, Range
 from trunkgate.release.files import changelog_path, held_versions
 from trunkgate.release.output import PROG, warn
@@ -92,7 +92,7 @@ def release_tags(policy: ReleasePolicy, say: Callable[[str], None] = warn) -> Ta
     if tags.all() or policy.paths or not git.has_commits():
         return tags
     every = git.tags()
-    found = versions.detect_scheme_and_prefix(every)
+    found = versions.detect_scheme_and_prefix(every, config.project_name(policy.root))
     if found is None or found[1] == tags.prefix:
         return tags
     other = Tags(found[1], say, scheme)
