@@ -598,3 +598,92 @@ def test_the_skeleton_links_unreleased_on_github(repo, capsys, url, tag, link) -
     capsys.readouterr()
     assert run_cli("changelog", []) == 0
     assert ("warning" in capsys.readouterr().out) is (link is None)
+
+
+# --------------------------------------------------------------------------- monorepo packages
+
+
+def _monorepo(repo) -> None:
+    """A root project `app` and two packages, each with its own pyproject.toml and tags."""
+    repo.write("pyproject.toml", '[project]\nname = "app"\nversion = "1.0.0"\n')
+    for name in ("lib", "cli"):
+        repo.write(f"packages/{name}/pyproject.toml", f'[project]\nname = "{name}"\n')
+        repo.write(f"packages/{name}/{name}.py", "x = 1\n")
+    repo.commit("chore: start")
+    for tag in ("app-v1.0.0", "lib-v1.0.0", "lib-v1.1.0", "cli-v0.1.0"):
+        repo.tag(tag)
+
+
+def _hooks_of(repo) -> list[dict]:
+    loaded = yaml.safe_load((repo.path / ".pre-commit-config.yaml").read_text())
+    return loaded["repos"][0]["hooks"]
+
+
+def test_init_in_a_package_writes_hooks_and_workflow_at_the_top(repo, monkeypatch) -> None:
+    _monorepo(repo)
+    monkeypatch.chdir(repo.path / "packages" / "lib")
+    assert run_cli("init", []) == 0
+    # Nothing pre-commit or GitHub would never read, in the package's folder.
+    assert not (repo.path / "packages/lib/.pre-commit-config.yaml").exists()
+    assert not (repo.path / "packages/lib/.github").exists()
+    hooks = {h["alias"]: h for h in _hooks_of(repo)}
+    assert set(hooks) == {f"{h}-packages-lib" for h in init.default_hooks()}
+    for hook in hooks.values():
+        assert hook["args"] == ["--config=packages/lib/pyproject.toml"]
+    assert hooks["trunkgate-lint-packages-lib"]["files"] == "^packages/lib/"
+    assert hooks["trunkgate-changelog-packages-lib"]["files"] == r"^packages/lib/CHANGELOG\.md$"
+    assert "files" not in hooks["trunkgate-commit-msg-packages-lib"]  # the message is no file
+    workflow = yaml.safe_load((repo.path / ".github/workflows/monorepo.yml").read_text())
+    assert workflow["jobs"]["gates"]["strategy"]["matrix"]["package"] == ["packages/lib"]
+    assert not (repo.path / ".github/workflows/quality-gates.yml").exists()
+    table = tomllib.loads((repo.path / "packages/lib/pyproject.toml").read_text())
+    assert table["tool"]["trunkgate"]["tag-prefix"] == "lib-v"
+    assert (repo.path / "packages/lib/CHANGELOG.md").exists()
+
+    # A second package joins the same matrix and the same entry; the first is kept as it was.
+    before = (repo.path / ".github/workflows/monorepo.yml").read_text()
+    monkeypatch.chdir(repo.path / "packages" / "cli")
+    assert run_cli("init", []) == 0
+    after = (repo.path / ".github/workflows/monorepo.yml").read_text()
+    both = "package: [packages/lib, packages/cli]"
+    assert after == before.replace("package: [packages/lib]", both)
+    keys = [h.get("alias") for h in _hooks_of(repo)]
+    assert keys[: len(hooks)] == list(hooks)
+    assert set(keys[len(hooks) :]) == {f"{h}-packages-cli" for h in init.default_hooks()}
+
+    # The root project: its own hooks by id beside the packages', its own workflow and tags.
+    monkeypatch.chdir(repo.path)
+    assert run_cli("init", []) == 0
+    own = [h for h in _hooks_of(repo) if "alias" not in h]
+    assert [h["id"] for h in own] == init.default_hooks()
+    assert all("args" not in h for h in own)
+    root = (repo.path / ".github/workflows/quality-gates.yml").read_text()
+    assert "tags: ['app-v*']" in root
+    assert policy_table(repo)["tag-prefix"] == "app-v"
+
+    # Each is set up now: init again has nothing to write, anywhere.
+    for folder in ("packages/lib", "packages/cli", "."):
+        monkeypatch.chdir(repo.path / folder)
+        assert run_cli("init", ["--check"]) == 0, folder
+
+
+def test_init_tags_the_workflow_with_the_release_prefix(repo, monkeypatch) -> None:
+    repo.write("pyproject.toml", '[project]\nname = "x"\nversion = "1.0.0"\n')
+    repo.commit("chore: start")
+    repo.tag("1.0.0")
+    assert run_cli("init", []) == 0
+    workflow = (repo.path / ".github/workflows/quality-gates.yml").read_text()
+    assert "tags: ['[0-9]*']" in workflow
+    assert yaml.safe_load(workflow)[True]["push"]["tags"] == ["[0-9]*"]
+
+
+def test_the_file_hooks_are_those_given_files() -> None:
+    """init scopes the hooks that pre-commit gives files to a package's folder: the manifest's
+    hooks that pass file names, but commit-msg (given the message file)."""
+    manifest = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    given = {
+        h["id"]
+        for h in manifest
+        if h.get("pass_filenames", True) and h["id"] != "trunkgate-commit-msg"
+    }
+    assert set(init.FILE_HOOKS) == given & set(init.default_hooks())

@@ -178,3 +178,65 @@ def test_init_on_a_master_trunk_with_an_existing_config(tmp_path: Path, request)
     assert "error" not in verdicts.values(), shown
     assert verdicts["commits"] == verdicts["changelog"] == verdicts["coverage"] == "passed", shown
     assert proc.returncode != 2, shown
+
+
+def test_init_in_each_package_of_a_monorepo(tmp_path: Path, request) -> None:
+    """A root project beside a package in packages/lib, each set up by init in its own
+    folder: one config at the top, where real pre-commit runs the package's hooks on the
+    package's files only, under the package's policy, and SKIP names them by their alias."""
+    runner_homes = request.getfixturevalue("runner_homes")
+    trunkgate_repo, trunkgate_rev = request.getfixturevalue("hook_repo")
+    env = {**os.environ, **runner_homes, "NO_COLOR": "1"}
+    target = tmp_path / "target"
+    lib = target / "packages" / "lib"
+    lib.mkdir(parents=True)
+    (target / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "1.0.0"\n')
+    (target / "app.py").write_text("x = 1\n")
+    (lib / "pyproject.toml").write_text('[project]\nname = "lib"\nversion = "1.1.0"\n')
+    (lib / "lib.py").write_text("y = 1\n")
+    git = ("git", "-c", "core.hooksPath=/dev/null")
+    _ok(target, "git", "init", "-q", "-b", "main")
+    _ok(target, "git", "add", "-A")
+    _ok(target, *git, "commit", "-q", "-m", "chore: start")
+    for tag in ("app-v1.0.0", "lib-v1.0.0", "lib-v1.1.0"):
+        _ok(target, "git", "tag", tag)
+
+    _ok(target, str(BIN / "trunkgate"), "init")
+    out = _ok(lib, str(BIN / "trunkgate"), "init")
+    assert "wrote ../../.github/workflows/monorepo.yml" in out
+    assert not (lib / ".pre-commit-config.yaml").exists()
+    config = (target / ".pre-commit-config.yaml").read_text()
+    config = config.replace("https://github.com/trunkgate/trunkgate", str(trunkgate_repo))
+    config = config.replace(f"rev: v{_version()}", f"rev: {trunkgate_rev}")
+    (target / ".pre-commit-config.yaml").write_text(config)
+    _ok(target, str(BIN / "pre-commit"), "validate-config", env=env)
+    _ok(target, "git", "checkout", "-q", "-b", "feature/adopt")
+    _ok(target, "git", "add", "-A")
+    _ok(target, *git, "commit", "-q", "-m", "chore: adopt trunkgate")
+
+    # An undefined name in each project: the package's hook sees its own file only.
+    (target / "app.py").write_text("x = undefined_in_app\n")
+    (lib / "lib.py").write_text("y = undefined_in_lib\n")
+    _ok(target, "git", "add", "-A")
+    proc = _run(target, str(BIN / "pre-commit"), "run", "trunkgate-lint-packages-lib", env=env)
+    shown = proc.stdout + proc.stderr
+    assert proc.returncode == 1, shown
+    assert "lib.py:1: F821" in shown
+    assert "undefined_in_app" not in shown
+    # The root's own hook, by its id, sees both (the root project holds the package).
+    skipped = {**env, "SKIP": "trunkgate-lint-packages-lib"}
+    proc = _run(target, str(BIN / "pre-commit"), "run", "trunkgate-lint", env=skipped)
+    shown = proc.stdout + proc.stderr
+    assert proc.returncode == 1, shown
+    assert "undefined_in_app" in shown or "app.py:1: F821" in shown
+    assert sum("Skipped" in line for line in shown.splitlines()) == 1, shown
+
+    # Each project's own tag prefix, read by the same release code.
+    assert "lib-v1.1.0" in _ok(lib, str(BIN / "trunkgate"), "release", "next", "--format", "json")
+    assert "app-v1.0.0" not in _ok(lib, str(BIN / "trunkgate"), "release", "next")
+
+
+def _version() -> str:
+    from trunkgate import __version__
+
+    return __version__

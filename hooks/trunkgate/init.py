@@ -15,6 +15,11 @@ It writes:
   values that differ from the defaults, each under a comment that says where it came from;
 - a Keep a Changelog skeleton when the repository has no changelog.
 
+Run in a package's folder of a monorepo, it writes the policy and the changelog there, and
+the hooks (with the package's alias, `--config` and `files:`) and its entry in the matrix of
+`.github/workflows/monorepo.yml` at the top of the repository, where pre-commit and GitHub
+read them. The workflows run on pushes of the tags with the release prefix.
+
 A file that exists and differs from what init would write (a workflow, trunkgate's own
 entry at another rev) is a conflict: nothing is written unless --force, which replaces
 those files and updates that entry (never anyone else's hooks). An existing policy is never
@@ -26,6 +31,7 @@ unified diff of everything; `--check` says what is out of date (exit 1) or that 
 from __future__ import annotations
 
 import os
+import re
 
 from trunkgate import (
     __version__,
@@ -63,7 +69,10 @@ ARGS = (
     flags.Arg("directory", "the repository to set up (default: here)", kind="pos?", default="."),
 )
 WORKFLOWS = ("quality-gates.yml", "dependency-audit.yml")
+MONOREPO = "monorepo.yml"  # the starter for a package in a folder of the repository
 CHANGELOG_HOOKS = ("trunkgate-changelog", "trunkgate-changelog-updated")
+# The hooks that are given files: for a package, they see only the package's.
+FILE_HOOKS = ("trunkgate-lint", "trunkgate-security", "trunkgate-secrets")
 
 
 def default_hooks() -> list[str]:
@@ -81,17 +90,32 @@ def default_hooks() -> list[str]:
     ]
 
 
-def _hooks(facts: repo_facts.Facts) -> list[precommit_config.Hook]:
-    """trunkgate's hooks for this repository, with the settings it needs."""
+def _quoted(text: str) -> str:
+    """A YAML single-quoted scalar."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _hooks(
+    facts: repo_facts.Facts, package: str = "", policy: str = ""
+) -> list[precommit_config.Hook]:
+    """trunkgate's hooks for this repository, with the settings it needs. For a `package` in
+    a folder of the repository (`backend`), each hook reads that package's `policy` file and
+    the file hooks see only its files; an alias (`trunkgate-lint-backend`) tells the hooks of
+    two packages apart, for init and for SKIP."""
     hooks = []
     for hook_id in default_hooks():
         extra: list[tuple[str, str]] = []
         if hook_id in CHANGELOG_HOOKS and facts.changelog_other:
             continue  # the changelog follows another convention: the policy skips its gates
-        if hook_id == "trunkgate-changelog" and facts.changelog != "CHANGELOG.md":
-            import re
-
-            extra.append(("files", "'^" + re.escape(facts.changelog).replace("'", "''") + "$'"))
+        if package:
+            slug = re.sub(r"[^A-Za-z0-9]+", "-", package).strip("-").lower()
+            extra.append(("alias", f"{hook_id}-{slug}"))
+            extra.append(("args", "[" + _quoted(f"--config={package}/{policy}") + "]"))
+            if hook_id in FILE_HOOKS:
+                extra.append(("files", _quoted("^" + re.escape(package + "/"))))
+        changelog = f"{package}/{facts.changelog}" if package else facts.changelog
+        if hook_id == "trunkgate-changelog" and changelog != "CHANGELOG.md":
+            extra.append(("files", _quoted("^" + re.escape(changelog) + "$")))
         if hook_id == "trunkgate-lint" and facts.ruff:
             version, where = facts.ruff
             extra.append(("additional_dependencies", f'["ruff=={version}"]  # {where}'))
@@ -184,11 +208,35 @@ def _template(name: str) -> str:
     raise report.UsageError(f"the starter workflow {name} is missing from this installation")
 
 
-def _workflow(name: str, trunk: str) -> str:
+def _workflow(name: str, trunk: str, prefix: str = "v", packages: Sequence[str] = ()) -> str:
+    """A starter on the trunk, run by pushes of the release tags (`prefix`); the monorepo
+    starter with `packages` as its matrix."""
     text = _template(name)
     if trunk != "main":
         text = text.replace("branches: [main]", f"branches: [{_yaml_word(trunk)}]")
-    return text
+    if name == MONOREPO:
+        listed = ", ".join(_yaml_word(p) for p in packages)
+        return text.replace(_MATRIX_EXAMPLE, f"package: [{listed}]")
+    glob = f"{prefix}*" if prefix else "[0-9]*"
+    return text if glob == "v*" else text.replace('tags: ["v*"]', f"tags: [{_quoted(glob)}]")
+
+
+_MATRIX_EXAMPLE = "package: [packages/app, packages/lib]"
+_MATRIX = re.compile(r"^( *)package: \[([^\]\n]*)\]", flags=re.MULTILINE)
+
+
+def _with_packages(text: str, packages: Sequence[str]) -> str:
+    """A monorepo workflow with `packages` as its matrix, nothing else changed."""
+    listed = ", ".join(_yaml_word(p) for p in packages)
+    return _MATRIX.sub(lambda m: f"{m[1]}package: [{listed}]", text, count=1)
+
+
+def _matrix(text: str) -> list[str] | None:
+    """The packages of a monorepo workflow's matrix (`package: [a, b]`), or None."""
+    found = _MATRIX.search(text)
+    if found is None:
+        return None
+    return [p.strip().strip("'\"") for p in found[2].split(",") if p.strip()]
 
 
 def _yaml_word(text: str) -> str:
@@ -217,13 +265,30 @@ class Plan:
             self.writes.append((path, old, new))
 
 
+def top_of(directory: str) -> str:
+    """The top of the repository that holds `directory` (itself outside a repository)."""
+    from trunkgate import git
+
+    try:
+        return git.toplevel(cwd=directory)
+    except report.UsageError:
+        return directory
+
+
 def plan(directory: str, given: dict[str, object]) -> Plan:
     facts = repo_facts.read(directory, given)
     out = Plan()
     out.notes += facts.notes
     rev = f"v{__version__}"
-    hooks = _hooks(facts)
-    hooks_path = os.path.join(directory, precommit_config.NAME)
+    # pre-commit and GitHub read their files at the top of the repository, whatever folder
+    # the project is in: a package of a monorepo (`backend`) gets hooks and a matrix entry.
+    top = top_of(directory)
+    package = os.path.relpath(os.path.realpath(directory), os.path.realpath(top))
+    package = "" if package == "." else package.replace(os.sep, "/")
+    pyproject = os.path.join(directory, "pyproject.toml")
+    policy_name = "pyproject.toml" if os.path.isfile(pyproject) else ".trunkgate.toml"
+    hooks = _hooks(facts, package, policy_name)
+    hooks_path = os.path.join(top, precommit_config.NAME)
     existing = _old(hooks_path)
     if existing is None:
         out.write(hooks_path, precommit_config.fresh(rev, hooks))
@@ -231,20 +296,31 @@ def plan(directory: str, given: dict[str, object]) -> Plan:
         edit = precommit_config.merge(existing, rev, hooks)
         out.conflicts += [f"{precommit_config.NAME}: {c}" for c in edit.conflicts]
         out.write(hooks_path, edit.text)
-    pyproject = os.path.join(directory, "pyproject.toml")
     dotfile = os.path.join(directory, ".trunkgate.toml")
     has_table = os.path.isfile(pyproject) and config.table_of_pyproject(pyproject) is not None
     has_policy = has_table or os.path.isfile(dotfile)
     trunk = str(facts.value("", "trunk"))
-    if has_policy and "trunk" not in given:  # the policy that stays says which branch
-        trunk = str(config.resolve("branch", {}, start=directory).trunk)
-    for name in WORKFLOWS:
-        path = os.path.join(directory, ".github", "workflows", name)
-        text = _workflow(name, trunk)
+    prefix = str(facts.value("", "tag-prefix"))
+    if has_policy:  # the policy that stays says which branch and which tags
+        resolved = config.resolve("release", {}, start=directory)
+        trunk = str(given.get("trunk", resolved.trunk))
+        prefix = str(given.get("tag-prefix", resolved.tag_prefix))
+    for name in (MONOREPO,) if package else WORKFLOWS:
+        path = os.path.join(top, ".github", "workflows", name)
         old = _old(path)
-        if old is not None and old != text:
+        text = _workflow(name, trunk, prefix, [package])
+        listed = _matrix(old) if package and old is not None else None
+        if old is not None and listed is not None:  # another package's: this one joins it
+            text = old if package in listed else _with_packages(old, [*listed, package])
+        elif old is not None and old != text:
             out.conflicts.append(f".github/workflows/{name} exists and differs")
         out.write(path, text)
+    if package:
+        out.notes.append(
+            f"{package} is a package of the repository at {top}: its hooks and its entry in "
+            f".github/workflows/{MONOREPO} are written there; the weekly dependency audit is "
+            f"not (copy dependency-audit.yml with working-directory: {package})"
+        )
     if has_policy:
         where = "pyproject.toml [tool.trunkgate]" if has_table else ".trunkgate.toml"
         out.notes.append(f"{where} exists: the policy is left as it is")
@@ -319,7 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise report.UsageError(f"{directory}: no such directory")
     if check and (force or dry_run):
         raise report.UsageError("--check: only reports; not with --force or --dry-run")
-    files.recover(os.path.abspath(directory))  # finish an init that was killed half-way
+    for folder in {os.path.abspath(directory), os.path.abspath(top_of(directory))}:
+        files.recover(folder)  # finish an init that was killed half-way
     the_plan = plan(directory, _given(opts))
     rels = [(os.path.relpath(p, directory), old, new) for p, old, new in the_plan.writes]
     if check:

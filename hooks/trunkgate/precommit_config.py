@@ -8,7 +8,9 @@ for byte as it was. The edits are insertions, in the file's own indentation and 
   `repos:` when the file has none; the missing types added to its list when it has one);
 - trunkgate's entry goes after the last entry of `repos:`;
 - only with `force`: an existing trunkgate entry gets the wanted `rev:` (that one value) and
-  its missing hooks, appended to its hook list; no hook is ever removed.
+  its missing hooks, appended to its hook list; no hook is ever removed;
+- a monorepo package's hooks (told apart by their `alias:`) join an existing entry that has
+  none of them yet, appended to its hook list, without `force`.
 
 When PyYAML can be imported (pre-commit itself needs it) the edited text is read back and
 compared with the original: anything but the changes above refuses the edit, so a layout
@@ -37,6 +39,11 @@ class Hook:
     def __init__(self, id: str, extra: Sequence[tuple[str, str]] = ()) -> None:
         self.id = id
         self.extra = list(extra)
+
+    @property
+    def key(self) -> str:
+        """What tells it apart in an entry: its alias (a monorepo package's), else its id."""
+        return next((value for name, value in self.extra if name == "alias"), self.id)
 
 
 class Edit:
@@ -248,8 +255,8 @@ def _update(
     """(conflicts, changes) of trunkgate's existing entry; the lines are edited in place."""
     conflicts, changes = [], []
     rev_at = next((at for at in range(item.start, item.end) if _value(lines[at], "rev")), None)
-    ids = [v for at in range(item.start, item.end) if (v := _value(lines[at], "id")) is not None]
-    missing = [h for h in hooks if h.id not in ids]
+    present = _keys("".join(lines[item.start : item.end]))
+    missing = [h for h in hooks if h.key not in present]
     if rev_at is not None:
         old = _value(lines[rev_at], "rev") or ""
         if old != rev:
@@ -263,8 +270,9 @@ def _update(
             rest = after[len(old) + 2 * len(quote) :]
             lines[rev_at] = f"{line[:cut]}{spaces}{quote}{rev}{quote}{rest}"
             changes.append(f"trunkgate's entry: rev {old} -> {rev}")
-    if missing:
-        conflicts.append("trunkgate's entry lacks " + ", ".join(h.id for h in missing))
+    if missing and len(missing) < len(hooks):  # some were taken out: only --force adds them
+        conflicts.append("trunkgate's entry lacks " + ", ".join(h.key for h in missing))
+    if missing:  # with none of them there yet, another package's entry, which these join
         hook_lines = [
             line + nl
             for line in _hook_lines(
@@ -275,8 +283,28 @@ def _update(
             )
         ]
         lines[item.end : item.end] = hook_lines
-        changes.append("trunkgate's entry: added " + ", ".join(h.id for h in missing))
+        changes.append("trunkgate's entry: added " + ", ".join(h.key for h in missing))
     return conflicts, changes
+
+
+def _keys(entry: str) -> set[str]:
+    """The keys (alias, else id) of the hooks of one `- repo:` entry's text."""
+    yaml = _yaml()
+    if yaml is not None:
+        try:
+            loaded = yaml.safe_load(entry)
+        except yaml.YAMLError:
+            loaded = None
+        if isinstance(loaded, list) and loaded and isinstance(loaded[0], dict):
+            return {
+                str(h.get("alias") or h.get("id"))
+                for h in loaded[0].get("hooks") or []
+                if isinstance(h, dict)
+            }
+    lines = entry.splitlines()  # pragma: no cover - pre-commit brings PyYAML along
+    return {
+        v for line in lines for k in ("id", "alias") if (v := _value(line, k))
+    }  # pragma: no cover
 
 
 def merge(text: str, rev: str, hooks: Sequence[Hook]) -> Edit:
@@ -369,10 +397,12 @@ def _verify(before: str, after: str, rev: str, hooks: Sequence[Hook]) -> None:
     if ours is None:
         repos.append({"repo": REPO_URL, "rev": rev, "hooks": wanted})
     else:
-        present = {h.get("id") for h in ours.get("hooks") or [] if isinstance(h, dict)}
+        present = {
+            h.get("alias") or h.get("id") for h in ours.get("hooks") or [] if isinstance(h, dict)
+        }
         ours["rev"] = rev
         ours["hooks"] = list(ours.get("hooks") or []) + [
-            h for h in wanted if h["id"] not in present
+            h for h in wanted if (h.get("alias") or h["id"]) not in present
         ]
     expected["repos"] = repos
     if new != expected:
