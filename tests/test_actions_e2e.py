@@ -405,6 +405,63 @@ def test_a_gate_that_cannot_decide_is_an_error_not_a_failure(
     }
 
 
+# --------------------------------------------------------------------------- a monorepo
+
+
+def test_a_monorepo_set_up_by_init_gets_one_verdict_a_package(
+    tmp_path: Path, trunkgate_ref: Path, wheelhouse: Path, runner_python: Path
+) -> None:
+    """Two packages, each set up by `trunkgate init` in its folder: the monorepo starter init
+    wrote at the top runs the gates once a package; a bad change to one fails that package
+    only, and its annotations name files from the repository root."""
+    import subprocess
+    import sys
+
+    target = Target(tmp_path / "target")
+    for name in ("calc", "other"):
+        # Each package its own module: act runs both jobs on this one host and Python.
+        files = {
+            f"packages/{name}/{rel.replace('calc', name)}": text.replace("calc", name)
+            for rel, text in project().items()
+        }
+        target.write(files)
+    target.commit("feat: two packages")
+    for name in ("calc", "other"):
+        proc = subprocess.run(
+            [str(Path(sys.executable).parent / "trunkgate"), "init"],
+            cwd=target.path / "packages" / name,
+            env=target.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    workflow = ".github/workflows/monorepo.yml"
+    assert "package: [packages/calc, packages/other]" in (target.path / workflow).read_text()
+    target.commit("ci: adopt trunkgate")
+    target.branch("feature/bad")
+    target.commit("feat: describe numbers", {"packages/calc/src/calc/__init__.py": BAD_CALC})
+    run = run_workflow(
+        target,
+        "pull_request",
+        workflow,
+        home=tmp_path / "home",
+        payload=target.pull_request(title="feat: describe numbers", head_ref="feature/bad"),
+        trunkgate_ref=trunkgate_ref,
+        wheelhouse=wheelhouse,
+        runner_python=runner_python,
+    )
+    assert run.returncode == 1, run.describe()
+    results = run.job_results()
+    summaries = {job: result for job, result in results.items() if job.endswith("/Summary")}
+    assert sorted(summaries.values()) == ["failure", "success"], run.describe()
+    failed = next(job for job, result in summaries.items() if result == "failure")
+    assert "packages/calc" in failed, summaries
+    files = {a.get("file") for a in run.annotations() if a.get("file")}
+    assert "packages/calc/src/calc/__init__.py" in files, files
+    assert not any(f.startswith("src/") or "packages/other" in f for f in files), files
+
+
 # --------------------------------------------------------------------------- dependency audit
 
 

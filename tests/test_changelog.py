@@ -888,6 +888,28 @@ def test_shallow_clone_says_so(project, tmp_path, monkeypatch, capsys) -> None:
 # --------------------------------------------------------------------------- pure parts
 
 
+def test_a_monorepo_package_needs_an_entry_for_its_own_code_only(repo, capsys) -> None:
+    """Two packages, each with its policy and changelog: a change to one asks the other for
+    nothing, and still asks the one it changed."""
+    policy = '[project]\nname = "{0}"\n\n[tool.trunkgate]\n'
+    repo.commit(
+        "feat: start",
+        {
+            **{f"packages/{p}/pyproject.toml": policy.format(p) for p in ("a", "b")},
+            **{f"packages/{p}/CHANGELOG.md": BASE_CHANGELOG for p in ("a", "b")},
+            **{f"packages/{p}/src/{p}.py": "x = 1\n" for p in ("a", "b")},
+        },
+    )
+    repo.branch("feature/b")
+    repo.commit("feat: b", {"packages/b/src/b.py": "x = 2\n"})
+    code, out, _ = run(["--config", "packages/a/pyproject.toml"], capsys)
+    assert code == 0, out
+    assert "no code changed (0 files changed" in out
+    code, out, _ = run(["--config", "packages/b/pyproject.toml"], capsys)
+    assert code == 1, out
+    assert "code changed (src/b.py) but [Unreleased] gained no entry" in out
+
+
 def test_check_updated_directly() -> None:
     before = kac.parse(BASE_CHANGELOG)
     after = kac.parse(with_entry(BASE_CHANGELOG))

@@ -122,7 +122,9 @@ def _updated(policy: ChangelogPolicy, opts: flags.Options, change: Change) -> re
             raise report.UsageError(f"{shown}: no such file in {what} {head_sha[:10]}")
         text = shown_text
         against = f"{what} {head_sha[:10]}"
-    changed = change.changed_files()
+    # What changed in this project: in a monorepo, another package's code needs no entry here.
+    changed = change.changed_in_project()
+    in_project = os.path.relpath(os.path.realpath(path), os.path.realpath(change.root))
     old = git.show(merge_base, rel)
     before = kac.parse(old) if old is not None else kac.Changelog()
     after = kac.parse(text)
@@ -131,7 +133,14 @@ def _updated(policy: ChangelogPolicy, opts: flags.Options, change: Change) -> re
         return report.GateResult(GATE, [other], metrics={"base": merge_base, "commits": 0})
     labels = change.ctx.labels if change.ctx.ci else []
     findings, notes = check_updated(
-        before, after, changed, commits, policy, shown, labels=labels, changelog_path=rel
+        before,
+        after,
+        changed,
+        commits,
+        policy,
+        shown,
+        labels=labels,
+        changelog_path=in_project.replace(os.sep, "/"),
     )
     base_note = (
         f"base: {base.how} ({base.ref}), merge-base {merge_base[:10]}; compared {shown} there "
