@@ -509,14 +509,13 @@ def test_rolling_up_keeps_an_entry_written_twice_once() -> None:
 # --------------------------------------------------------------------------- a monorepo
 
 
-def monorepo(repo: Repo) -> None:
+def monorepo(repo: Repo, paths: str = '[tool.trunkgate.release]\npaths = ["."]\n') -> None:
     """Two packages, each with its own policy: pkga (tags pkga-vX.Y.Z), pkgb (pkgb-vX.Y.Z)."""
     for name, version in (("pkga", "1.0.0"), ("pkgb", "2.0.0")):
         repo.write(
             f"{name}/pyproject.toml",
             f'[project]\nname = "{name}"\nversion = "{version}"\n\n'
-            f'[tool.trunkgate]\ntag-prefix = "{name}-v"\n\n'
-            f'[tool.trunkgate.release]\npaths = ["."]\n',
+            f'[tool.trunkgate]\ntag-prefix = "{name}-v"\n\n{paths}',
         )
         repo.write(f"{name}/CHANGELOG.md", f"# Changelog\n\n## [Unreleased]\n\n## [{version}]\n")
         repo.write(f"{name}/src.py", "")
@@ -554,6 +553,25 @@ def test_a_feature_of_one_package_does_not_bump_the_other(
     assert "fly" not in text
     assert 'version = "1.0.1"' in (repo.path / "pkga" / "pyproject.toml").read_text()
     assert 'version = "2.0.0"' in (repo.path / "pkgb" / "pyproject.toml").read_text()
+
+
+def test_a_package_in_a_folder_releases_its_own_commits_by_default(
+    repo: Repo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No paths key: a project in a folder of the repository (as init sets a package up)
+    releases the commits that touch its folder; the project at the top, all of them."""
+    monorepo(repo, paths="")
+    repo.write("pyproject.toml", '[project]\nname = "top"\n\n[tool.trunkgate]\ntag-prefix = "v"\n')
+    repo.commit("chore: the top project")
+    repo.tag("v0.1.0")
+    repo.commit("feat: b can fly", {"pkgb/src.py": "fly = 1\n"})
+    monkeypatch.chdir(repo.path / "pkga")
+    code, out, err = run(capsys, "next")
+    assert (code, out) == (0, ""), err
+    monkeypatch.chdir(repo.path / "pkgb")
+    assert run(capsys, "next")[1] == "2.1.0\n"
+    monkeypatch.chdir(repo.path)
+    assert run(capsys, "next")[1] == "0.2.0\n"
 
 
 def test_a_package_without_tags_is_not_given_anothers_prefix(

@@ -535,7 +535,8 @@ GATES: dict[str, dict[str, Spec]] = {
             LIST,
             [],
             "a package of a monorepo: release only the commits that touch these paths "
-            "(relative to the project root; empty: the whole repository)",
+            "(relative to the project root; empty: the project's folder when it is a folder "
+            "of the repository, else the whole repository)",
         ),
         "non-conventional": (
             CHOICE,

@@ -86,10 +86,11 @@ class Tags:
 def release_tags(policy: ReleasePolicy, say: Callable[[str], None] = warn) -> Tags:
     """The policy's release tags; when no tag has its prefix but the repository's tags follow
     another one (`0.28.1` under the default `v`), that one, with a warning. A package of a
-    monorepo (policy key paths) keeps its own prefix."""
+    monorepo (policy key paths, or a project in a folder of the repository) keeps its own
+    prefix."""
     scheme = str(policy.version_scheme)
     tags = Tags(str(policy.tag_prefix), say, scheme)
-    if tags.all() or policy.paths or not git.has_commits():
+    if tags.all() or not git.has_commits() or package_paths(policy):
         return tags
     every = git.tags()
     found = versions.detect_scheme_and_prefix(every, config.project_name(policy.root))
@@ -148,9 +149,18 @@ def commits_unreleased(
 
 
 def package_paths(policy: ReleasePolicy) -> list[str]:
-    """The policy's paths (a package of a monorepo), absolute; empty: the whole repository."""
+    """The paths whose commits make a release, absolute: the policy's (a package of a
+    monorepo); by default the project's folder when it is a folder of the repository (a
+    package set up by `init` there), else none, meaning the whole repository."""
     given: list[str] = policy.paths
-    return [os.path.normpath(policy.path(p)) for p in given]
+    if given:
+        return [os.path.normpath(policy.path(p)) for p in given]
+    root = os.path.realpath(policy.root)
+    try:
+        top = os.path.realpath(git.toplevel(cwd=policy.root))
+    except report.UsageError:
+        return []
+    return [root] if root != top else []
 
 
 class Plan:
