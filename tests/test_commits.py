@@ -532,10 +532,16 @@ def test_local_default_is_the_commits_not_on_the_trunk(repo, capsys) -> None:
     assert "checked 1 commit in main..HEAD" in out
 
 
-def test_local_on_the_trunk_is_an_empty_range(repo, capsys) -> None:
+def test_local_on_the_trunk_with_nothing_unpushed_has_nothing_to_check(repo, capsys) -> None:
+    """A fresh clone, or the trunk after a pull: no commit of this branch's to check. It
+    passes and says so; an empty range against another base is still exit 2."""
     repo.commit("chore: start")
-    assert run_cli("commits", []) == 2
-    assert "no commits in main..HEAD: HEAD is on the trunk" in out_err(capsys)[1]
+    assert run_cli("commits", []) == 0
+    out = out_err(capsys)[0]
+    assert "no commits to check: HEAD is on the trunk, and main..HEAD is empty" in out
+    repo.branch("feature/x")
+    assert run_cli("commits", ["--base", "main"]) == 2
+    assert "no commits in main..HEAD (every commit of HEAD is in the base)" in out_err(capsys)[1]
 
 
 def test_local_without_a_trunk(repo, capsys) -> None:

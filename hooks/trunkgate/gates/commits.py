@@ -149,9 +149,15 @@ def _change(run: _Run, change: Change, policy: CommitsPolicy) -> None:
                 f"no commits in {label}; expected the change's commits (does the checkout "
                 "hold the head commit? use actions/checkout with fetch-depth: 0)"
             )
-        why = " (every commit of HEAD is in the base)"
         if base.how == change.trunk_how:
-            why = ": HEAD is on the trunk"
+            # On the trunk with nothing unpushed: no change of this branch's to check (each
+            # commit was checked on its way in). A fresh clone after `init` is this case.
+            run.notes.append(
+                f"no commits to check: HEAD is on the trunk, and {change.range_label} is empty "
+                "(every commit of HEAD is in the trunk); pass --range A..B to check others"
+            )
+            return
+        why = " (every commit of HEAD is in the base)"
         raise report.UsageError(
             f"no commits in {change.range_label}{why}; pass --range A..B to choose the commits "
             "to check"
