@@ -215,13 +215,11 @@ def _workflow(name: str, trunk: str, prefix: str = "v", packages: Sequence[str] 
     if trunk != "main":
         text = text.replace("branches: [main]", f"branches: [{_yaml_word(trunk)}]")
     if name == MONOREPO:
-        listed = ", ".join(_yaml_word(p) for p in packages)
-        return text.replace(_MATRIX_EXAMPLE, f"package: [{listed}]")
+        return _with_packages(text, packages)
     glob = f"{prefix}*" if prefix else "[0-9]*"
     return text if glob == "v*" else text.replace('tags: ["v*"]', f"tags: [{_quoted(glob)}]")
 
 
-_MATRIX_EXAMPLE = "package: [packages/app, packages/lib]"
 _MATRIX = re.compile(r"^( *)package: \[([^\]\n]*)\]", flags=re.MULTILINE)
 
 

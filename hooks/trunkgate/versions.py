@@ -188,12 +188,16 @@ def detect_scheme_and_prefix(
     if not counts:
         return None
     schemes = list(PATTERNS)
-    best = max(counts, key=lambda k: (counts[k], -schemes.index(k[0]), -len(k[1]), k[1]))
+
+    def rank(k: tuple[str, str]) -> tuple[int, int, int, str]:
+        return (counts[k], -schemes.index(k[0]), -len(k[1]), k[1])
+
+    best = max(counts, key=rank)
     stem, name = _stem(best[1]), _normal(project or "")
     if name and stem and stem != name:
         own = [k for k in counts if _stem(k[1]) == name]
         if own:
-            return max(own, key=lambda k: (counts[k], -schemes.index(k[0]), -len(k[1]), k[1]))
+            return max(own, key=rank)
     return best
 
 
