@@ -510,6 +510,61 @@ def test_dependency_audit_starter_fails_on_a_vulnerable_dependency(
     assert "| Security scan of the whole tree (bandit) | ❌ failed |" in summary
 
 
+def test_the_monorepo_audit_set_up_by_init_audits_each_package(
+    tmp_path: Path, trunkgate_ref: Path, wheelhouse: Path, runner_python: Path
+) -> None:
+    """Two packages set up by `trunkgate init`; one pins a vulnerable requests. The weekly
+    monorepo audit init wrote fails that package only."""
+    import subprocess
+    import sys
+
+    with OSVServer(OSV_DATA) as osv:
+        target = Target(tmp_path / "target")
+        for name in ("calc", "other"):
+            files = {
+                f"packages/{name}/{rel.replace('calc', name)}": text.replace("calc", name)
+                for rel, text in project(f'audit.osv-url = "{osv.url}"\n').items()
+            }
+            target.write(files)
+        target.write({"packages/calc/requirements.txt": "requests==2.25.0\n"})
+        target.commit("feat: two packages")
+        for name in ("calc", "other"):
+            proc = subprocess.run(
+                [str(Path(sys.executable).parent / "trunkgate"), "init"],
+                cwd=target.path / "packages" / name,
+                env=target.env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+        target.commit("ci: adopt trunkgate")
+        run = run_workflow(
+            target,
+            "workflow_dispatch",
+            ".github/workflows/monorepo-audit.yml",
+            home=tmp_path / "home",
+            payload={"inputs": {}, "ref": "refs/heads/main"},
+            trunkgate_ref=trunkgate_ref,
+            wheelhouse=wheelhouse,
+            runner_python=runner_python,
+        )
+        asked = osv.requests
+
+    assert run.returncode == 1, run.describe()
+    results = run.job_results()
+    audits = {job: r for job, r in results.items() if job.endswith("/Dependency audit")}
+    assert len(audits) == 2, run.describe()
+    assert {("packages/calc" in job, r) for job, r in audits.items()} == {
+        (True, "failure"),
+        (False, "success"),
+    }, audits
+    assert any(q.get("package", {}).get("name") == "requests" for q in asked), asked
+    notes = [a for a in run.annotations() if "PYSEC-2023-74" in a["message"]]
+    assert notes, run.describe()
+    assert all("packages/calc" in a["job"] for a in notes), notes
+
+
 # --------------------------------------------------------------------------- the actions
 
 

@@ -633,20 +633,23 @@ def test_init_in_a_package_writes_hooks_and_workflow_at_the_top(repo, monkeypatc
     assert hooks["trunkgate-lint-packages-lib"]["files"] == "^packages/lib/"
     assert hooks["trunkgate-changelog-packages-lib"]["files"] == r"^packages/lib/CHANGELOG\.md$"
     assert "files" not in hooks["trunkgate-commit-msg-packages-lib"]  # the message is no file
-    workflow = yaml.safe_load((repo.path / ".github/workflows/monorepo.yml").read_text())
-    assert workflow["jobs"]["gates"]["strategy"]["matrix"]["package"] == ["packages/lib"]
+    for name, job in (("monorepo.yml", "gates"), ("monorepo-audit.yml", "audit")):
+        workflow = yaml.safe_load((repo.path / ".github/workflows" / name).read_text())
+        assert workflow["jobs"][job]["strategy"]["matrix"]["package"] == ["packages/lib"]
     assert not (repo.path / ".github/workflows/quality-gates.yml").exists()
+    assert not (repo.path / ".github/workflows/dependency-audit.yml").exists()
     table = tomllib.loads((repo.path / "packages/lib/pyproject.toml").read_text())
     assert table["tool"]["trunkgate"]["tag-prefix"] == "lib-v"
     assert (repo.path / "packages/lib/CHANGELOG.md").exists()
 
     # A second package joins the same matrix and the same entry; the first is kept as it was.
-    before = (repo.path / ".github/workflows/monorepo.yml").read_text()
+    starters = [repo.path / ".github/workflows" / n for n in init.MONOREPO]
+    before = [p.read_text() for p in starters]
     monkeypatch.chdir(repo.path / "packages" / "cli")
     assert run_cli("init", []) == 0
-    after = (repo.path / ".github/workflows/monorepo.yml").read_text()
     both = "package: [packages/lib, packages/cli]"
-    assert after == before.replace("package: [packages/lib]", both)
+    for path, text in zip(starters, before, strict=True):
+        assert path.read_text() == text.replace("package: [packages/lib]", both)
     keys = [h.get("alias") for h in _hooks_of(repo)]
     assert keys[: len(hooks)] == list(hooks)
     assert set(keys[len(hooks) :]) == {f"{h}-packages-cli" for h in init.default_hooks()}

@@ -204,6 +204,7 @@ def test_init_in_each_package_of_a_monorepo(tmp_path: Path, request) -> None:
     _ok(target, str(BIN / "trunkgate"), "init")
     out = _ok(lib, str(BIN / "trunkgate"), "init")
     assert "wrote ../../.github/workflows/monorepo.yml" in out
+    assert "wrote ../../.github/workflows/monorepo-audit.yml" in out
     assert not (lib / ".pre-commit-config.yaml").exists()
     config = (target / ".pre-commit-config.yaml").read_text()
     config = config.replace("https://github.com/trunkgate/trunkgate", str(trunkgate_repo))

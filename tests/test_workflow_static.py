@@ -437,8 +437,9 @@ def test_starters_have_workflow_template_properties() -> None:
         doc = load(path)
         assert set(doc["on"]) >= ({"pull_request", "push"} if "quality" in path.name else set())
         [job] = doc["jobs"].values()
-        called = "quality-gates.yml" if path.name == "monorepo.yml" else path.name
-        assert str(job["uses"]).startswith(f"{SELF}.github/workflows/{called}@")
+        called = {"monorepo.yml": "quality-gates.yml", "monorepo-audit.yml": "dependency-audit.yml"}
+        called_name = called.get(path.name, path.name)
+        assert str(job["uses"]).startswith(f"{SELF}.github/workflows/{called_name}@")
 
 
 def test_the_monorepo_starter_runs_the_gates_once_a_package() -> None:
@@ -450,6 +451,23 @@ def test_the_monorepo_starter_runs_the_gates_once_a_package() -> None:
     assert job["strategy"]["fail-fast"] is False
     assert job["with"]["working-directory"] == "${{ matrix.package }}"
     assert "${{ matrix.package }}" in job["name"]  # one required check a package
+
+
+def test_the_monorepo_audit_runs_the_audit_once_a_package() -> None:
+    mono = load(ROOT / "workflows" / "monorepo-audit.yml")
+    audit = load(ROOT / "workflows" / "dependency-audit.yml")
+    assert mono["on"] == audit["on"]
+    [job] = mono["jobs"].values()
+    [single] = audit["jobs"].values()
+    assert job["permissions"] == single["permissions"]
+    assert job["strategy"]["fail-fast"] is False
+    assert job["with"]["working-directory"] == "${{ matrix.package }}"
+    assert "${{ matrix.package }}" in job["name"]
+    # The two monorepo starters list their packages in the same words, so init edits both.
+    gates = (ROOT / "workflows" / "monorepo.yml").read_text(encoding="utf-8")
+    text = (ROOT / "workflows" / "monorepo-audit.yml").read_text(encoding="utf-8")
+    [line] = [x for x in gates.splitlines() if "package: [" in x]
+    assert line in text.splitlines()
 
 
 def test_starter_triggers() -> None:

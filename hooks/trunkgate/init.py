@@ -16,9 +16,10 @@ It writes:
 - a Keep a Changelog skeleton when the repository has no changelog.
 
 Run in a package's folder of a monorepo, it writes the policy and the changelog there, and
-the hooks (with the package's alias, `--config` and `files:`) and its entry in the matrix of
-`.github/workflows/monorepo.yml` at the top of the repository, where pre-commit and GitHub
-read them. The workflows run on pushes of the tags with the release prefix.
+the hooks (with the package's alias, `--config` and `files:`) and its entries in the
+matrices of `.github/workflows/monorepo.yml` and `monorepo-audit.yml` at the top of the
+repository, where pre-commit and GitHub read them. The workflows run on pushes of the tags
+with the release prefix.
 
 A file that exists and differs from what init would write (a workflow, trunkgate's own
 entry at another rev) is a conflict: nothing is written unless --force, which replaces
@@ -69,7 +70,8 @@ ARGS = (
     flags.Arg("directory", "the repository to set up (default: here)", kind="pos?", default="."),
 )
 WORKFLOWS = ("quality-gates.yml", "dependency-audit.yml")
-MONOREPO = "monorepo.yml"  # the starter for a package in a folder of the repository
+# The starters for a package in a folder of the repository: a matrix entry in each.
+MONOREPO = ("monorepo.yml", "monorepo-audit.yml")
 CHANGELOG_HOOKS = ("trunkgate-changelog", "trunkgate-changelog-updated")
 # The hooks that are given files: for a package, they see only the package's.
 FILE_HOOKS = ("trunkgate-lint", "trunkgate-security", "trunkgate-secrets")
@@ -214,7 +216,7 @@ def _workflow(name: str, trunk: str, prefix: str = "v", packages: Sequence[str] 
     text = _template(name)
     if trunk != "main":
         text = text.replace("branches: [main]", f"branches: [{_yaml_word(trunk)}]")
-    if name == MONOREPO:
+    if name in MONOREPO:
         return _with_packages(text, packages)
     glob = f"{prefix}*" if prefix else "[0-9]*"
     return text if glob == "v*" else text.replace('tags: ["v*"]', f"tags: [{_quoted(glob)}]")
@@ -303,7 +305,7 @@ def plan(directory: str, given: dict[str, object]) -> Plan:
         resolved = config.resolve("release", {}, start=directory)
         trunk = str(given.get("trunk", resolved.trunk))
         prefix = str(given.get("tag-prefix", resolved.tag_prefix))
-    for name in (MONOREPO,) if package else WORKFLOWS:
+    for name in MONOREPO if package else WORKFLOWS:
         path = os.path.join(top, ".github", "workflows", name)
         old = _old(path)
         text = _workflow(name, trunk, prefix, [package])
@@ -315,9 +317,8 @@ def plan(directory: str, given: dict[str, object]) -> Plan:
         out.write(path, text)
     if package:
         out.notes.append(
-            f"{package} is a package of the repository at {top}: its hooks and its entry in "
-            f".github/workflows/{MONOREPO} are written there; the weekly dependency audit is "
-            f"not (copy dependency-audit.yml with working-directory: {package})"
+            f"{package} is a package of the repository at {top}: its hooks and its entries in "
+            f"the matrices of .github/workflows/{' and '.join(MONOREPO)} are written there"
         )
     if has_policy:
         where = "pyproject.toml [tool.trunkgate]" if has_table else ".trunkgate.toml"
