@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -408,25 +410,9 @@ def test_a_gate_that_cannot_decide_is_an_error_not_a_failure(
 # --------------------------------------------------------------------------- a monorepo
 
 
-def test_a_monorepo_set_up_by_init_gets_one_verdict_a_package(
-    tmp_path: Path, trunkgate_ref: Path, wheelhouse: Path, runner_python: Path
-) -> None:
-    """Two packages, each set up by `trunkgate init` in its folder: the monorepo starter init
-    wrote at the top runs the gates once a package; a bad change to one fails that package
-    only, and its annotations name files from the repository root."""
-    import subprocess
-    import sys
-
-    target = Target(tmp_path / "target")
-    for name in ("calc", "other"):
-        # Each package its own module: act runs both jobs on this one host and Python.
-        files = {
-            f"packages/{name}/{rel.replace('calc', name)}": text.replace("calc", name)
-            for rel, text in project().items()
-        }
-        target.write(files)
-    target.commit("feat: two packages")
-    for name in ("calc", "other"):
+def init_each_package(target: Target, *names: str) -> None:
+    """`trunkgate init` in each package's folder, packages/<name>, as a team would run it."""
+    for name in names:
         proc = subprocess.run(
             [str(Path(sys.executable).parent / "trunkgate"), "init"],
             cwd=target.path / "packages" / name,
@@ -436,6 +422,24 @@ def test_a_monorepo_set_up_by_init_gets_one_verdict_a_package(
             check=False,
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_monorepo_set_up_by_init_gets_one_verdict_a_package(
+    tmp_path: Path, trunkgate_ref: Path, wheelhouse: Path, runner_python: Path
+) -> None:
+    """Two packages, each set up by `trunkgate init` in its folder: the monorepo starter init
+    wrote at the top runs the gates once a package; a bad change to one fails that package
+    only, and its annotations name files from the repository root."""
+    target = Target(tmp_path / "target")
+    for name in ("calc", "other"):
+        # Each package its own module: act runs both jobs on this one host and Python.
+        files = {
+            f"packages/{name}/{rel.replace('calc', name)}": text.replace("calc", name)
+            for rel, text in project().items()
+        }
+        target.write(files)
+    target.commit("feat: two packages")
+    init_each_package(target, "calc", "other")
     workflow = ".github/workflows/monorepo.yml"
     assert "package: [packages/calc, packages/other]" in (target.path / workflow).read_text()
     target.commit("ci: adopt trunkgate")
@@ -515,9 +519,6 @@ def test_the_monorepo_audit_set_up_by_init_audits_each_package(
 ) -> None:
     """Two packages set up by `trunkgate init`; one pins a vulnerable requests. The weekly
     monorepo audit init wrote fails that package only."""
-    import subprocess
-    import sys
-
     with OSVServer(OSV_DATA) as osv:
         target = Target(tmp_path / "target")
         for name in ("calc", "other"):
@@ -528,16 +529,7 @@ def test_the_monorepo_audit_set_up_by_init_audits_each_package(
             target.write(files)
         target.write({"packages/calc/requirements.txt": "requests==2.25.0\n"})
         target.commit("feat: two packages")
-        for name in ("calc", "other"):
-            proc = subprocess.run(
-                [str(Path(sys.executable).parent / "trunkgate"), "init"],
-                cwd=target.path / "packages" / name,
-                env=target.env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            assert proc.returncode == 0, proc.stdout + proc.stderr
+        init_each_package(target, "calc", "other")
         target.commit("ci: adopt trunkgate")
         run = run_workflow(
             target,
