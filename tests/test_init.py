@@ -678,15 +678,3 @@ def test_init_tags_the_workflow_with_the_release_prefix(repo, monkeypatch) -> No
     workflow = (repo.path / ".github/workflows/quality-gates.yml").read_text()
     assert "tags: ['[0-9]*']" in workflow
     assert yaml.safe_load(workflow)[True]["push"]["tags"] == ["[0-9]*"]
-
-
-def test_the_file_hooks_are_those_given_files() -> None:
-    """init scopes the hooks that pre-commit gives files to a package's folder: the manifest's
-    hooks that pass file names, but commit-msg (given the message file)."""
-    manifest = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    given = {
-        h["id"]
-        for h in manifest
-        if h.get("pass_filenames", True) and h["id"] != "trunkgate-commit-msg"
-    }
-    assert set(init.FILE_HOOKS) == given & set(init.default_hooks())

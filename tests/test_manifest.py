@@ -44,6 +44,9 @@ def test_the_manifest_is_the_registry() -> None:
         command = gate.command or registry.gate(gate.module).command
         assert entry["entry"] == " ".join(["trunkgate", str(command), *hook.args]), entry["id"]
         assert tuple(entry.get("stages", ())) == hook.stages, entry["id"]
+        # Given the change's files: pre-commit passes file names, and not a message file.
+        given = entry.get("pass_filenames", True) and hook.stages != ("commit-msg",)
+        assert hook.files == given, entry["id"]
         if gate.tool is not None:
             extra = PYPROJECT["project"]["optional-dependencies"][gate.tool.extra]
             assert entry["additional_dependencies"] == extra, entry["id"]

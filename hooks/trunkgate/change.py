@@ -420,17 +420,7 @@ class Change:
     @property
     def top(self) -> str:
         """The top of the working tree that holds the project root."""
-
-        def compute() -> str:
-            if "GIT_DIR" not in os.environ and "GIT_WORK_TREE" not in os.environ:
-                from trunkgate.files import project_root
-
-                found = project_root(self.root)
-                if found is not None:
-                    return found
-            return git.toplevel(cwd=self.root)
-
-        return self._once("top", compute)
+        return self._once("top", lambda: git.top(self.root))
 
     def changed_in_project(self) -> list[str]:
         """The changed files inside the project root, relative to it."""

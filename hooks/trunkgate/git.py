@@ -345,6 +345,18 @@ def toplevel(cwd: str | None = None) -> str:
     return run("rev-parse", "--show-toplevel", cwd=cwd).strip()
 
 
+def top(cwd: str) -> str:
+    """The top of the working tree that holds `cwd`: the nearest folder with a `.git`, found
+    without running git, unless GIT_DIR or GIT_WORK_TREE place the tree elsewhere."""
+    if "GIT_DIR" not in os.environ and "GIT_WORK_TREE" not in os.environ:
+        from trunkgate.files import project_root
+
+        found = project_root(cwd)
+        if found is not None:
+            return found
+    return toplevel(cwd=cwd)
+
+
 def tags(pattern: str = "*", cwd: str | None = None) -> list[str]:
     """Tags matching a pattern, newest (by version-aware sort) first."""
     out = run("tag", "--list", pattern, "--sort=-v:refname", cwd=cwd)

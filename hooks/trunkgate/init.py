@@ -73,8 +73,6 @@ WORKFLOWS = ("quality-gates.yml", "dependency-audit.yml")
 # The starters for a package in a folder of the repository: a matrix entry in each.
 MONOREPO = ("monorepo.yml", "monorepo-audit.yml")
 CHANGELOG_HOOKS = ("trunkgate-changelog", "trunkgate-changelog-updated")
-# The hooks that are given files: for a package, they see only the package's.
-FILE_HOOKS = ("trunkgate-lint", "trunkgate-security", "trunkgate-secrets")
 
 
 def default_hooks() -> list[str]:
@@ -104,6 +102,7 @@ def _hooks(
     a folder of the repository (`backend`), each hook reads that package's `policy` file and
     the file hooks see only its files; an alias (`trunkgate-lint-backend`) tells the hooks of
     two packages apart, for init and for SKIP."""
+    given_files = {h.id for gate in registry.GATES for h in gate.hooks if h.files}
     hooks = []
     for hook_id in default_hooks():
         extra: list[tuple[str, str]] = []
@@ -113,7 +112,7 @@ def _hooks(
             slug = re.sub(r"[^A-Za-z0-9]+", "-", package).strip("-").lower()
             extra.append(("alias", f"{hook_id}-{slug}"))
             extra.append(("args", "[" + _quoted(f"--config={package}/{policy}") + "]"))
-            if hook_id in FILE_HOOKS:
+            if hook_id in given_files:  # for a package, they see only the package's
                 extra.append(("files", _quoted("^" + re.escape(package + "/"))))
         changelog = f"{package}/{facts.changelog}" if package else facts.changelog
         if hook_id == "trunkgate-changelog" and changelog != "CHANGELOG.md":
@@ -270,7 +269,7 @@ def top_of(directory: str) -> str:
     from trunkgate import git
 
     try:
-        return git.toplevel(cwd=directory)
+        return git.top(directory)
     except report.UsageError:
         return directory
 

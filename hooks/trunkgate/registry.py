@@ -37,12 +37,15 @@ if TYPE_CHECKING:
 class Hook:
     """A pre-commit hook of the manifest that runs a gate."""
 
-    __slots__ = ("args", "id", "stages")
+    __slots__ = ("args", "files", "id", "stages")
 
-    def __init__(self, id: str, stages: Sequence[str], args: Sequence[str] = ()) -> None:
+    def __init__(
+        self, id: str, stages: Sequence[str], args: Sequence[str] = (), *, files: bool = False
+    ) -> None:
         self.id = id
         self.stages = tuple(stages)
         self.args = tuple(args)  # fixed arguments after `trunkgate <command>`
+        self.files = files  # pre-commit gives it the change's files (not a message file)
 
 
 class Tool:
@@ -174,7 +177,7 @@ GATES: tuple[Gate, ...] = (
         "lint",
         "lint",
         "ruff check and ruff format --check",
-        hooks=[Hook("trunkgate-lint", ["pre-commit", "manual"])],
+        hooks=[Hook("trunkgate-lint", ["pre-commit", "manual"], files=True)],
         tool=Tool("ruff", "https://docs.astral.sh/ruff/", "lint"),
         action="lint",
     ),
@@ -182,7 +185,7 @@ GATES: tuple[Gate, ...] = (
         "security",
         "security",
         "bandit, with severity thresholds and a baseline",
-        hooks=[Hook("trunkgate-security", ["pre-commit", "manual"])],
+        hooks=[Hook("trunkgate-security", ["pre-commit", "manual"], files=True)],
         tool=Tool("bandit", "https://bandit.readthedocs.io/", "security"),
         action="security",
         security=True,
@@ -223,7 +226,7 @@ GATES: tuple[Gate, ...] = (
         "secrets",
         "secrets",
         "detect-secrets: secrets committed in the change (never printed)",
-        hooks=[Hook("trunkgate-secrets", ["pre-commit", "manual"])],
+        hooks=[Hook("trunkgate-secrets", ["pre-commit", "manual"], files=True)],
         tool=Tool("detect-secrets", "https://github.com/Yelp/detect-secrets", "secrets"),
         action="secrets",
         security=True,

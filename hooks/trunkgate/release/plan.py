@@ -157,7 +157,7 @@ def package_paths(policy: ReleasePolicy) -> list[str]:
         return [os.path.normpath(policy.path(p)) for p in given]
     root = os.path.realpath(policy.root)
     try:
-        top = os.path.realpath(git.toplevel(cwd=policy.root))
+        top = os.path.realpath(git.top(policy.root))
     except report.UsageError:
         return []
     return [root] if root != top else []
